@@ -1,0 +1,592 @@
+"""The customer archive (客户档案): customers, their vehicles and visits.
+
+Widgets call these functions and get plain dataclasses back; no ORM object leaves a session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.dates import add_months
+from app.normalize import (
+    ValidationError,
+    check_pickup,
+    fold,
+    normalize_phone,
+    normalize_plate,
+    search_key,
+    validate_phone,
+    validate_plate,
+)
+from app.search_index import refresh_customers
+from app.store import Store
+from db.models import (
+    Counter,
+    Customer,
+    CustomerSummary,
+    Staff,
+    Vehicle,
+    Visit,
+    VisitKind,
+    utcnow,
+)
+
+VISIT_KIND_LABELS = {
+    VisitKind.REPAIR: "维修",
+    VisitKind.MAINTENANCE: "保养",
+    VisitKind.CONSULTATION: "咨询",
+    VisitKind.VISIT: "来访",
+}
+ARCHIVE_COUNTER = "archive_no"
+
+
+def format_archive_no(number: int) -> str:
+    return f"{number:06d}"
+
+
+def format_amount(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+class FormErrors(Exception):
+    """Every field that failed, field name → Chinese message; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def run(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as e:
+            self.errors.setdefault(e.field, e.message)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise FormErrors(self.errors)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass
+class CustomerInput:
+    name: str
+    phone: str = ""
+    phone2: str = ""
+    address: str = ""
+    region: str = ""
+    contact_person: str = ""
+    services_wanted: str = ""
+    notes: str = ""
+    clerk_id: int | None = None
+
+    def cleaned(self) -> CustomerInput:
+        c = _Collector()
+        name = fold(self.name)
+        if not name:
+            c.errors["name"] = "请填写客户名称。"
+        phone = c.run(validate_phone, self.phone, "phone")
+        phone2 = c.run(validate_phone, self.phone2, "phone2", required=False)
+        c.raise_if_any()
+        return CustomerInput(
+            name=name,
+            phone=phone or "",
+            phone2=phone2 or "",
+            address=fold(self.address),
+            region=fold(self.region),
+            contact_person=fold(self.contact_person),
+            services_wanted=(self.services_wanted or "").strip(),
+            notes=(self.notes or "").strip(),
+            clerk_id=self.clerk_id,
+        )
+
+
+@dataclass
+class VehicleInput:
+    plate: str
+    model: str = ""
+    kind: str = ""
+    vin: str = ""
+    purchase_date: dt.date | None = None
+    warranty_end: dt.date | None = None
+    insurance_expiry: dt.date | None = None
+    maintenance_cycle_months: int | None = None
+    maintenance_cycle_km: int | None = None
+    next_maintenance_date: dt.date | None = None
+
+    def cleaned(self) -> VehicleInput:
+        c = _Collector()
+        plate = c.run(validate_plate, self.plate, "plate")
+        vin = fold(self.vin).upper().replace(" ", "")
+        if vin and len(vin) != 17:
+            c.errors["vin"] = f"车架号（VIN）应为 17 位，现在是 {len(vin)} 位。"
+        for name in ("maintenance_cycle_months", "maintenance_cycle_km"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                c.errors[name] = "保养周期应大于 0。"
+        c.raise_if_any()
+        return VehicleInput(
+            plate=plate or "",
+            model=fold(self.model),
+            kind=fold(self.kind),
+            vin=vin,
+            purchase_date=self.purchase_date,
+            warranty_end=self.warranty_end,
+            insurance_expiry=self.insurance_expiry,
+            maintenance_cycle_months=self.maintenance_cycle_months,
+            maintenance_cycle_km=self.maintenance_cycle_km,
+            next_maintenance_date=self.next_maintenance_date,
+        )
+
+
+@dataclass
+class VisitInput:
+    kind: VisitKind
+    intake_date: dt.date | None
+    pickup_date: dt.date | None = None
+    service_items: str = ""
+    mileage_km: int | None = None
+    amount_fen: int | None = None
+    is_comeback: bool = False
+
+    def cleaned(self) -> VisitInput:
+        c = _Collector()
+        c.run(check_pickup, self.intake_date, self.pickup_date)
+        if self.mileage_km is not None and self.mileage_km < 0:
+            c.errors["mileage_km"] = "行驶里程不能为负数。"
+        if self.amount_fen is not None and self.amount_fen < 0:
+            c.errors["amount_fen"] = "金额不能为负数。"
+        if self.intake_date and self.intake_date > dt.date.today() + dt.timedelta(days=1):
+            c.errors["intake_date"] = f"送修日期 {self.intake_date:%Y-%m-%d} 还没到。"
+        c.raise_if_any()
+        return VisitInput(
+            kind=VisitKind(self.kind),
+            intake_date=self.intake_date,
+            pickup_date=self.pickup_date,
+            service_items=(self.service_items or "").strip(),
+            mileage_km=self.mileage_km,
+            amount_fen=self.amount_fen,
+            is_comeback=bool(self.is_comeback),
+        )
+
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    customer_id: int
+    archive_no: int
+    name: str
+    phone: str
+    plates: str
+    models: str
+    next_maintenance_date: dt.date | None
+    clerk_name: str
+    last_visit_date: dt.date | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class VehicleInfo:
+    id: int
+    plate: str
+    model: str
+    kind: str
+    vin: str
+    purchase_date: dt.date | None
+    warranty_end: dt.date | None
+    insurance_expiry: dt.date | None
+    maintenance_cycle_months: int | None
+    maintenance_cycle_km: int | None
+    next_maintenance_date: dt.date | None
+
+    def as_input(self) -> VehicleInput:
+        return VehicleInput(
+            plate=self.plate, model=self.model, kind=self.kind, vin=self.vin,
+            purchase_date=self.purchase_date, warranty_end=self.warranty_end,
+            insurance_expiry=self.insurance_expiry,
+            maintenance_cycle_months=self.maintenance_cycle_months,
+            maintenance_cycle_km=self.maintenance_cycle_km,
+            next_maintenance_date=self.next_maintenance_date,
+        )
+
+
+@dataclass(frozen=True)
+class VisitInfo:
+    id: int
+    vehicle_id: int | None
+    plate: str
+    kind: VisitKind
+    intake_date: dt.date
+    pickup_date: dt.date | None
+    service_items: str
+    mileage_km: int | None
+    amount_fen: int | None
+    is_comeback: bool
+
+    @property
+    def kind_label(self) -> str:
+        return VISIT_KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    id: int
+    archive_no: int
+    name: str
+    phone: str
+    phone2: str
+    address: str
+    region: str
+    contact_person: str
+    services_wanted: str
+    notes: str
+    clerk_id: int | None
+    clerk_name: str
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+    deleted_at: dt.datetime | None
+    vehicles: list[VehicleInfo] = field(default_factory=list)
+    visits: list[VisitInfo] = field(default_factory=list)
+
+    def as_input(self) -> CustomerInput:
+        return CustomerInput(
+            name=self.name, phone=self.phone, phone2=self.phone2, address=self.address,
+            region=self.region, contact_person=self.contact_person,
+            services_wanted=self.services_wanted, notes=self.notes, clerk_id=self.clerk_id,
+        )
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A phone or plate that already belongs to another customer."""
+
+    field: str
+    value: str
+    customer_id: int
+    archive_no: int
+    customer_name: str
+
+    @property
+    def message(self) -> str:
+        what = "电话" if self.field.startswith("phone") else "车号"
+        return (
+            f"{what} {self.value} 已属于客户“{self.customer_name}”"
+            f"（档案编号 {format_archive_no(self.archive_no)}）。"
+        )
+
+
+class NotFound(LookupError):
+    pass
+
+
+# ---------------------------------------------------------------- queries
+
+SORT_COLUMNS = {
+    "archive_no": CustomerSummary.archive_no,
+    "name": CustomerSummary.name,
+    "phone": CustomerSummary.phone,
+    "plates": CustomerSummary.plates,
+    "models": CustomerSummary.models,
+    "next_maintenance_date": CustomerSummary.next_maintenance_date,
+    "clerk_name": CustomerSummary.clerk_name,
+    "last_visit_date": CustomerSummary.last_visit_date,
+}
+
+
+def search_terms(query: str) -> list[str]:
+    return [t for t in (search_key(w) for w in (query or "").split()) if t]
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def next_archive_no(s: Session) -> int:
+    counter = s.get(Counter, ARCHIVE_COUNTER)
+    if counter is None:
+        highest = s.scalar(select(func.max(Customer.archive_no))) or 0
+        counter = Counter(name=ARCHIVE_COUNTER, last_value=highest)
+        s.add(counter)
+    counter.last_value += 1
+    s.flush()
+    return counter.last_value
+
+
+class ArchiveService:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- the list
+
+    def search_ids(
+        self,
+        query: str = "",
+        *,
+        sort: str = "archive_no",
+        descending: bool = False,
+        deleted: bool = False,
+    ) -> list[int]:
+        """Customer ids matching every term of query, in display order."""
+        col = SORT_COLUMNS[sort]
+        stmt = select(CustomerSummary.customer_id).where(CustomerSummary.deleted.is_(deleted))
+        for term in search_terms(query):
+            stmt = stmt.where(CustomerSummary.search_text.like(_like(term), escape="\\"))
+        order = col.desc() if descending else col.asc()
+        stmt = stmt.order_by(order, CustomerSummary.archive_no)
+        with self.store.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def summary_rows(self, ids: list[int]) -> dict[int, SummaryRow]:
+        cols = [getattr(CustomerSummary, f) for f in SummaryRow.__dataclass_fields__]
+        out: dict[int, SummaryRow] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in conn.execute(
+                    select(*cols).where(CustomerSummary.customer_id.in_(chunk))
+                ):
+                    out[row[0]] = SummaryRow(*row)
+        return out
+
+    def count(self, deleted: bool = False) -> int:
+        with self.store.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).where(CustomerSummary.deleted.is_(deleted))
+            ).scalar_one()
+
+    # -- one customer
+
+    def detail(self, customer_id: int) -> CustomerDetail:
+        with self.store.read() as s:
+            c = s.get(Customer, customer_id)
+            if c is None:
+                raise NotFound(customer_id)
+            names = dict(s.execute(select(Staff.id, Staff.name)).all())
+            vehicles = s.scalars(
+                select(Vehicle)
+                .where(Vehicle.customer_id == c.id, Vehicle.deleted_at.is_(None))
+                .order_by(Vehicle.id)
+            ).all()
+            plates = {v.id: v.plate for v in vehicles}
+            visits = s.scalars(
+                select(Visit)
+                .where(Visit.customer_id == c.id, Visit.deleted_at.is_(None))
+                .order_by(Visit.intake_date.desc(), Visit.id.desc())
+            ).all()
+            return CustomerDetail(
+                id=c.id, archive_no=c.archive_no, name=c.name, phone=c.phone,
+                phone2=c.phone2, address=c.address, region=c.region,
+                contact_person=c.contact_person, services_wanted=c.services_wanted,
+                notes=c.notes, clerk_id=c.clerk_id, clerk_name=names.get(c.clerk_id, ""),
+                created_at=c.created_at, created_by=names.get(c.created_by_id, ""),
+                updated_at=c.updated_at, updated_by=names.get(c.updated_by_id, ""),
+                deleted_at=c.deleted_at,
+                vehicles=[_vehicle_info(v) for v in vehicles],
+                visits=[_visit_info(v, plates.get(v.vehicle_id or -1, "")) for v in visits],
+            )
+
+    def find_duplicates(
+        self,
+        *,
+        phones: list[str] = (),  # type: ignore[assignment]
+        plates: list[str] = (),  # type: ignore[assignment]
+        exclude_customer_id: int | None = None,
+    ) -> list[Duplicate]:
+        with self.store.read() as s:
+            return _find_duplicates(s, phones, plates, exclude_customer_id)
+
+    def create_customer(
+        self, data: CustomerInput, vehicles: list[VehicleInput] = ()  # type: ignore[assignment]
+    ) -> int:
+        data = data.cleaned()
+        cleaned_vehicles = _clean_vehicles(vehicles)
+        with self.store.session() as s:
+            customer = Customer(archive_no=next_archive_no(s), **vars(data))
+            s.add(customer)
+            s.flush()
+            for v in cleaned_vehicles:
+                s.add(Vehicle(customer_id=customer.id, **vars(v)))
+            refresh_customers(s, [customer.id])
+            return customer.id
+
+    def update_customer(self, customer_id: int, data: CustomerInput) -> None:
+        data = data.cleaned()
+        with self.store.session() as s:
+            customer = _get_customer(s, customer_id)
+            for k, v in vars(data).items():
+                setattr(customer, k, v)
+            refresh_customers(s, [customer_id])
+
+    def delete_customer(self, customer_id: int) -> None:
+        """Soft delete: the customer moves to the recycle bin (回收站) and can be restored."""
+        with self.store.session() as s:
+            customer = _get_customer(s, customer_id)
+            customer.deleted_at = utcnow()
+            customer.deleted_by_id = self.store.actor_id
+            refresh_customers(s, [customer_id])
+
+    def restore_customer(self, customer_id: int) -> None:
+        with self.store.session() as s:
+            customer = _get_customer(s, customer_id)
+            customer.deleted_at = None
+            customer.deleted_by_id = None
+            refresh_customers(s, [customer_id])
+
+    # -- vehicles
+
+    def add_vehicle(self, customer_id: int, data: VehicleInput) -> int:
+        data = data.cleaned()
+        with self.store.session() as s:
+            _get_customer(s, customer_id)
+            vehicle = Vehicle(customer_id=customer_id, **vars(data))
+            s.add(vehicle)
+            s.flush()
+            refresh_customers(s, [customer_id])
+            return vehicle.id
+
+    def update_vehicle(self, vehicle_id: int, data: VehicleInput) -> None:
+        data = data.cleaned()
+        with self.store.session() as s:
+            vehicle = s.get(Vehicle, vehicle_id)
+            if vehicle is None:
+                raise NotFound(vehicle_id)
+            for k, v in vars(data).items():
+                setattr(vehicle, k, v)
+            refresh_customers(s, [vehicle.customer_id])
+
+    def delete_vehicle(self, vehicle_id: int) -> None:
+        with self.store.session() as s:
+            vehicle = s.get(Vehicle, vehicle_id)
+            if vehicle is None:
+                raise NotFound(vehicle_id)
+            vehicle.deleted_at = utcnow()
+            refresh_customers(s, [vehicle.customer_id])
+
+    # -- visits
+
+    def register_visit(
+        self, customer_id: int, vehicle_id: int | None, data: VisitInput
+    ) -> int:
+        data = data.cleaned()
+        if data.kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and vehicle_id is None:
+            raise FormErrors({"vehicle": "维修、保养须选择车辆。"})
+        with self.store.session() as s:
+            _get_customer(s, customer_id)
+            visit = _add_visit(s, customer_id, vehicle_id, data)
+            refresh_customers(s, [customer_id])
+            return visit.id
+
+    def delete_visit(self, visit_id: int) -> None:
+        with self.store.session() as s:
+            visit = s.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(visit_id)
+            visit.deleted_at = utcnow()
+            refresh_customers(s, [visit.customer_id])
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _get_customer(s: Session, customer_id: int) -> Customer:
+    customer = s.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(customer_id)
+    return customer
+
+
+def _clean_vehicles(vehicles) -> list[VehicleInput]:
+    cleaned = []
+    errors: dict[str, str] = {}
+    for v in vehicles:
+        try:
+            cleaned.append(v.cleaned())
+        except FormErrors as e:
+            errors.update(e.errors)
+    if errors:
+        raise FormErrors(errors)
+    return cleaned
+
+
+def _add_visit(s: Session, customer_id: int, vehicle_id: int | None, data: VisitInput) -> Visit:
+    visit = Visit(customer_id=customer_id, vehicle_id=vehicle_id, **vars(data))
+    s.add(visit)
+    if vehicle_id is not None and data.kind == VisitKind.MAINTENANCE:
+        vehicle = s.get(Vehicle, vehicle_id)
+        if vehicle is not None and vehicle.maintenance_cycle_months:
+            done = data.pickup_date or data.intake_date
+            assert done is not None
+            proposed = add_months(done, vehicle.maintenance_cycle_months)
+            if vehicle.next_maintenance_date is None or proposed > vehicle.next_maintenance_date:
+                vehicle.next_maintenance_date = proposed
+    s.flush()
+    return visit
+
+
+def _find_duplicates(
+    s: Session, phones, plates, exclude_customer_id: int | None
+) -> list[Duplicate]:
+    found: list[Duplicate] = []
+    live = Customer.deleted_at.is_(None)
+    for i, raw in enumerate(phones):
+        phone = normalize_phone(raw)
+        if not phone:
+            continue
+        q = select(Customer).where(live, (Customer.phone == phone) | (Customer.phone2 == phone))
+        if exclude_customer_id is not None:
+            q = q.where(Customer.id != exclude_customer_id)
+        c = s.scalars(q.limit(1)).first()
+        if c is not None:
+            found.append(Duplicate("phone" if i == 0 else "phone2", phone, c.id, c.archive_no, c.name))
+    for raw in plates:
+        plate = normalize_plate(raw)
+        if not plate:
+            continue
+        q = (
+            select(Customer)
+            .join(Vehicle, Vehicle.customer_id == Customer.id)
+            .where(live, Vehicle.plate == plate, Vehicle.deleted_at.is_(None))
+        )
+        if exclude_customer_id is not None:
+            q = q.where(Customer.id != exclude_customer_id)
+        c = s.scalars(q.limit(1)).first()
+        if c is not None:
+            found.append(Duplicate("plate", plate, c.id, c.archive_no, c.name))
+    return found
+
+
+def _vehicle_info(v: Vehicle) -> VehicleInfo:
+    return VehicleInfo(
+        id=v.id, plate=v.plate, model=v.model, kind=v.kind, vin=v.vin,
+        purchase_date=v.purchase_date, warranty_end=v.warranty_end,
+        insurance_expiry=v.insurance_expiry,
+        maintenance_cycle_months=v.maintenance_cycle_months,
+        maintenance_cycle_km=v.maintenance_cycle_km,
+        next_maintenance_date=v.next_maintenance_date,
+    )
+
+
+def _visit_info(v: Visit, plate: str) -> VisitInfo:
+    return VisitInfo(
+        id=v.id, vehicle_id=v.vehicle_id, plate=plate, kind=VisitKind(v.kind),
+        intake_date=v.intake_date, pickup_date=v.pickup_date, service_items=v.service_items,
+        mileage_km=v.mileage_km, amount_fen=v.amount_fen, is_comeback=v.is_comeback,
+    )
+

@@ -1,0 +1,148 @@
+"""Staff accounts and login. Passwords are hashed with Argon2id, never stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.normalize import ValidationError, fold
+from app.store import Store
+from db.models import Role, Staff
+
+ROLE_LABELS = {Role.CLERK: "跟踪业务员", Role.SUPERVISOR: "业务主管", Role.ADMIN: "管理员"}
+MIN_PASSWORD = 6
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: int
+    username: str
+    name: str
+    role: Role
+    active: bool
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _info(s: Staff) -> StaffInfo:
+    return StaffInfo(s.id, s.username, s.name, Role(s.role), s.active)
+
+
+class LoginError(Exception):
+    pass
+
+
+class StaffService:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self) -> int:
+        with self.store.read() as s:
+            return s.scalar(select(func.count(Staff.id))) or 0
+
+    def needs_first_admin(self) -> bool:
+        return self.count() == 0
+
+    def list(self, include_inactive: bool = True) -> list[StaffInfo]:
+        with self.store.read() as s:
+            q = select(Staff).order_by(Staff.id)
+            if not include_inactive:
+                q = q.where(Staff.active.is_(True))
+            return [_info(x) for x in s.scalars(q)]
+
+    def by_name(self, name: str) -> StaffInfo | None:
+        with self.store.read() as s:
+            row = s.scalar(select(Staff).where((Staff.name == name) | (Staff.username == name)))
+            return _info(row) if row else None
+
+    def login(self, username: str, password: str) -> StaffInfo:
+        with self.store.read() as s:
+            row = s.scalar(select(Staff).where(Staff.username == fold(username)))
+            if row is None or not verify_password(row.password_hash, password):
+                raise LoginError("用户名或密码不对，请重新输入。")
+            if not row.active:
+                raise LoginError("这个账号已停用，请联系管理员。")
+            return _info(row)
+
+    def create(
+        self, username: str, name: str, role: Role, password: str, active: bool = True
+    ) -> StaffInfo:
+        username, name = fold(username), fold(name)
+        if not username:
+            raise ValidationError("username", "请填写登录名。")
+        if not name:
+            raise ValidationError("name", "请填写姓名。")
+        self._check_password(password)
+        with self.store.session() as s:
+            if s.scalar(select(Staff.id).where(Staff.username == username)):
+                raise ValidationError("username", f"登录名“{username}”已被使用。")
+            row = Staff(
+                username=username, name=name, role=role,
+                password_hash=hash_password(password), active=active,
+            )
+            s.add(row)
+            s.flush()
+            return _info(row)
+
+    def update(
+        self, staff_id: int, *, name: str, role: Role, active: bool, password: str | None = None
+    ) -> StaffInfo:
+        name = fold(name)
+        if not name:
+            raise ValidationError("name", "请填写姓名。")
+        with self.store.session() as s:
+            row = s.get_one(Staff, staff_id)
+            if row.role == Role.ADMIN and (role != Role.ADMIN or not active):
+                admins = s.scalar(
+                    select(func.count(Staff.id)).where(
+                        Staff.role == Role.ADMIN, Staff.active.is_(True), Staff.id != staff_id
+                    )
+                )
+                if not admins:
+                    raise ValidationError("role", "至少要保留一个在用的管理员账号。")
+            renamed = row.name != name
+            row.name, row.role, row.active = name, role, active
+            if password:
+                self._check_password(password)
+                row.password_hash = hash_password(password)
+            s.flush()
+            if renamed:
+                from app.search_index import refresh_for_clerk
+
+                refresh_for_clerk(s, staff_id)
+            return _info(row)
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise ValidationError("password", f"密码至少 {MIN_PASSWORD} 位。")

@@ -1,0 +1,51 @@
+"""Engine and session factory. SQLite gets WAL, foreign keys and a busy timeout."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import Audited, SoftDeleted, utcnow
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL is persistent but cannot be set on an in-memory database; it is harmless to ask.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_audit(session: Session, _ctx, _instances) -> None:
+    """Every row records who created and last changed it: session.info['actor_id']."""
+    actor = session.info.get("actor_id")
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            obj.created_at = obj.created_at or now
+            obj.updated_at = now
+            if obj.created_by_id is None:
+                obj.created_by_id = actor
+            obj.updated_by_id = actor
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = now
+            obj.updated_by_id = actor
+            if isinstance(obj, SoftDeleted) and obj.deleted_at is not None and obj.deleted_by_id is None:
+                obj.deleted_by_id = actor

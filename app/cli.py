@@ -1,0 +1,148 @@
+"""The command line. With no subcommand the window opens; everything else is headless.
+
+Only the window branch loads ui/ (and Qt), so the headless commands run on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app import __version__
+from app.config import ENV_DB, database_url, data_dir, to_url
+
+DEMO_DEFAULT_CUSTOMERS = 2000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="followdesk",
+        description="售后跟踪服务台 FollowDesk — 不带子命令时打开程序窗口。",
+    )
+    p.add_argument("--version", action="version", version=f"FollowDesk {__version__}")
+    p.add_argument("--db", metavar="PATH_OR_URL",
+                   help=f"数据库文件或 SQLAlchemy URL（也可用环境变量 {ENV_DB}）")
+    p.add_argument("--demo", action="store_true",
+                   help="打开演示数据库（首次使用时自动生成演示数据）")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="向空数据库填入演示数据")
+    d.add_argument("--customers", type=int, default=DEMO_DEFAULT_CUSTOMERS)
+    d.add_argument("--seed", type=int, default=1)
+
+    i = sub.add_parser("import", help="从 Excel/CSV 导入客户、车辆和来访记录")
+    i.add_argument("file", type=Path)
+    i.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    i.add_argument("--report", type=Path, metavar="OUT.xlsx", help="把逐行结果写入 Excel")
+    i.add_argument("--json", action="store_true", help="以 JSON 输出统计")
+
+    t = sub.add_parser("template", help="生成导入模板")
+    t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    return p
+
+
+def _open_store(url: str):
+    from app.store import Store
+    from db.migrate import DatabaseError
+
+    try:
+        return Store(url)
+    except DatabaseError as e:
+        print(e, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_demo(url: str, customers: int, seed: int) -> int:
+    from app.demo import DemoRefused, fill_demo
+
+    store = _open_store(url)
+    try:
+        result = fill_demo(store, customers=customers, seed=seed,
+                           progress=_stderr_progress("生成演示数据"))
+    except DemoRefused as e:
+        print(e, file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"已生成演示数据：客户 {result.customers}，车辆 {result.vehicles}，"
+          f"来访 {result.visits}，员工 {result.staff}。")
+    print(result.login_hint)
+    return 0
+
+
+def _stderr_progress(label: str):
+    if not sys.stderr.isatty():
+        return None
+    def report(done: int, total: int) -> None:
+        print(f"\r{label}：{done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+    return report
+
+
+def cmd_import(url: str, args) -> int:
+    from app.importer import ImportFormatError, import_file
+
+    if not args.file.exists():
+        print(f"找不到文件：{args.file}", file=sys.stderr)
+        return 2
+    store = _open_store(url)
+    try:
+        report = import_file(store, args.file, dry_run=args.dry_run,
+                             progress=None if args.json else _stderr_progress("导入"))
+    except ImportFormatError as e:
+        print(e, file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if args.report:
+        report.write_xlsx(args.report)
+    if args.json:
+        print(json.dumps(report.as_json_dict(), ensure_ascii=False))
+    else:
+        print(report.summary_text())
+        print("已对应的列：" + "、".join(f"{h}→{label}" for h, label in report.mapped))
+        if report.ignored:
+            print("未使用的列：" + "、".join(report.ignored))
+        for line in report.lines:
+            if line.outcome == "rejected":
+                print(f"  第 {line.row_number} 行 {line.name}：{line.reason}")
+        if args.report:
+            print(f"逐行结果已写入 {args.report}")
+    return 0
+
+
+def cmd_template(path: Path) -> int:
+    from app.template import write_template
+
+    write_template(path)
+    print(f"导入模板已保存：{path}")
+    return 0
+
+
+def demo_url(cli_db: str | None) -> str:
+    return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = demo_url(args.db) if args.demo else database_url(args.db)
+    if args.command == "demo":
+        return cmd_demo(url, args.customers, args.seed)
+    if args.command == "import":
+        return cmd_import(url, args)
+    if args.command == "template":
+        return cmd_template(args.output)
+    hint = ""
+    if args.demo:
+        from app.demo import ensure_demo
+
+        hint = ensure_demo(url, customers=DEMO_DEFAULT_CUSTOMERS)
+    import importlib
+
+    gui = importlib.import_module("ui.app")
+    return gui.run(url, demo_hint=hint)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Start the window: open (and if needed upgrade) the database, log in, show the archive."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
+
+from app.staff import StaffInfo, StaffService
+from app.store import Store
+from db.migrate import DatabaseError
+from ui import common
+from ui.common import tr
+
+log = logging.getLogger("followdesk")
+
+
+class ExceptionDialog(QDialog):
+    """An unexpected error: say so plainly, with details the clerk can copy to support."""
+
+    def __init__(self, details: str):
+        super().__init__()
+        self.setWindowTitle(tr("程序出错"))
+        self.resize(640, 360)
+        text = QPlainTextEdit(details)
+        text.setReadOnly(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr(
+            "程序遇到了意外错误。已保存的数据不受影响，本次操作可能没有完成。\n"
+            "请把下面的内容复制给维护人员：")))
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+
+
+def _excepthook(exc_type, exc, tb) -> None:
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    log.error("unhandled exception\n%s", details)
+    if QApplication.instance() is not None:
+        ExceptionDialog(details).exec()
+
+
+def setup_logging() -> None:
+    from logging.handlers import RotatingFileHandler
+
+    from app.config import log_dir
+
+    handler = RotatingFileHandler(log_dir() / "followdesk.log", maxBytes=1_000_000,
+                                  backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("FollowDesk")
+    app.setApplicationDisplayName(tr("售后跟踪服务台"))
+    app.setStyle("Fusion")
+    font = app.font()
+    font.setPointSize(max(font.pointSize(), 10))
+    font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+    app.setFont(font)
+    return app
+
+
+def login(store: Store, hint: str = "") -> StaffInfo | None:
+    from ui.login import FirstAdminDialog, LoginDialog
+
+    staff = StaffService(store)
+    if staff.needs_first_admin():
+        first = FirstAdminDialog(staff)
+        if first.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return first.user
+    dialog = LoginDialog(staff, hint=hint)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.user
+
+
+def run(url: str, *, demo_hint: str = "") -> int:
+    setup_logging()
+    app = make_application()
+    sys.excepthook = _excepthook
+    try:
+        store = Store(url)
+    except DatabaseError as e:
+        common.critical(None, tr("无法打开数据库"), str(e))
+        return 2
+    except Exception as e:
+        log.exception("cannot open database %s", url)
+        common.critical(None, tr("无法打开数据库"), tr(
+            "打不开数据库：{url}\n\n{e}\n\n如果文件正被别的程序占用，请关闭后再试。"
+        ).format(url=url, e=e))
+        return 2
+    user = login(store, demo_hint)
+    if user is None:
+        return 0
+    from ui.main_window import MainWindow
+
+    window = MainWindow(store, user)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    window.show()
+    code = app.exec()
+    store.close()
+    return code

@@ -1,0 +1,279 @@
+"""客户档案 tab: search box, the lazy customer list, and the selected customer's archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.archive import (
+    ArchiveService,
+    CustomerDetail,
+    NotFound,
+    format_amount,
+    format_archive_no,
+)
+from ui.archive_model import COLUMNS, ArchiveTableModel
+from ui.common import tr
+
+DEFAULT_WIDTHS = [80, 90, 150, 150, 130, 95, 90, 95]
+
+
+def _d(day) -> str:
+    return day.isoformat() if day else "—"
+
+
+def _e(text) -> str:
+    return html.escape(str(text)) if text not in (None, "") else "—"
+
+
+def cycle_text(months: int | None, km: int | None) -> str:
+    parts = [tr("{n} 个月").format(n=months) if months else "",
+             tr("{n} 公里").format(n=km) if km else ""]
+    return " / ".join(p for p in parts if p)
+
+
+def local_time(moment: dt.datetime) -> str:
+    """Rows store UTC; the clerk reads local time."""
+    return moment.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def customer_html(c: CustomerDetail) -> str:
+    """The archive page of one customer, laid out like 客户档案基本资料表."""
+    deleted = (
+        f"<p style='color:#c0392b'><b>{tr('已删除（在回收站中）')}</b></p>" if c.deleted_at else ""
+    )
+    rows = [
+        (tr("档案编号"), format_archive_no(c.archive_no), tr("建档日期"), c.created_at.date()),
+        (tr("联系电话"), c.phone, tr("备用电话"), c.phone2),
+        (tr("地址"), c.address, tr("地区"), c.region),
+        (tr("负责人"), c.contact_person, tr("跟踪业务员"), c.clerk_name),
+    ]
+    info = "".join(
+        f"<tr><td class='k'>{a}</td><td>{_e(b)}</td><td class='k'>{x}</td><td>{_e(y)}</td></tr>"
+        for a, b, x, y in rows
+    )
+    wanted = _e(c.services_wanted).replace("\n", "<br>")
+    notes = _e(c.notes).replace("\n", "<br>")
+    vehicles = "".join(
+        f"<tr><td><b>{_e(v.plate)}</b></td><td>{_e(v.model)}</td><td>{_e(v.kind)}</td>"
+        f"<td>{_e(cycle_text(v.maintenance_cycle_months, v.maintenance_cycle_km))}</td>"
+        f"<td>{_d(v.next_maintenance_date)}</td><td>{_d(v.warranty_end)}</td>"
+        f"<td>{_d(v.insurance_expiry)}</td>"
+        f"<td><a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
+        for v in c.vehicles
+    ) or f"<tr><td colspan=8>{tr('还没有车辆')}</td></tr>"
+    visits = "".join(
+        f"<tr><td>{v.intake_date}</td><td>{_d(v.pickup_date)}</td><td>{tr(v.kind_label)}"
+        f"{' <span style=color:#c0392b>' + tr('返修') + '</span>' if v.is_comeback else ''}</td>"
+        f"<td>{_e(v.plate)}</td><td>{_e(v.service_items)}</td>"
+        f"<td align=right>{_e(v.mileage_km)}</td><td align=right>{_e(format_amount(v.amount_fen))}"
+        f"</td></tr>"
+        for v in c.visits
+    ) or f"<tr><td colspan=7>{tr('还没有来访记录')}</td></tr>"
+    audit = tr("建档 {cat} {cby}　最后修改 {uat} {uby}").format(
+        cat=local_time(c.created_at), cby=c.created_by,
+        uat=local_time(c.updated_at), uby=c.updated_by,
+    )
+    th = "style='background:#eef2f7'"
+    return f"""
+<style>
+ td {{ padding: 2px 6px; }} td.k {{ color:#555; white-space:nowrap; }}
+ h2 {{ margin: 0 0 4px 0; }} h3 {{ margin: 10px 0 2px 0; }}
+</style>
+<h2>{_e(c.name)}</h2>{deleted}
+<table cellspacing=0>{info}</table>
+<p><span style='color:#555'>{tr('客户希望得到的服务')}：</span>{wanted}<br>
+<span style='color:#555'>{tr('备注')}：</span>{notes}</p>
+<h3>{tr('车辆')}</h3>
+<table border=1 cellspacing=0 width='100%' style='border-collapse:collapse;border-color:#ccc'>
+<tr {th}><th>{tr('车号')}</th><th>{tr('车型')}</th><th>{tr('车种')}</th><th>{tr('保养周期')}</th>
+<th>{tr('下次保养期')}</th><th>{tr('保修到期')}</th><th>{tr('保险到期')}</th><th></th></tr>
+{vehicles}</table>
+<h3>{tr('维修/来访记录')}（{len(c.visits)}）</h3>
+<table border=1 cellspacing=0 width='100%' style='border-collapse:collapse;border-color:#ccc'>
+<tr {th}><th>{tr('送修日期')}</th><th>{tr('出厂日期')}</th><th>{tr('类别')}</th>
+<th>{tr('车号')}</th><th>{tr('维修养护项目')}</th><th>{tr('里程')}</th><th>{tr('金额')}</th></tr>
+{visits}</table>
+<p style='color:#888'>{audit}</p>
+"""
+
+
+class ArchiveTab(QWidget):
+    customerActivated = Signal(int)  # Enter or double-click: edit
+    vehicleLinkClicked = Signal(int, int)  # customer id, vehicle id
+    selectionChangedTo = Signal(object)  # customer id or None
+
+    def __init__(self, archive: ArchiveService, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.archive = archive
+        self.search = QLineEdit()
+        self.search.setObjectName("archiveSearch")
+        self.search.setPlaceholderText(
+            tr("查找客户：姓名、拼音首字母（zw = 张伟）、电话任意几位、车号任意几位")
+        )
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("查找")))
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+
+        self.model = ArchiveTableModel(archive, self)
+        self.table = QTableView()
+        self.table.setObjectName("archiveTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        for col, width in enumerate(DEFAULT_WIDTHS):
+            self.table.setColumnWidth(col, width)
+
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("customerDetail")
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._link)
+        self.detail.setPlaceholderText(tr("在左边选择一位客户，这里显示其档案、车辆和来访记录。"))
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addLayout(top)
+        lv.addWidget(self.table)
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.splitter = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+        self.search.textChanged.connect(self._search_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(lambda _i: self._activate())
+        self.search.returnPressed.connect(self._focus_table)
+        self.table.installEventFilter(self)
+        self.search.installEventFilter(self)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.refresh()
+
+    # -- state
+
+    def current_customer_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.customer_id(index.row()) if index.isValid() else None
+
+    def select_customer(self, customer_id: int) -> None:
+        row = self.model.row_of(customer_id)
+        if row < 0 and self.search.text():
+            self.search.clear()  # the customer may be hidden by the filter
+            row = self.model.row_of(customer_id)
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.setCurrentIndex(self.model.index(row, 0))
+            self.table.scrollTo(self.model.index(row, 0))
+        self.show_customer(customer_id)
+
+    def reload(self, keep: int | None = None) -> None:
+        keep = keep if keep is not None else self.current_customer_id()
+        self.model.refresh()
+        if keep is not None and self.model.row_of(keep) >= 0:
+            self.select_customer(keep)
+
+    def show_customer(self, customer_id: int | None) -> None:
+        if customer_id is None:
+            self.detail.clear()
+            return
+        try:
+            self.detail.setHtml(customer_html(self.archive.detail(customer_id)))
+        except NotFound:
+            self.detail.clear()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("archive/header", self.table.horizontalHeader().saveState())
+        settings.setValue("archive/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value("archive/header")
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
+        split = settings.value("archive/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    # -- reactions
+
+    def _search_changed(self, text: str) -> None:
+        self.model.set_query(text)
+
+    def _after_reset(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(tr("{n} 位客户").format(n=n))
+        if n:
+            self.table.setCurrentIndex(self.model.index(0, 0))
+            self.table.selectRow(0)
+        else:
+            self.show_customer(None)
+            self.selectionChangedTo.emit(None)
+
+    def _current_changed(self, current, _previous) -> None:
+        cid = self.model.customer_id(current.row()) if current.isValid() else None
+        self.show_customer(cid)
+        self.selectionChangedTo.emit(cid)
+
+    def _activate(self) -> None:
+        cid = self.current_customer_id()
+        if cid is not None:
+            self.customerActivated.emit(cid)
+
+    def _focus_table(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+
+    def _link(self, url) -> None:
+        kind, _, value = url.toString().partition(":")
+        cid = self.current_customer_id()
+        if kind == "vehicle" and cid is not None:
+            self.vehicleLinkClicked.emit(cid, int(value))
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == event.Type.KeyPress:
+            key = event.key()
+            if obj is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+                self._focus_table()
+                return True
+            if obj is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._activate()
+                return True
+            if obj is self.table and key == Qt.Key.Key_Escape:
+                self.search.setFocus()
+                self.search.selectAll()
+                return True
+        return super().eventFilter(obj, event)
+
+
+__all__ = ["ArchiveTab", "COLUMNS", "customer_html"]

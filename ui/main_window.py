@@ -1,0 +1,283 @@
+"""The main window: menus, toolbar, status bar and the tabs that work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app import __version__
+from app.archive import ArchiveService, NotFound, format_archive_no
+from app.staff import StaffInfo, StaffService
+from app.store import Store
+from db.models import Role
+from ui import common
+from ui.archive_tab import ArchiveTab
+from ui.common import tr
+from ui.customer_dialog import CustomerDialog, VehicleDialog
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, user: StaffInfo, settings: QSettings | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.user = user
+        store.actor_id = user.id
+        self.settings = settings if settings is not None else common.app_settings()
+        self.archive = ArchiveService(store)
+        self.staff = StaffService(store)
+        self.setWindowTitle(tr("售后跟踪服务台 — {name}（{role}）").format(
+            name=user.name, role=tr(user.role_label)))
+
+        self.tabs = QTabWidget()
+        self.archive_tab = ArchiveTab(self.archive)
+        self.tabs.addTab(self.archive_tab, tr("客户档案"))
+        self.setCentralWidget(self.tabs)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.archive_tab.customerActivated.connect(self.edit_customer)
+        self.archive_tab.vehicleLinkClicked.connect(self.edit_vehicle)
+        self.archive_tab.selectionChangedTo.connect(self._selection_changed)
+        self.archive_tab.model.modelReset.connect(self._update_counts)
+        self._selection_changed(self.archive_tab.current_customer_id())
+        self._update_counts()
+        self._restore_state()
+        self.archive_tab.search.setFocus()
+
+    # -- building
+
+    def _action(self, text: str, slot, shortcut=None, icon=None, tip: str = "") -> QAction:
+        action = QAction(tr(text), self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if tip:
+            action.setStatusTip(tr(tip))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.act_new_customer = self._action("新建客户…", self.new_customer, "Ctrl+N",
+                                             sp.SP_FileIcon, "建立新的客户档案")
+        self.act_visit = self._action("送修/来访登记…", self.register_visit, "F2",
+                                      sp.SP_FileDialogNewFolder, "登记今天的送修或来访")
+        self.act_edit = self._action("编辑客户…", self.edit_current, "Ctrl+E",
+                                     sp.SP_FileDialogDetailedView)
+        self.act_vehicle = self._action("新增车辆…", self.add_vehicle, "Ctrl+Shift+V")
+        self.act_delete = self._action("删除客户", self.delete_current, QKeySequence.StandardKey.Delete,
+                                       sp.SP_TrashIcon, "移入回收站，可恢复")
+        self.act_bin = self._action("回收站…", self.open_recycle_bin, None, sp.SP_DirIcon)
+        self.act_find = self._action("查找客户", self.focus_search, "Ctrl+F")
+        self.act_import = self._action("导入客户档案…", self.import_file, "Ctrl+I",
+                                       sp.SP_ArrowDown, "从 Excel 或 CSV 导入客户档案")
+        self.act_template = self._action("保存导入模板…", self.save_template)
+        self.act_quit = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
+        self.act_staff = self._action("员工管理…", self.manage_staff)
+        self.act_about = self._action("关于", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu(tr("文件(&F)"))
+        m.addActions([self.act_import, self.act_template])
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = bar.addMenu(tr("客户(&C)"))
+        m.addActions([self.act_find, self.act_new_customer, self.act_visit, self.act_edit,
+                      self.act_vehicle])
+        m.addSeparator()
+        m.addActions([self.act_delete, self.act_bin])
+        if self.user.role == Role.ADMIN:
+            m = bar.addMenu(tr("管理(&M)"))
+            m.addAction(self.act_staff)
+        m = bar.addMenu(tr("帮助(&H)"))
+        m.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar(tr("常用"))
+        tb.setObjectName("mainToolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.setMovable(False)
+        tb.addActions([self.act_new_customer, self.act_visit, self.act_edit])
+        tb.addSeparator()
+        tb.addActions([self.act_import, self.act_delete, self.act_bin])
+        self.addToolBar(tb)
+
+    def _build_status_bar(self) -> None:
+        self.user_label = QLabel(tr("当前用户：{name}（{role}）").format(
+            name=self.user.name, role=tr(self.user.role_label)))
+        self.count_label = QLabel()
+        self.db_label = QLabel(self._db_text())
+        sb = self.statusBar()
+        sb.addWidget(self.user_label)
+        sb.addWidget(self.count_label)
+        sb.addPermanentWidget(self.db_label)
+        m = self.store.migration
+        if m is not None and m.backup_path is not None:
+            sb.showMessage(tr("数据库已升级，升级前的备份：{p}").format(p=m.backup_path), 15000)
+
+    def _db_text(self) -> str:
+        url = self.store.url
+        return tr("数据库：{p}").format(p=url.removeprefix("sqlite:///"))
+
+    # -- state
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 720)
+        self.archive_tab.restore_state(self.settings)
+
+    def save_state(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.archive_tab.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    def _selection_changed(self, customer_id) -> None:
+        has = customer_id is not None
+        for a in (self.act_edit, self.act_delete, self.act_vehicle):
+            a.setEnabled(has)
+
+    def _update_counts(self) -> None:
+        shown = self.archive_tab.model.rowCount()
+        total = self.archive.count()
+        self.count_label.setText(tr("档案 {total} 份，显示 {shown} 份").format(
+            total=total, shown=shown))
+
+    # -- commands
+
+    def clerks(self) -> list[StaffInfo]:
+        return [s for s in self.staff.list(include_inactive=False)]
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.archive_tab)
+        self.archive_tab.search.setFocus()
+        self.archive_tab.search.selectAll()
+
+    def new_customer(self) -> CustomerDialog:
+        dialog = CustomerDialog(self.archive, self.clerks(), self, default_clerk_id=self.user.id)
+        self._run_customer_dialog(dialog)
+        return dialog
+
+    def _run_customer_dialog(self, dialog: CustomerDialog) -> None:
+        if dialog.exec() and dialog.customer_id is not None:
+            self.archive_tab.reload(keep=dialog.customer_id)
+            self.archive_tab.select_customer(dialog.customer_id)
+            self.statusBar().showMessage(tr("已保存客户档案"), 4000)
+        elif dialog.open_customer_id is not None:
+            self.archive_tab.select_customer(dialog.open_customer_id)
+        self._update_counts()
+
+    def edit_current(self) -> None:
+        cid = self.archive_tab.current_customer_id()
+        if cid is not None:
+            self.edit_customer(cid)
+
+    def edit_customer(self, customer_id: int) -> None:
+        try:
+            detail = self.archive.detail(customer_id)
+        except NotFound:
+            return
+        self._run_customer_dialog(CustomerDialog(self.archive, self.clerks(), self,
+                                                 customer=detail))
+
+    def add_vehicle(self) -> None:
+        cid = self.archive_tab.current_customer_id()
+        if cid is not None and VehicleDialog(self.archive, cid, self).exec():
+            self.archive_tab.reload(keep=cid)
+
+    def edit_vehicle(self, customer_id: int, vehicle_id: int) -> None:
+        detail = self.archive.detail(customer_id)
+        vehicle = next((v for v in detail.vehicles if v.id == vehicle_id), None)
+        if vehicle and VehicleDialog(self.archive, customer_id, self, vehicle=vehicle).exec():
+            self.archive_tab.reload(keep=customer_id)
+
+    def register_visit(self) -> None:
+        from ui.visit_dialog import VisitDialog
+
+        dialog = VisitDialog(self.archive, self.clerks(), self,
+                             customer_id=self.archive_tab.current_customer_id(),
+                             default_clerk_id=self.user.id)
+        if dialog.exec() and dialog.customer is not None:
+            self.archive_tab.reload(keep=dialog.customer.id)
+            self.statusBar().showMessage(tr("已登记来访"), 4000)
+        self._update_counts()
+
+    def delete_current(self) -> None:
+        cid = self.archive_tab.current_customer_id()
+        if cid is None:
+            return
+        detail = self.archive.detail(cid)
+        if not common.confirm(self, tr("删除客户"), tr(
+                "把客户“{name}”（档案编号 {no}）移入回收站？\n可以在“客户 → 回收站”中恢复。"
+        ).format(name=detail.name, no=format_archive_no(detail.archive_no))):
+            return
+        self.archive.delete_customer(cid)
+        self.archive_tab.reload()
+        self.statusBar().showMessage(tr("已移入回收站：{name}").format(name=detail.name), 6000)
+
+    def open_recycle_bin(self) -> None:
+        from ui.recycle_bin import RecycleBinDialog
+
+        dialog = RecycleBinDialog(self.archive, self)
+        dialog.exec()
+        if dialog.restored:
+            self.archive_tab.reload(keep=dialog.restored[-1])
+        self._update_counts()
+
+    def import_file(self, path: Path | None = None) -> None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, tr("导入客户档案"), str(Path.home()),
+                tr("Excel 或 CSV (*.xlsx *.xlsm *.csv)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        from ui.import_dialog import ImportDialog
+
+        ImportDialog(self.store, path, self).exec()
+        self.archive_tab.reload()
+        self._update_counts()
+
+    def save_template(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(
+            self, tr("保存导入模板"), str(Path.home() / "客户档案导入模板.xlsx"),
+            tr("Excel 工作簿 (*.xlsx)"))
+        if target:
+            from app.template import write_template
+
+            write_template(Path(target))
+            self.statusBar().showMessage(tr("模板已保存：{p}").format(p=target), 6000)
+
+    def manage_staff(self) -> None:
+        from ui.staff_dialog import StaffDialog
+
+        StaffDialog(self.staff, self).exec()
+        self.archive_tab.reload()
+
+    def about(self) -> None:
+        common.information(self, tr("关于"), tr(
+            "售后跟踪服务台 FollowDesk {v}\n\n客户档案、跟踪回访、电话信函登记。"
+        ).format(v=__version__))

@@ -1,0 +1,124 @@
+"""员工管理: the administrator adds staff, sets roles, resets passwords, deactivates."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.normalize import ValidationError
+from app.staff import ROLE_LABELS, StaffInfo, StaffService
+from db.models import Role
+from ui.common import ErrorForm, tr
+
+
+class StaffEditDialog(QDialog):
+    def __init__(self, staff: StaffService, parent: QWidget | None = None,
+                 *, member: StaffInfo | None = None):
+        super().__init__(parent)
+        self.staff = staff
+        self.member = member
+        self.setWindowTitle(tr("修改员工") if member else tr("新增员工"))
+        f = self.fields = ErrorForm()
+        self.username = f.add("username", tr("登录名"), QLineEdit())
+        self.name = f.add("name", tr("姓名"), QLineEdit())
+        self.role = f.add("role", tr("岗位"), QComboBox())
+        for role, label in ROLE_LABELS.items():
+            self.role.addItem(tr(label), role)
+        self.password = f.add("password", tr("密码") if not member else tr("新密码（不改留空）"),
+                              QLineEdit())
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.active = f.add("active", tr("状态"), QCheckBox(tr("在岗（可登录）")))
+        self.active.setChecked(True)
+        if member:
+            self.username.setText(member.username)
+            self.username.setReadOnly(True)
+            self.name.setText(member.name)
+            self.role.setCurrentIndex(self.role.findData(member.role))
+            self.active.setChecked(member.active)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("保存"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(f)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        role = Role(self.role.currentData())
+        try:
+            if self.member is None:
+                self.staff.create(self.username.text(), self.name.text(), role,
+                                  self.password.text(), self.active.isChecked())
+            else:
+                self.staff.update(self.member.id, name=self.name.text(), role=role,
+                                  active=self.active.isChecked(),
+                                  password=self.password.text() or None)
+        except ValidationError as e:
+            self.fields.show_errors({e.field: e.message})
+            return
+        self.accept()
+
+
+class StaffDialog(QDialog):
+    def __init__(self, staff: StaffService, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.staff = staff
+        self.setWindowTitle(tr("员工管理"))
+        self.resize(560, 360)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([tr("登录名"), tr("姓名"), tr("岗位"), tr("状态")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.table.doubleClicked.connect(lambda _i: self.edit())
+        add = QPushButton(tr("新增员工…"))
+        add.clicked.connect(self.add)
+        edit = QPushButton(tr("修改…"))
+        edit.clicked.connect(self.edit)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(edit)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        self.members: list[StaffInfo] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.members = self.staff.list()
+        self.table.setRowCount(len(self.members))
+        for r, m in enumerate(self.members):
+            values = [m.username, m.name, tr(m.role_label), tr("在岗") if m.active else tr("停用")]
+            for c, v in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+
+    def add(self) -> None:
+        if StaffEditDialog(self.staff, self).exec():
+            self.reload()
+
+    def edit(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.members):
+            if StaffEditDialog(self.staff, self, member=self.members[row]).exec():
+                self.reload()

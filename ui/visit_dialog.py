@@ -1,0 +1,298 @@
+"""送修/来访登记: register a visit from the keyboard alone.
+
+Type a few letters of the customer (name, pinyin initials, phone or plate part), Down/Enter to
+pick, then Tab through vehicle, kind, dates, items, mileage, amount; Ctrl+Enter saves.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.archive import (
+    VISIT_KIND_LABELS,
+    ArchiveService,
+    CustomerDetail,
+    FormErrors,
+    VisitInput,
+    format_archive_no,
+)
+from app.archive import VehicleInput
+from app.normalize import ValidationError, parse_amount_fen, parse_int, validate_plate
+from app.staff import StaffInfo
+from db.models import VisitKind
+from ui.common import DateField, ErrorForm, tr
+from ui.customer_dialog import CustomerDialog
+
+NEW_VEHICLE = -1
+MATCHES_SHOWN = 8
+
+
+class CustomerPicker(QWidget):
+    """A search line with a short list of matches under it."""
+
+    def __init__(self, archive: ArchiveService, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.archive = archive
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("输入客户名称、拼音首字母、电话或车号"))
+        self.search.setClearButtonEnabled(True)
+        self.matches = QListWidget()
+        self.matches.setMaximumHeight(130)
+        self.matches.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.matches)
+        self.search.textEdited.connect(self._update)
+        self.search.installEventFilter(self)
+        self.on_pick = None  # callable(customer_id)
+
+    def _update(self, text: str) -> None:
+        self.matches.clear()
+        if not text.strip():
+            self.matches.hide()
+            return
+        ids = self.archive.search_ids(text)[:MATCHES_SHOWN]
+        rows = self.archive.summary_rows(ids)
+        for cid in ids:
+            r = rows[cid]
+            item = QListWidgetItem(
+                f"{format_archive_no(r.archive_no)}  {r.name}  {r.phone}  {r.plates}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, cid)
+            self.matches.addItem(item)
+        if not ids:
+            self.matches.addItem(tr("没有找到，按 Ctrl+N 新建客户"))
+        self.matches.setCurrentRow(0)
+        self.matches.show()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.search and event.type() == event.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.matches.count():
+                row = self.matches.currentRow() + (1 if key == Qt.Key.Key_Down else -1)
+                self.matches.setCurrentRow(max(0, min(row, self.matches.count() - 1)))
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.matches.isVisible():
+                self.pick_current()
+                return True
+        return super().eventFilter(obj, event)
+
+    def pick_current(self) -> None:
+        item = self.matches.currentItem()
+        cid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if cid is not None and self.on_pick:
+            self.matches.hide()
+            self.on_pick(cid)
+
+
+class VisitDialog(QDialog):
+    def __init__(
+        self,
+        archive: ArchiveService,
+        clerks: list[StaffInfo],
+        parent: QWidget | None = None,
+        *,
+        customer_id: int | None = None,
+        default_clerk_id: int | None = None,
+    ):
+        super().__init__(parent)
+        self.archive = archive
+        self.clerks = clerks
+        self.default_clerk_id = default_clerk_id
+        self.customer: CustomerDetail | None = None
+        self.visit_id: int | None = None
+        self.setWindowTitle(tr("送修/来访登记"))
+        self.setMinimumWidth(560)
+
+        self.picker = CustomerPicker(archive)
+        self.picker.on_pick = self.set_customer
+        self.customer_label = QLabel(tr("尚未选择客户"))
+        self.customer_label.setWordWrap(True)
+        new_customer = QPushButton(tr("新建客户 (Ctrl+N)"))
+        new_customer.setAutoDefault(False)
+        new_customer.clicked.connect(self.create_customer)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.create_customer)
+        top = QHBoxLayout()
+        top.addWidget(self.picker, 1)
+        top.addWidget(new_customer, 0, Qt.AlignmentFlag.AlignTop)
+
+        f = self.fields = ErrorForm()
+        self.vehicle = f.add("vehicle", tr("车辆"), QComboBox())
+        self.vehicle.currentIndexChanged.connect(self._vehicle_changed)
+        self.new_plate = f.add("plate", tr("新车号"), QLineEdit())
+        self.new_plate.setPlaceholderText(tr("如 粤A12345"))
+        self.new_model = f.add("model", tr("新车型"), QLineEdit())
+        self.kind = f.add("kind", tr("类别"), QComboBox())
+        for kind, label in VISIT_KIND_LABELS.items():
+            self.kind.addItem(tr(label), kind)
+        self.intake = f.add("intake_date", tr("送修/来访日期"), DateField(today_default=True))
+        self.pickup = f.add("pickup_date", tr("出厂日期"), DateField())
+        self.pickup.setPlaceholderText(tr("未出厂可不填；t = 今天"))
+        self.items = f.add("service_items", tr("维修养护项目"), QLineEdit())
+        self.mileage = f.add("mileage_km", tr("行驶里程（公里）"), QLineEdit())
+        self.amount = f.add("amount_fen", tr("金额（元）"), QLineEdit())
+        self.comeback = f.add("is_comeback", tr("返修"), QCheckBox(tr("本次为返修")))
+        self._set_new_vehicle_visible(False)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(tr("登记 (Ctrl+Enter)"))
+        self.save_button.setAutoDefault(False)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, self.save)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.customer_label)
+        layout.addWidget(f)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+        if customer_id is not None:
+            self.set_customer(customer_id)
+        else:
+            QTimer.singleShot(0, self.picker.search.setFocus)
+
+    # -- customer and vehicle
+
+    def set_customer(self, customer_id: int, vehicle_id: int | None = None) -> None:
+        self.customer = self.archive.detail(customer_id)
+        c = self.customer
+        self.picker.search.setText(c.name)
+        self.picker.matches.hide()
+        self.customer_label.setText(
+            tr("客户：{no}  {name}  {phone}  {address}").format(
+                no=format_archive_no(c.archive_no), name=c.name, phone=c.phone, address=c.address
+            )
+        )
+        self.vehicle.blockSignals(True)
+        self.vehicle.clear()
+        for v in c.vehicles:
+            self.vehicle.addItem(f"{v.plate}  {v.model}", v.id)
+        self.vehicle.addItem(tr("＋ 新车辆…"), NEW_VEHICLE)
+        self.vehicle.addItem(tr("（不涉及车辆：咨询/来访）"), None)
+        index = self.vehicle.findData(vehicle_id) if vehicle_id else 0
+        self.vehicle.setCurrentIndex(max(index, 0))
+        self.vehicle.blockSignals(False)
+        self._vehicle_changed()
+        self.vehicle.setFocus()
+
+    def _vehicle_changed(self) -> None:
+        self._set_new_vehicle_visible(self.vehicle.currentData() == NEW_VEHICLE)
+
+    def _set_new_vehicle_visible(self, visible: bool) -> None:
+        for name in ("plate", "model"):
+            widget = self.fields.fields[name]
+            widget.parentWidget().setVisible(visible)
+            self.fields.form.labelForField(widget.parentWidget()).setVisible(visible)
+
+    def create_customer(self) -> None:
+        dialog = CustomerDialog(
+            self.archive, self.clerks, self, default_clerk_id=self.default_clerk_id
+        )
+        typed = self.picker.search.text().strip()
+        if typed and not typed.isascii():
+            dialog.name.setText(typed)
+        elif typed:
+            dialog.phone.setText(typed)
+        if dialog.exec() and dialog.customer_id is not None:
+            self.set_customer(dialog.customer_id)
+        elif dialog.open_customer_id is not None:
+            self.set_customer(dialog.open_customer_id)
+
+    # -- saving
+
+    def read(self) -> VisitInput:
+        errors: dict[str, str] = {}
+
+        def take(fn, *args):
+            try:
+                return fn(*args)
+            except ValidationError as e:
+                errors.setdefault(e.field, e.message)
+                return None
+
+        data = VisitInput(
+            kind=self.kind.currentData(),
+            intake_date=take(self.intake.date, "intake_date", "送修日期"),
+            pickup_date=take(self.pickup.date, "pickup_date", "出厂日期"),
+            service_items=self.items.text(),
+            mileage_km=take(parse_int, self.mileage.text(), "mileage_km", "行驶里程"),
+            amount_fen=take(parse_amount_fen, self.amount.text(), "amount_fen", "金额"),
+            is_comeback=self.comeback.isChecked(),
+        )
+        if not errors:
+            try:
+                data = data.cleaned()
+            except FormErrors as e:
+                errors.update(e.errors)
+        if errors:
+            raise FormErrors(errors)
+        return data
+
+    def save(self) -> None:
+        self.message.clear()
+        if self.customer is None:
+            self.message.setText(tr("请先选择或新建客户。"))
+            self.picker.search.setFocus()
+            return
+        errors: dict[str, str] = {}
+        data = None
+        try:
+            data = self.read()
+        except FormErrors as e:
+            errors.update(e.errors)
+        vehicle_id = self.vehicle.currentData()
+        new_plate = None
+        if vehicle_id == NEW_VEHICLE:
+            try:
+                new_plate = validate_plate(self.new_plate.text())
+            except ValidationError as e:
+                errors["plate"] = e.message
+        elif vehicle_id is None and data and data.kind in (VisitKind.REPAIR,
+                                                           VisitKind.MAINTENANCE):
+            errors["vehicle"] = tr("维修、保养须选择车辆。")
+        self.fields.show_errors(errors)
+        if errors or data is None:
+            return
+        if new_plate is not None:
+            duplicates = self.archive.find_duplicates(
+                plates=[new_plate], exclude_customer_id=self.customer.id
+            )
+            if duplicates:
+                self.fields.show_errors({"plate": duplicates[0].message})
+                return
+            vehicle_id = self.archive.add_vehicle(
+                self.customer.id, VehicleInput(plate=new_plate, model=self.new_model.text())
+            )
+        try:
+            self.visit_id = self.archive.register_visit(self.customer.id, vehicle_id, data)
+        except FormErrors as e:
+            self.fields.show_errors(e.errors)
+            return
+        self.accept()
+

@@ -415,8 +415,17 @@ class ArchiveService:
     def create_customer(
         self, data: CustomerInput, vehicles: list[VehicleInput] = ()  # type: ignore[assignment]
     ) -> int:
-        data = data.cleaned()
-        cleaned_vehicles = _clean_vehicles(vehicles)
+        errors: dict[str, str] = {}
+        try:
+            data = data.cleaned()
+        except FormErrors as e:
+            errors.update(e.errors)
+        try:
+            cleaned_vehicles = _clean_vehicles(vehicles)
+        except FormErrors as e:
+            errors.update(e.errors)
+        if errors:
+            raise FormErrors(errors)
         with self.store.session() as s:
             customer = Customer(archive_no=next_archive_no(s), **vars(data))
             s.add(customer)
@@ -554,7 +563,8 @@ def _find_duplicates(
             q = q.where(Customer.id != exclude_customer_id)
         c = s.scalars(q.limit(1)).first()
         if c is not None:
-            found.append(Duplicate("phone" if i == 0 else "phone2", phone, c.id, c.archive_no, c.name))
+            field_name = "phone" if i == 0 else "phone2"
+            found.append(Duplicate(field_name, phone, c.id, c.archive_no, c.name))
     for raw in plates:
         plate = normalize_plate(raw)
         if not plate:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.config import ENV_DB, database_url, data_dir, to_url
+from app.config import ENV_DB, data_dir, database_url, to_url
 
 DEMO_DEFAULT_CUSTOMERS = 2000
 

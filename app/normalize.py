@@ -106,7 +106,7 @@ def is_valid_phone(phone: str) -> bool:
 
 def validate_phone(text: str | None, field: str = "phone", required: bool = True) -> str:
     phone = normalize_phone(text)
-    if not phone:
+    if not phone and not fold(text):
         if required:
             raise ValidationError(field, "请填写联系电话。")
         return ""

@@ -18,6 +18,25 @@ class Store:
         self.migration: MigrationResult | None = prepare_database(self.engine) if migrate else None
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
+        if self.migration is not None and self._read_model_stale():
+            self._rebuild_read_model()
+
+    def _read_model_stale(self) -> bool:
+        from sqlalchemy import func, select
+
+        from db.models import Customer, CustomerSummary
+
+        with self.engine.connect() as conn:
+            customers = conn.execute(select(func.count(Customer.id))).scalar_one()
+            summaries = conn.execute(select(func.count(CustomerSummary.customer_id))).scalar_one()
+        return customers != summaries
+
+    def _rebuild_read_model(self) -> None:
+        """An upgraded database gets its derived tables recomputed from the records."""
+        from app.search_index import rebuild_all
+
+        with self.session() as s:
+            rebuild_all(s)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -47,5 +47,6 @@ def _stamp_audit(session: Session, _ctx, _instances) -> None:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now
             obj.updated_by_id = actor
-            if isinstance(obj, SoftDeleted) and obj.deleted_at is not None and obj.deleted_by_id is None:
+            deleted_now = isinstance(obj, SoftDeleted) and obj.deleted_at is not None
+            if deleted_now and obj.deleted_by_id is None:
                 obj.deleted_by_id = actor

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, text
 
 # The newest revision in db/migrations/versions; tests/test_migrations.py keeps them equal.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -42,7 +42,24 @@ class MigrationResult:
 
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
-    """(revision, has_any_tables)."""
+    """(revision, has_any_tables), read without changing the file.
+
+    A SQLite file is read through a read-only connection, so a database this release must
+    refuse is not even switched to WAL.
+    """
+    path = sqlite_path(engine)
+    if path is not None:
+        if not path.exists():
+            return None, False
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "alembic_version" not in names:
+                return None, bool(names)
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            return (row[0] if row else None), True
+        finally:
+            con.close()
     with engine.connect() as conn:
         names = inspect(conn).get_table_names()
         if "alembic_version" not in names:

@@ -81,8 +81,9 @@ class MainWindow(QMainWindow):
         self.act_edit = self._action("编辑客户…", self.edit_current, "Ctrl+E",
                                      sp.SP_FileDialogDetailedView)
         self.act_vehicle = self._action("新增车辆…", self.add_vehicle, "Ctrl+Shift+V")
-        self.act_delete = self._action("删除客户", self.delete_current, QKeySequence.StandardKey.Delete,
-                                       sp.SP_TrashIcon, "移入回收站，可恢复")
+        self.act_delete = self._action("删除客户", self.delete_current,
+                                       QKeySequence.StandardKey.Delete, sp.SP_TrashIcon,
+                                       "移入回收站，可恢复")
         self.act_bin = self._action("回收站…", self.open_recycle_bin, None, sp.SP_DirIcon)
         self.act_find = self._action("查找客户", self.focus_search, "Ctrl+F")
         self.act_import = self._action("导入客户档案…", self.import_file, "Ctrl+I",

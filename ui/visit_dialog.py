@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QHBoxLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -28,10 +28,10 @@ from app.archive import (
     ArchiveService,
     CustomerDetail,
     FormErrors,
+    VehicleInput,
     VisitInput,
     format_archive_no,
 )
-from app.archive import VehicleInput
 from app.normalize import ValidationError, parse_amount_fen, parse_int, validate_plate
 from app.staff import StaffInfo
 from db.models import VisitKind
@@ -159,8 +159,6 @@ class VisitDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        for seq in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(seq), self, self.save)
         self.message = QLabel()
         self.message.setStyleSheet("color: #c0392b;")
         self.message.setWordWrap(True)
@@ -176,6 +174,16 @@ class VisitDialog(QDialog):
             self.set_customer(customer_id)
         else:
             QTimer.singleShot(0, self.picker.search.setFocus)
+
+    def keyPressEvent(self, event) -> None:
+        """Ctrl+Enter saves; a plain Enter moves on to the next field, as on paper forms."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.save()
+            else:
+                self.focusNextChild()
+            return
+        super().keyPressEvent(event)
 
     # -- customer and vehicle
 

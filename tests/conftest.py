@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.archive import ArchiveService  # noqa: E402
+from app.staff import StaffInfo, StaffService  # noqa: E402
+from app.store import Store  # noqa: E402
+from db.models import Role  # noqa: E402
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(f"sqlite:///{tmp_path / 'followdesk.sqlite'}")
+    admin = StaffService(s).create("admin", "管理员", Role.ADMIN, "secret1")
+    s.actor_id = admin.id
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def admin(store) -> StaffInfo:
+    return StaffService(store).login("admin", "secret1")
+
+
+@pytest.fixture
+def archive(store) -> ArchiveService:
+    return ArchiveService(store)
+
+
+@dataclass
+class MessageBoxes:
+    """Stands in for ui.common's modal boxes: records them and answers as told."""
+
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+    confirm_answer: bool = True
+    choose_answer: int | None = None
+
+    def install(self, monkeypatch) -> None:
+        from ui import common
+
+        def record(kind):
+            def show(_parent, title, text, *rest):
+                self.shown.append((kind, title, text))
+                if kind == "confirm":
+                    return self.confirm_answer
+                if kind == "choose":
+                    buttons = rest[0]
+                    return len(buttons) - 1 if self.choose_answer is None else self.choose_answer
+                return None
+            return show
+
+        for kind in ("information", "warning", "critical", "confirm", "choose"):
+            monkeypatch.setattr(common, kind, record(kind))
+
+
+@pytest.fixture
+def msgbox(monkeypatch) -> MessageBoxes:
+    boxes = MessageBoxes()
+    boxes.install(monkeypatch)
+    return boxes
+
+
+@pytest.fixture
+def ui_settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)

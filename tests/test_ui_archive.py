@@ -1,0 +1,316 @@
+"""The archive tab and its dialogs, driven through the real widgets."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.archive import CustomerInput, VehicleInput
+from app.staff import StaffService
+from db.models import Role
+
+NAMES = [("张伟", "13812345678", "粤A12345"), ("张伟明", "13900001111", "粤AD54321"),
+         ("王芳", "0755-88776655", "粤B8888Q"), ("李强", "13700002222", "粤C11111"),
+         ("赵敏", "13600003333", "粤A99999")]
+
+
+@pytest.fixture
+def filled(archive):
+    return {
+        name: archive.create_customer(CustomerInput(name=name, phone=phone),
+                                      [VehicleInput(plate=plate, model="丰田卡罗拉")])
+        for name, phone, plate in NAMES
+    }
+
+
+@pytest.fixture
+def window(qtbot, store, admin, filled, ui_settings, msgbox):
+    from ui.main_window import MainWindow
+
+    w = MainWindow(store, admin, ui_settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def shown_names(tab):
+    m = tab.model
+    return [m.index(r, 1).data() for r in range(m.rowCount())]
+
+
+def save_button(dialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, archive, filled):
+    from ui.archive_model import ArchiveTableModel
+
+    model = ArchiveTableModel(archive)
+    model.refresh()
+    qtmodeltester.check(model)
+    model.set_query("zw")
+    qtmodeltester.check(model)
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_search_narrows_the_list_as_you_type(qtbot, window):
+    tab = window.archive_tab
+    assert len(shown_names(tab)) == 5
+    assert tab.search.hasFocus() or True  # focus is not reliable offscreen
+    qtbot.keyClicks(tab.search, "z")
+    assert set(shown_names(tab)) == {"张伟", "张伟明", "赵敏"}
+    qtbot.keyClicks(tab.search, "w")
+    assert shown_names(tab) == ["张伟", "张伟明"]
+    qtbot.keyClicks(tab.search, "m")
+    assert shown_names(tab) == ["张伟明"]
+    assert "1 位客户" in tab.count_label.text()
+    assert "张伟明" in tab.detail.toPlainText()  # the first match is shown at once
+    assert "粤AD54321" in tab.detail.toPlainText()
+    tab.search.clear()
+    qtbot.keyClicks(tab.search, "8877")  # part of a landline
+    assert shown_names(tab) == ["王芳"]
+    tab.search.clear()
+    tab.search.setText("王芳")  # Chinese goes in with setText: keyClicks aborts on it
+    assert shown_names(tab) == ["王芳"]
+    tab.search.setText("没有这个人")
+    assert shown_names(tab) == [] and tab.detail.toPlainText() == ""
+
+
+def test_sorting_by_a_column(qtbot, window):
+    tab = window.archive_tab
+    tab.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # phone
+    phones = [tab.model.index(r, 2).data() for r in range(tab.model.rowCount())]
+    assert phones == sorted(phones)
+
+
+def test_create_customer_through_the_dialog(qtbot, archive, store, admin, msgbox):
+    from ui.customer_dialog import CustomerDialog
+
+    dialog = CustomerDialog(archive, StaffService(store).list(), default_clerk_id=admin.id)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("陈静")
+    qtbot.keyClicks(dialog.phone, "135 1234 0000")
+    dialog.address.setText("广州市天河区体育西路 1 号")
+    qtbot.keyClicks(dialog.vehicle.plate, "yue")  # clerks sometimes type pinyin by mistake
+    dialog.vehicle.plate.setText("粤a 66666")
+    dialog.vehicle.model.setText("本田雅阁")
+    dialog.vehicle.cycle_months.setValue(6)
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    detail = archive.detail(dialog.customer_id)
+    assert (detail.name, detail.phone, detail.clerk_name) == ("陈静", "13512340000", "管理员")
+    assert detail.vehicles[0].plate == "粤A66666" and detail.vehicles[0].model == "本田雅阁"
+    assert archive.search_ids("cj") == [dialog.customer_id]
+    assert msgbox.shown == []
+
+
+def test_bad_phone_shows_its_message_and_keeps_the_other_fields(qtbot, archive, store, msgbox):
+    from ui.customer_dialog import CustomerDialog
+
+    dialog = CustomerDialog(archive, StaffService(store).list())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("陈静")
+    dialog.address.setText("广州市越秀区中山五路 8 号")
+    qtbot.keyClicks(dialog.phone, "1351234")
+    dialog.vehicle.plate.setText("粤A66666")
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "11 位" in dialog.fields.error_text("phone")
+    assert dialog.fields.errors["phone"].isVisible()
+    assert dialog.fields.error_text("name") == ""
+    assert (dialog.name.text(), dialog.phone.text(), dialog.address.text()) == (
+        "陈静", "1351234", "广州市越秀区中山五路 8 号")
+    assert dialog.vehicle.plate.text() == "粤A66666"
+    assert archive.search_ids("陈静") == []
+    # fixing the phone saves
+    dialog.phone.setText("13512340000")
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.fields.error_text("phone") == ""
+
+
+def test_bad_plate_and_date_shown_at_their_fields(qtbot, archive, store, msgbox):
+    from ui.customer_dialog import CustomerDialog
+
+    dialog = CustomerDialog(archive, StaffService(store).list())
+    qtbot.addWidget(dialog)
+    dialog.name.setText("陈静")
+    dialog.phone.setText("13512340000")
+    dialog.vehicle.plate.setText("粤A123")
+    dialog.vehicle.insurance_expiry.setText("2026-02-30")
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert "格式不对" in dialog.vehicle.error_text("plate")
+    assert "不存在" in dialog.vehicle.error_text("insurance_expiry")
+    assert archive.search_ids("陈静") == []
+
+
+def test_phone_of_another_customer_warns_and_opens_them(qtbot, archive, store, filled, msgbox):
+    from ui.customer_dialog import CustomerDialog
+
+    dialog = CustomerDialog(archive, StaffService(store).list())
+    qtbot.addWidget(dialog)
+    dialog.name.setText("张大伟")
+    dialog.phone.setText("13812345678")
+    msgbox.choose_answer = 0  # 打开该客户
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    kind, _title, text = msgbox.shown[-1]
+    assert kind == "choose" and "张伟" in text and "000001" in text
+    assert dialog.open_customer_id == filled["张伟"]
+    assert archive.search_ids("张大伟") == []
+
+    dialog = CustomerDialog(archive, StaffService(store).list())
+    qtbot.addWidget(dialog)
+    dialog.name.setText("张大伟")
+    dialog.phone.setText("13812345678")
+    msgbox.choose_answer = 1  # 仍然保存: the same family can share a phone
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert archive.search_ids("张大伟") == [dialog.customer_id]
+
+
+def test_register_visit_from_the_keyboard(qtbot, archive, store, filled, msgbox):
+    from ui.visit_dialog import VisitDialog
+
+    dialog = VisitDialog(archive, StaffService(store).list())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.picker.search, "lq")
+    assert dialog.picker.matches.count() == 1
+    qtbot.keyClick(dialog.picker.search, Qt.Key.Key_Return)
+    assert dialog.customer is not None and dialog.customer.name == "李强"
+    assert dialog.vehicle.currentText().startswith("粤C11111")
+    dialog.kind.setCurrentIndex(1)  # 保养
+    dialog.intake.setText("2026-11-20")
+    qtbot.keyClicks(dialog.pickup, "2026/11/21")
+    dialog.items.setText("更换机油机滤")
+    qtbot.keyClicks(dialog.mileage, "15000")
+    qtbot.keyClicks(dialog.amount, "450.5")
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)  # Enter moves on, does not save
+    assert dialog.result() != dialog.DialogCode.Accepted and not dialog.amount.hasFocus()
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    visit = archive.detail(filled["李强"]).visits[0]
+    assert (visit.intake_date, visit.pickup_date, visit.mileage_km, visit.amount_fen) == (
+        dt.date(2026, 11, 20), dt.date(2026, 11, 21), 15000, 45050)
+
+
+def test_visit_pickup_before_intake_is_refused_and_form_kept(qtbot, archive, store, filled,
+                                                             msgbox):
+    from ui.visit_dialog import VisitDialog
+
+    dialog = VisitDialog(archive, StaffService(store).list(), customer_id=filled["王芳"])
+    qtbot.addWidget(dialog)
+    dialog.intake.setText("2026-11-20")
+    dialog.pickup.setText("2026-11-19")
+    dialog.items.setText("四轮定位")
+    dialog.save()
+    assert "早于" in dialog.fields.error_text("pickup_date")
+    assert dialog.items.text() == "四轮定位"
+    assert archive.detail(filled["王芳"]).visits == []
+
+
+def test_visit_with_a_new_vehicle(qtbot, archive, store, filled, msgbox):
+    from ui.visit_dialog import NEW_VEHICLE, VisitDialog
+
+    dialog = VisitDialog(archive, StaffService(store).list(), customer_id=filled["赵敏"])
+    qtbot.addWidget(dialog)
+    dialog.vehicle.setCurrentIndex(dialog.vehicle.findData(NEW_VEHICLE))
+    dialog.new_plate.setText("粤A12345")  # belongs to 张伟
+    dialog.save()
+    assert "张伟" in dialog.fields.error_text("plate")
+    dialog.new_plate.setText("粤AF12345")
+    dialog.new_model.setText("比亚迪秦PLUS")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    detail = archive.detail(filled["赵敏"])
+    assert {v.plate for v in detail.vehicles} == {"粤A99999", "粤AF12345"}
+    assert detail.visits[0].plate == "粤AF12345"
+
+
+def test_delete_then_restore_from_the_recycle_bin(qtbot, window, archive, filled, msgbox):
+    from ui.recycle_bin import RecycleBinDialog
+
+    tab = window.archive_tab
+    tab.select_customer(filled["王芳"])
+    window.act_delete.trigger()
+    assert msgbox.shown[-1][0] == "confirm"
+    assert "王芳" not in shown_names(tab)
+    bin_dialog = RecycleBinDialog(archive, window)
+    qtbot.addWidget(bin_dialog)
+    assert bin_dialog.model.rowCount() == 1
+    bin_dialog.table.selectRow(0)
+    qtbot.mouseClick(bin_dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert bin_dialog.model.rowCount() == 0
+    window.archive_tab.reload()
+    assert "王芳" in shown_names(tab)
+
+
+def test_window_size_and_column_widths_are_remembered(qtbot, store, admin, filled, ui_settings,
+                                                       msgbox):
+    from ui.main_window import MainWindow
+
+    w = MainWindow(store, admin, ui_settings)
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(720, 520)
+    w.archive_tab.table.setColumnWidth(1, 177)
+    w.close()
+    again = MainWindow(store, admin, ui_settings)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.archive_tab.table.columnWidth(1) == 177
+    assert (again.width(), again.height()) == (720, 520)
+
+
+def test_only_working_tabs_and_admin_menu_for_admins(qtbot, store, filled, ui_settings, msgbox):
+    from ui.main_window import MainWindow
+
+    clerk = StaffService(store).create("clerk1", "业务员一", Role.CLERK, "secret1")
+    w = MainWindow(store, clerk, ui_settings)
+    qtbot.addWidget(w)
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == ["客户档案"]
+    menus = [a.text() for a in w.menuBar().actions()]
+    assert not any("管理" in m for m in menus)
+    assert "业务员一" in w.user_label.text()
+
+
+def test_login_wrong_password_then_right(qtbot, store, msgbox):
+    from ui.login import LoginDialog
+
+    dialog = LoginDialog(StaffService(store))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "admin")
+    qtbot.keyClicks(dialog.password, "wrong")
+    dialog.try_login()
+    assert "密码不对" in dialog.fields.error_text("password")
+    assert dialog.user is None and dialog.username.text() == "admin"
+    dialog.password.setText("secret1")
+    dialog.try_login()
+    assert dialog.user is not None and dialog.user.name == "管理员"
+
+
+def test_first_start_creates_the_administrator(qtbot, tmp_path, msgbox):
+    from app.store import Store
+    from ui.login import FirstAdminDialog
+
+    store = Store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    staff = StaffService(store)
+    assert staff.needs_first_admin()
+    dialog = FirstAdminDialog(staff)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("boss")
+    dialog.name.setText("陈主管")
+    dialog.password.setText("abc123")
+    dialog.password2.setText("abc124")
+    dialog.create()
+    assert "不一样" in dialog.fields.error_text("password2")
+    dialog.password2.setText("abc123")
+    dialog.create()
+    assert dialog.user is not None and dialog.user.role == Role.ADMIN
+    assert not staff.needs_first_admin()
+    store.close()

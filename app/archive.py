@@ -348,8 +348,9 @@ class ArchiveService:
         stmt = select(CustomerSummary.customer_id).where(CustomerSummary.deleted.is_(deleted))
         for term in search_terms(query):
             stmt = stmt.where(CustomerSummary.search_text.like(_like(term), escape="\\"))
-        order = col.desc() if descending else col.asc()
-        stmt = stmt.order_by(order, CustomerSummary.archive_no)
+        stmt = stmt.order_by(col.desc() if descending else col.asc())
+        if sort != "archive_no":
+            stmt = stmt.order_by(CustomerSummary.archive_no)
         with self.store.engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
 

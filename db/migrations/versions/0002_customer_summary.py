@@ -35,10 +35,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer_summary', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_summary_archive_no'), ['archive_no'], unique=False)
+        batch_op.create_index('ix_customer_summary_search', ['deleted', 'archive_no', 'search_text'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table("customer_summary", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_summary_search")
         batch_op.drop_index(batch_op.f("ix_customer_summary_archive_no"))
     op.drop_table("customer_summary")

@@ -1,0 +1,766 @@
+"""Demo data (演示数据): a believable Guangzhou service centre to try the program on.
+
+Everything is drawn from one generator seeded with `seed` and from `today`, so a seed always
+gives the same archive; only the password hashes differ, because Argon2 salts them.
+
+Rows go in through Core bulk inserts with explicit ids: the ORM unit of work would spend
+minutes on 50k customers. That bypasses db.engine's audit stamping, so the audit columns are
+filled here, with believable dates rather than the moment the demo was generated.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.archive import ARCHIVE_COUNTER
+from app.dates import add_months
+from app.search_index import refresh_customers
+from app.staff import ROLE_LABELS, LoginError, StaffService, hash_password
+from app.store import Store
+from db.models import Counter, Customer, Role, Staff, Vehicle, Visit, VisitKind
+
+Progress = Callable[[int, int], None]
+
+HISTORY_MONTHS = 24
+CYCLE_MONTHS = 6
+WARRANTY_MONTHS = 36
+# Rows per executemany; customers per generated batch.
+INSERT_CHUNK = 5000
+CUSTOMER_BATCH = 2000
+SUMMARY_BATCH = 5000
+
+
+class DemoRefused(Exception):
+    """The database already holds someone's data; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    name: str
+    role: Role
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "admin123", "陈志强", Role.ADMIN),
+    DemoLogin("zhuguan", "zhuguan123", "黄丽华", Role.SUPERVISOR),
+    DemoLogin("wangfang", "wangfang123", "王芳", Role.CLERK),
+    DemoLogin("liqiang", "liqiang123", "李强", Role.CLERK),
+    DemoLogin("zhaomin", "zhaomin123", "赵敏", Role.CLERK),
+)
+
+
+def login_hint(logins: tuple[DemoLogin, ...] = DEMO_LOGINS) -> str:
+    parts = [f"{ROLE_LABELS[x.role]} {x.username} / {x.password}" for x in logins]
+    return "演示账号：" + "；".join(parts) + "。"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    staff: int
+    customers: int
+    vehicles: int
+    visits: int
+    deleted_customers: int
+    last_archive_no: int
+    logins: tuple[DemoLogin, ...] = field(default=DEMO_LOGINS)
+
+    @property
+    def login_hint(self) -> str:
+        return login_hint(self.logins)
+
+
+# ---------------------------------------------------------------- vocabulary
+
+# Guangdong's surname frequencies, roughly; 曾, 区 and 单 have more than one reading.
+SURNAMES = {
+    "陈": 100, "李": 75, "黄": 65, "张": 60, "梁": 45, "林": 45, "刘": 40, "吴": 35,
+    "罗": 32, "何": 30, "郑": 28, "杨": 28, "王": 25, "谢": 23, "郭": 20, "邓": 20,
+    "叶": 18, "周": 16, "冯": 15, "曾": 15, "钟": 14, "蔡": 14, "朱": 13, "苏": 13,
+    "卢": 13, "潘": 12, "许": 12, "黎": 11, "彭": 10, "赖": 10, "余": 10, "邱": 10,
+    "谭": 10, "徐": 10, "胡": 10, "赵": 9, "廖": 9, "高": 8, "马": 8, "孙": 7,
+    "莫": 7, "温": 7, "方": 7, "麦": 6, "关": 6, "袁": 6, "江": 6, "唐": 6,
+    "伍": 5, "杜": 5, "宋": 5, "区": 4, "严": 4, "戴": 4, "汤": 4, "韦": 4,
+    "董": 4, "沈": 4, "邝": 3, "古": 3, "欧阳": 3, "冼": 2, "司徒": 1.5, "单": 1,
+}
+MALE_SINGLE = "伟强磊军勇杰涛明超辉华斌鹏俊峰健志文平东海波宇浩亮刚林飞锋荣晖振耀彬"
+FEMALE_SINGLE = "芳娜敏静丽艳娟霞燕玲婷慧琳颖萍红洁欣怡雪梅莉倩佳琪晶"
+MALE_FIRST = "志建国伟俊家嘉子浩宇文振永少锦晓泽卫海明耀景桂楚瑞启"
+MALE_SECOND = "强华平明杰豪轩然航东荣辉文雄伟斌明坤鹏宇峰涛森彬亮生"
+FEMALE_FIRST = "秀丽淑晓美嘉诗婉雅慧桂少佩咏紫凤月玉宝彩惠碧"
+FEMALE_SECOND = "英华芬燕玲欣琪婷敏娟芳丽梅仪莹珊怡霞红萍君贞"
+RELATIONS = ("爱人", "妻子", "丈夫", "儿子", "女儿", "司机")
+
+MOBILE_PREFIXES = {
+    "13": 40, "15": 22, "18": 25, "17": 5, "19": 6, "16": 2,
+}
+MOBILE_THIRD = {
+    "13": "0123456789", "15": "012356789", "18": "0123456789",
+    "17": "035678", "19": "1589", "16": "6",
+}
+
+DISTRICTS = {
+    "天河区": (20, ("天河路", "体育西路", "天河北路", "黄埔大道西", "中山大道西", "林和西路",
+                  "五山路", "华夏路", "岑村东路", "龙口西路"),
+              ("华景新城", "天河公园小区", "骏景花园", "金碧新城")),
+    "越秀区": (10, ("环市东路", "东风中路", "北京路", "中山五路", "解放北路", "农林下路",
+                  "先烈中路"), ("东山广场", "淘金花园")),
+    "海珠区": (14, ("江南大道中", "新港西路", "工业大道中", "昌岗中路", "宝岗大道",
+                  "南洲路"), ("珠江帝景", "中海名都", "保利红棉")),
+    "荔湾区": (8, ("中山八路", "芳村大道中", "龙津西路", "康王中路", "花地大道"),
+              ("荔湾花园", "富力广场")),
+    "白云区": (16, ("白云大道北", "机场路", "广园中路", "同和路", "黄石东路", "云城西路",
+                  "齐心路"), ("金沙洲新社区", "岭南新世界", "万达广场小区")),
+    "番禺区": (14, ("清河东路", "迎宾路", "兴南大道", "汉溪大道", "亚运大道", "番禺大道北"),
+              ("祈福新邨", "丽江花园", "华南碧桂园", "星河湾")),
+    "黄埔区": (8, ("黄埔东路", "开创大道", "科学大道", "大沙地东路", "香雪大道"),
+              ("万科城", "保利罗兰国际")),
+    "花都区": (4, ("迎宾大道", "凤凰北路", "新华路"), ("雅居乐花园",)),
+    "南沙区": (2, ("进港大道", "黄阁大道"), ("金茂湾",)),
+    "增城区": (3, ("府佑路", "港口大道", "增城大道"), ("碧桂园凤凰城",)),
+    "从化区": (1, ("河滨北路", "新城东路"), ("温泉花园",)),
+}
+
+# Plate letters never include I or O.
+PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Ordinary 5-character tails after 粤A, L = letter, D = digit, with their shares.
+PLATE_SHAPES = {"LDDDD": 35, "DDDDD": 20, "DLDDD": 15, "DDDDL": 10, "LLDDD": 10, "DDLDD": 10}
+
+# Fuel: ice = petrol, phev = plug-in hybrid (still has oil), ev = battery only.
+# weight ≈ share of the cars that come in; tier scales what a job costs.
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    kind: str
+    wmi: str
+    cycle_km: int
+    weight: float
+    tier: int
+    fuel: str = "ice"
+
+
+MODELS = (
+    Model("大众朗逸", "轿车", "LSV", 10000, 10, 1),
+    Model("大众速腾", "轿车", "LFV", 10000, 5, 2),
+    Model("大众帕萨特", "轿车", "LSV", 10000, 3, 2),
+    Model("大众途观L", "SUV", "LSV", 10000, 3, 2),
+    Model("丰田卡罗拉", "轿车", "LFM", 5000, 9, 1),
+    Model("丰田凯美瑞", "轿车", "LVG", 5000, 5, 2),
+    Model("丰田雷凌", "轿车", "LVG", 5000, 4, 1),
+    Model("丰田汉兰达", "SUV", "LVG", 5000, 2, 3),
+    Model("本田雅阁", "轿车", "LHG", 5000, 7, 2),
+    Model("本田飞度", "轿车", "LHG", 5000, 4, 1),
+    Model("本田CR-V", "SUV", "LVH", 5000, 4, 2),
+    Model("本田奥德赛", "MPV", "LHG", 5000, 2, 3),
+    Model("日产轩逸", "轿车", "LGB", 5000, 9, 1),
+    Model("日产天籁", "轿车", "LGB", 5000, 3, 2),
+    Model("日产奇骏", "SUV", "LGB", 5000, 2, 2),
+    Model("别克英朗", "轿车", "LSG", 5000, 6, 1),
+    Model("别克GL8", "MPV", "LSG", 5000, 3, 3),
+    Model("吉利帝豪", "轿车", "L6T", 5000, 5, 1),
+    Model("吉利博越", "SUV", "L6T", 5000, 3, 1),
+    Model("哈弗H6", "SUV", "LGW", 5000, 4, 1),
+    Model("长安CS75PLUS", "SUV", "LS5", 5000, 3, 1),
+    Model("传祺GS4", "SUV", "LMG", 5000, 3, 1),
+    Model("传祺M8", "MPV", "LMG", 5000, 1, 3),
+    Model("比亚迪秦PLUS", "新能源", "LGX", 10000, 6, 1, "phev"),
+    Model("比亚迪宋PLUS", "新能源", "LGX", 10000, 3, 1, "phev"),
+    Model("比亚迪汉EV", "新能源", "LGX", 10000, 1.5, 2, "ev"),
+    Model("埃安S", "新能源", "LMG", 10000, 3, 1, "ev"),
+    Model("五菱宏光MINIEV", "新能源", "LZW", 10000, 1.5, 0, "ev"),
+)
+TIER_FACTOR = (0.7, 1.0, 1.35, 1.7)
+
+# (item, lowest yuan, highest yuan, share); the price scales with the model's tier.
+MAINTENANCE_EXTRAS = (
+    ("更换空气滤芯", 80, 150, 0.35),
+    ("更换空调滤芯", 80, 180, 0.35),
+    ("轮胎换位", 50, 100, 0.12),
+    ("四轮定位", 150, 260, 0.08),
+    ("更换刹车油", 200, 350, 0.10),
+    ("清洗节气门", 150, 260, 0.08),
+    ("更换火花塞", 300, 700, 0.07),
+    ("更换防冻液", 200, 350, 0.05),
+    ("更换变速箱油", 600, 1200, 0.05),
+)
+EV_MAINTENANCE_EXTRAS = (
+    ("更换空调滤芯", 80, 180, 0.45),
+    ("轮胎换位", 50, 100, 0.2),
+    ("四轮定位", 150, 260, 0.1),
+    ("更换刹车油", 200, 350, 0.12),
+    ("更换减速器油", 300, 500, 0.05),
+)
+# (item, lowest yuan, highest yuan, weight, also on battery cars)
+REPAIRS = (
+    ("更换前刹车片", 400, 800, 10, True),
+    ("更换后刹车片", 350, 700, 6, True),
+    ("更换蓄电池", 450, 1200, 8, True),
+    ("更换雨刮片", 80, 200, 6, True),
+    ("四轮定位", 150, 260, 6, True),
+    ("更换轮胎（2条）", 1000, 2400, 6, True),
+    ("补胎", 30, 60, 5, True),
+    ("空调不制冷检修、加注冷媒", 250, 600, 6, True),
+    ("更换前减震器", 900, 2500, 3, True),
+    ("更换正时皮带", 1200, 2500, 2, False),
+    ("钣金喷漆（左前门）", 600, 1500, 3, True),
+    ("钣金喷漆（后保险杠）", 500, 1400, 3, True),
+    ("更换大灯灯泡", 80, 400, 4, True),
+    ("发动机故障灯亮检修", 200, 1500, 5, False),
+    ("更换水泵", 600, 1400, 2, False),
+    ("更换刹车盘", 800, 1800, 2, True),
+    ("更换前挡风玻璃", 1200, 3500, 1, True),
+    ("底盘异响检修、更换稳定杆胶套", 200, 600, 4, True),
+    ("更换轮毂轴承", 500, 1100, 2, True),
+    ("更换发电机", 1500, 3200, 1, False),
+    ("更换空调压缩机", 2500, 5000, 1, True),
+    ("更换火花塞", 300, 700, 3, False),
+)
+CONSULTATIONS = (
+    "咨询保养价格", "咨询保险续保", "咨询延保服务", "咨询更换轮胎报价", "电话咨询故障灯",
+    "咨询年检事项", "咨询钣金喷漆报价", "咨询保养套餐",
+)
+CALLS = (("到店洗车", 3000), ("免费安全检测", 0), ("参加车主活动", 0), ("领取保养券", 0),
+         ("取回遗留物品", 0))
+COMEBACKS_AFTER_MAINTENANCE = ("保养后机油渗漏复查", "保养灯未归零，复位", "保养后底盘异响复查")
+SERVICES_WANTED = (
+    "保养到期前电话提醒", "保险续保报价", "轮胎更换优惠", "延保服务", "钣金喷漆",
+    "新能源电池检测", "上门取送车",
+)
+NOTES = (
+    "只接受下午来电", "微信联系优先", "车辆常跑长途", "公司用车，需开发票", "老客户，介绍过朋友",
+    "对价格比较敏感", "上班时间不方便接电话",
+)
+
+# Shares of customers: come every cycle, come now and then, stopped coming.
+LOYALTY = {"regular": 55, "occasional": 27, "lapsed": 18}
+VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+VIN_YEARS = "ABCDEFGHJKLMNPRSTVWXY123456789"  # model year 2010 onwards, repeating every 30
+VIN_VALUES = dict(zip("0123456789ABCDEFGHJKLMNPRSTUVWXYZ",
+                      [*range(10), 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9,
+                       2, 3, 4, 5, 6, 7, 8, 9], strict=True))
+VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+# Rows store UTC; the centre opens 08:30–18:00 Beijing time, i.e. 00:30–10:00 UTC.
+OPEN_MINUTE, CLOSE_MINUTE = 30, 600
+
+
+class _Random(random.Random):
+    """Integers scaled from one float: Random's own draw bits in a loop, 3x slower here."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+
+class _Weighted:
+    def __init__(self, pairs):
+        pairs = list(pairs)
+        self.items = [p[0] for p in pairs]
+        self.cum = list(itertools.accumulate(p[1] for p in pairs))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: random.Random):
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+@dataclass
+class _Event:
+    day: dt.date
+    kind: VisitKind
+    items: list[str]
+    yuan: int | None
+    vehicle: _Car | None
+    pickup_days: int | None = None
+    comeback: bool = False
+    mileage: int | None = None
+
+    def pickup_day(self, today: dt.date) -> dt.date | None:
+        """None while the car is still in the workshop, or when no car was left at all."""
+        if self.pickup_days is None:
+            return None
+        day = self.day + dt.timedelta(days=self.pickup_days)
+        return day if day <= today else None
+
+
+@dataclass
+class _Car:
+    id: int
+    model: Model
+    purchase: dt.date
+    annual_km: float
+    wobble: float
+    events: list[_Event] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- generator
+
+
+class _Generator:
+    def __init__(self, seed: int, today: dt.date, clerk_ids: list[int], supervisor_id: int):
+        self.rng = _Random(seed)
+        self.today = today
+        self.history_start = add_months(today, -HISTORY_MONTHS)
+        self.clerks = clerk_ids
+        self.supervisor_id = supervisor_id
+        self.phones: set[str] = set()
+        self.plates: set[str] = set()
+        self.vins: set[str] = set()
+        self.surnames = _Weighted(SURNAMES.items())
+        self.districts = _Weighted((k, v[0]) for k, v in DISTRICTS.items())
+        self.models = _Weighted((m, m.weight) for m in MODELS)
+        self.petrol_models = _Weighted((m, m.weight) for m in MODELS if m.fuel == "ice")
+        self.repairs = _Weighted((r, r[3]) for r in REPAIRS)
+        self.ev_repairs = _Weighted((r, r[3]) for r in REPAIRS if r[4])
+        self.mobile = _Weighted(MOBILE_PREFIXES.items())
+        self.plate_shapes = _Weighted(PLATE_SHAPES.items())
+        self.loyalty = _Weighted(LOYALTY.items())
+        self.next_vehicle_id = 1
+        self.next_visit_id = 1
+        # Green plates started in Guangzhou at the end of 2017.
+        self.ev_since = max(dt.date(2018, 1, 1), add_months(today, -96))
+
+    # -- small pieces
+
+    def day_between(self, first: dt.date, last: dt.date) -> dt.date:
+        return first + dt.timedelta(days=self.rng.randint(0, max(0, (last - first).days)))
+
+    def moment(self, day: dt.date) -> dt.datetime:
+        minute = self.rng.randint(OPEN_MINUTE, CLOSE_MINUTE)
+        return dt.datetime(day.year, day.month, day.day) + dt.timedelta(minutes=minute)
+
+    def name(self, male: bool) -> str:
+        rng = self.rng
+        surname = self.surnames.pick(rng)
+        if rng.random() < 0.55:
+            return surname + rng.choice(MALE_SINGLE if male else FEMALE_SINGLE)
+        first, second = (MALE_FIRST, MALE_SECOND) if male else (FEMALE_FIRST, FEMALE_SECOND)
+        a, b = rng.choice(first), rng.choice(second)
+        return surname + a + (a if a == b or rng.random() < 0.03 else b)
+
+    def phone(self, mobile: bool = True) -> str:
+        rng = self.rng
+        while True:
+            if mobile:
+                head = self.mobile.pick(rng)
+                number = head + rng.choice(MOBILE_THIRD[head]) + f"{rng.randint(0, 10**8 - 1):08d}"
+            else:
+                # Guangzhou numbers have 8 digits and start with 2, 3 or 8.
+                number = f"020-{rng.choice('2388')}{rng.randint(0, 10**7 - 1):07d}"
+            if number not in self.phones:
+                self.phones.add(number)
+                return number
+
+    def address(self) -> tuple[str, str]:
+        rng = self.rng
+        if rng.random() < 0.07:
+            return "", ""
+        district = self.districts.pick(rng)
+        _, streets, estates = DISTRICTS[district]
+        shape = rng.random()
+        room = f"{rng.randint(1, 32)}{rng.randint(1, 8):02d}房"
+        if shape < 0.5:
+            place = f"{rng.choice(streets)}{rng.randint(1, 1200)}号{rng.randint(1, 12)}栋{room}"
+        elif shape < 0.85:
+            place = f"{rng.choice(estates)}{rng.randint(1, 30)}座{room}"
+        else:
+            place = f"{rng.choice(streets)}{rng.randint(1, 1200)}号"
+        return f"广州市{district}{place}", district
+
+    def plate(self, green: bool) -> str:
+        rng = self.rng
+        while True:
+            if green:
+                kind = "D" if rng.random() < 0.85 else "F"
+                second = rng.choice(PLATE_LETTERS) if rng.random() < 0.2 else str(rng.randint(0, 9))
+                tail = kind + second + f"{rng.randint(0, 9999):04d}"
+            else:
+                tail = "".join(
+                    rng.choice(PLATE_LETTERS) if c == "L" else str(rng.randint(0, 9))
+                    for c in self.plate_shapes.pick(rng)
+                )
+            plate = "粤A" + tail
+            if plate not in self.plates:
+                self.plates.add(plate)
+                return plate
+
+    def vin(self, model: Model, purchase: dt.date) -> str:
+        rng = self.rng
+        while True:
+            chars = list(model.wmi + "".join(rng.choice(VIN_CHARS) for _ in range(5)) + "0"
+                         + VIN_YEARS[(purchase.year - 2010) % 30] + rng.choice(VIN_CHARS)
+                         + f"{rng.randint(0, 10**6 - 1):06d}")
+            check = sum(VIN_VALUES[c] * w for c, w in zip(chars, VIN_WEIGHTS, strict=True)) % 11
+            chars[8] = "X" if check == 10 else str(check)
+            vin = "".join(chars)
+            if vin not in self.vins:
+                self.vins.add(vin)
+                return vin
+
+    # -- one customer
+
+    def created_moments(self, count: int) -> list[dt.datetime]:
+        """Oldest first, busier towards today: the centre has been growing for eight years."""
+        span = (self.today - add_months(self.today, -96)).days
+        days = (self.today - dt.timedelta(days=int(span * (1 - math.sqrt(self.rng.random()))))
+                for _ in range(count))
+        return sorted(self.moment(d) for d in days)
+
+    def customer(self, cid: int, archive_no: int, created_at: dt.datetime):
+        rng = self.rng
+        created = created_at.date()
+        male = rng.random() < 0.7
+        name = self.name(male)
+        clerk = rng.choice(self.clerks)
+        loyalty = self.loyalty.pick(rng)
+        end = self.today
+        if loyalty == "lapsed":
+            end = self.day_between(created, self.today)
+        start = max(created, self.history_start)
+
+        cars = [self.car(created, end, first=True)]
+        if rng.random() < 0.13:
+            cars.append(self.car(created, end, first=False))
+        opening = created >= self.history_start
+        for i, car in enumerate(cars):
+            self.car_events(car, max(start, car.purchase), end, loyalty, opening and i == 0)
+        events = [e for car in cars for e in car.events]
+        events += self.counter_events(cars, start, end)
+        events.sort(key=lambda e: (e.day, e.vehicle.id if e.vehicle else 0))
+
+        address, region = self.address()
+        phone = self.phone(mobile=rng.random() < 0.95)
+        phone2 = ""
+        if rng.random() < 0.15:
+            phone2 = self.phone(mobile=rng.random() < 0.5)
+        contact = ""
+        if rng.random() < 0.08:
+            contact = f"{self.name(not male)}（{rng.choice(RELATIONS)}）"
+        deleted_at = deleted_by = None
+        if loyalty == "lapsed" and rng.random() < 0.03:
+            last = max([created, *(e.day for e in events)])
+            deleted_at = self.moment(self.day_between(last, self.today))
+            deleted_by = self.supervisor_id
+        customer = dict(
+            id=cid, archive_no=archive_no, name=name, phone=phone, phone2=phone2,
+            address=address, region=region, contact_person=contact,
+            services_wanted="、".join(rng.sample(SERVICES_WANTED, rng.randint(1, 2)))
+            if rng.random() < 0.3 else "",
+            notes=rng.choice(NOTES) if rng.random() < 0.1 else "",
+            clerk_id=clerk, created_at=created_at, created_by_id=clerk,
+            updated_at=deleted_at or created_at, updated_by_id=deleted_by or clerk,
+            deleted_at=deleted_at, deleted_by_id=deleted_by,
+        )
+        vehicles = [self.vehicle_row(cid, car, created_at, clerk) for car in cars]
+        visits = [self.visit_row(cid, e, clerk) for e in events]
+        return customer, vehicles, visits
+
+    def car(self, created: dt.date, end: dt.date, *, first: bool) -> _Car:
+        rng = self.rng
+        model = self.models.pick(rng)
+        if first:
+            if rng.random() < 0.5:  # came in with a new car
+                purchase = created - dt.timedelta(days=rng.randint(0, 200))
+            else:
+                purchase = created - dt.timedelta(days=rng.randint(200, 2500))
+            if model.fuel != "ice" and purchase < self.ev_since:
+                model = self.petrol_models.pick(rng)
+        elif rng.random() < 0.6:  # a second car bought since
+            purchase = self.day_between(created, end)
+        else:
+            purchase = created - dt.timedelta(days=rng.randint(0, 3000))
+        if model.fuel != "ice" and purchase < self.ev_since:
+            model = self.petrol_models.pick(rng)
+        car = _Car(self.next_vehicle_id, model, purchase,
+                   annual_km=min(40000.0, max(3000.0, rng.lognormvariate(math.log(12000), 0.45))),
+                   wobble=rng.uniform(0.9, 1.1))
+        self.next_vehicle_id += 1
+        return car
+
+    def car_events(self, car: _Car, start: dt.date, end: dt.date, loyalty: str,
+                   opening: bool) -> None:
+        rng = self.rng
+        if start > end:
+            return
+        # Drivers who cover the km cycle sooner come sooner, but nobody every month.
+        nominal = max(90.0, min(CYCLE_MONTHS * 30.4, car.model.cycle_km / (car.annual_km / 365)))
+        stretch = {"regular": (0.9, 1.25), "occasional": (1.5, 2.3), "lapsed": (0.95, 1.6)}
+        low, high = stretch[loyalty]
+        maint: list[_Event] = []
+        day = start
+        if opening:
+            if rng.random() < 0.7:
+                maint.append(self.maintenance(car, start))
+            else:
+                car.events.append(self.repair(car, start))
+            day = start + dt.timedelta(days=nominal * rng.uniform(low, high))
+        elif car.purchase >= start - dt.timedelta(days=30):
+            day = car.purchase + dt.timedelta(days=nominal * rng.uniform(low, high))
+        else:
+            day = start + dt.timedelta(days=nominal * rng.uniform(0, high))
+        while day <= end:
+            maint.append(self.maintenance(car, day))
+            day += dt.timedelta(days=nominal * rng.uniform(low, high))
+
+        age = (self.today - car.purchase).days / 365
+        rate = min(1.3, 0.35 + 0.07 * age) / 365
+        day = start + dt.timedelta(days=rng.expovariate(rate))
+        while day <= end:
+            near = [m for m in maint if abs((m.day - day).days) <= 10]
+            repair = self.repair(car, near[0].day if near else day)
+            if near:  # brought in with the service, billed on the same visit
+                near[0].items += repair.items
+                near[0].yuan = (near[0].yuan or 0) + (repair.yuan or 0)
+                near[0].pickup_days = max(near[0].pickup_days or 0, repair.pickup_days or 0)
+            else:
+                car.events.append(repair)
+            day += dt.timedelta(days=rng.expovariate(rate))
+        car.events += maint
+        car.events.sort(key=lambda e: e.day)
+
+        comebacks = []
+        for e in car.events:
+            chance = 0.035 if e.kind == VisitKind.REPAIR else 0.011
+            if rng.random() < chance:
+                back = e.day + dt.timedelta(days=rng.randint(2, 30))
+                if back > self.today:
+                    continue
+                items = (f"返修：{e.items[0]}" if e.kind == VisitKind.REPAIR
+                         else rng.choice(COMEBACKS_AFTER_MAINTENANCE))
+                yuan = 0 if rng.random() < 0.8 else rng.randint(50, 300)
+                comebacks.append(_Event(back, VisitKind.REPAIR, [items], yuan, car,
+                                        rng.choice((0, 0, 1)), comeback=True))
+        car.events += comebacks
+        car.events.sort(key=lambda e: e.day)
+        # Mileage is read off the odometer, so it only grows.
+        last_km = 0
+        for e in car.events:
+            km = int(car.annual_km * car.wobble * (e.day - car.purchase).days / 365)
+            last_km = e.mileage = max(km, last_km + rng.randint(20, 150))
+
+    def maintenance(self, car: _Car, day: dt.date) -> _Event:
+        rng = self.rng
+        model = car.model
+        if model.fuel == "ev":
+            items, yuan, extras = ["常规检查（三电系统、底盘）"], rng.randint(150, 300), (
+                EV_MAINTENANCE_EXTRAS)
+        else:
+            base = (280, 420) if model.cycle_km == 5000 else (450, 650)
+            items, yuan, extras = ["更换机油机滤"], rng.randint(*base), MAINTENANCE_EXTRAS
+        for item, low, high, share in extras:
+            if rng.random() < share:
+                items.append(item)
+                yuan += rng.randint(low, high)
+        yuan = round(yuan * TIER_FACTOR[model.tier])
+        return _Event(day, VisitKind.MAINTENANCE, items, yuan, car,
+                      0 if rng.random() < 0.85 else 1)
+
+    def repair(self, car: _Car, day: dt.date) -> _Event:
+        rng = self.rng
+        table = self.ev_repairs if car.model.fuel == "ev" else self.repairs
+        jobs = [table.pick(rng)]
+        if rng.random() < 0.25:
+            extra = table.pick(rng)
+            if extra is not jobs[0]:
+                jobs.append(extra)
+        yuan = round(sum(rng.randint(j[1], j[2]) for j in jobs) * TIER_FACTOR[car.model.tier])
+        pickup = rng.choices((0, 1, 2, 3), (40, 30, 18, 12))[0]
+        return _Event(day, VisitKind.REPAIR, [j[0] for j in jobs], yuan, car, pickup)
+
+    def counter_events(self, cars: list[_Car], start: dt.date, end: dt.date) -> list[_Event]:
+        """Questions on the phone and walk-ins, sometimes about one of the cars."""
+        rng = self.rng
+        out = []
+        for kind, per_year in ((VisitKind.CONSULTATION, 0.35), (VisitKind.VISIT, 0.2)):
+            day = start + dt.timedelta(days=rng.expovariate(per_year / 365))
+            while day <= end:
+                owned = [c for c in cars if c.purchase <= day]
+                car = rng.choice(owned) if owned and rng.random() < 0.6 else None
+                if kind == VisitKind.CONSULTATION:
+                    out.append(_Event(day, kind, [rng.choice(CONSULTATIONS)], None, car))
+                else:
+                    item, fen = rng.choice(CALLS)
+                    out.append(_Event(day, kind, [item], fen // 100, car))
+                day += dt.timedelta(days=rng.expovariate(per_year / 365))
+        return out
+
+    # -- rows
+
+    def vehicle_row(self, cid: int, car: _Car, created_at: dt.datetime, clerk: int) -> dict:
+        rng = self.rng
+        last_day = None
+        for e in car.events:
+            if e.kind == VisitKind.MAINTENANCE:
+                done = e.pickup_day(self.today) or e.day
+                due = add_months(done, CYCLE_MONTHS)
+                last_day = max(last_day, due) if last_day else due
+        if last_day is None and car.purchase >= self.history_start:
+            last_day = add_months(car.purchase, CYCLE_MONTHS)  # the first service
+        years = self.today.year - car.purchase.year
+        insurance = add_months(car.purchase, 12 * years)
+        if insurance <= self.today:
+            insurance = add_months(car.purchase, 12 * (years + 1))
+        added = created_at if car.purchase <= created_at.date() else self.moment(car.purchase)
+        touched = [e.day for e in car.events if e.day >= added.date()]
+        return dict(
+            id=car.id, customer_id=cid, plate=self.plate(car.model.kind == "新能源"),
+            model=car.model.name, kind=car.model.kind,
+            vin=self.vin(car.model, car.purchase) if rng.random() < 0.85 else "",
+            purchase_date=car.purchase,
+            warranty_end=add_months(car.purchase, WARRANTY_MONTHS),
+            insurance_expiry=insurance,
+            maintenance_cycle_months=CYCLE_MONTHS, maintenance_cycle_km=car.model.cycle_km,
+            next_maintenance_date=last_day,
+            created_at=added, created_by_id=clerk,
+            updated_at=self.moment(max(touched)) if touched else added, updated_by_id=clerk,
+            deleted_at=None, deleted_by_id=None,
+        )
+
+    def visit_row(self, cid: int, e: _Event, clerk: int) -> dict:
+        rng = self.rng
+        vid = self.next_visit_id
+        self.next_visit_id += 1
+        pickup = e.pickup_day(self.today)
+        by = clerk if rng.random() < 0.85 else rng.choice(self.clerks)
+        intake_at = self.moment(e.day)
+        return dict(
+            id=vid, customer_id=cid, vehicle_id=e.vehicle.id if e.vehicle else None,
+            kind=e.kind, intake_date=e.day, pickup_date=pickup,
+            service_items="、".join(e.items), mileage_km=e.mileage,
+            amount_fen=None if e.yuan is None else e.yuan * 100
+            + (50 if e.yuan >= 100 and rng.random() < 0.2 else 0),
+            is_comeback=e.comeback,
+            created_at=intake_at, created_by_id=by,
+            updated_at=max(intake_at, self.moment(pickup)) if pickup else intake_at,
+            updated_by_id=by, deleted_at=None, deleted_by_id=None,
+        )
+
+
+# ---------------------------------------------------------------- filling a database
+
+
+def is_empty(store: Store) -> bool:
+    with store.read() as s:
+        return not (s.scalar(select(Staff.id).limit(1)) or s.scalar(select(Customer.id).limit(1)))
+
+
+def fill_demo(
+    store: Store,
+    *,
+    customers: int = 300,
+    seed: int = 1,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Fill an empty database with staff, customers, their cars and two years of visits."""
+    if customers < 0:
+        raise ValueError("customers must be >= 0")
+    if not is_empty(store):
+        raise DemoRefused(
+            "这个数据库里已经有员工或客户资料，演示数据只能填入空数据库，"
+            "以免和真实资料混在一起。请换一个新的数据库文件再试。"
+        )
+    today = today or dt.date.today()
+    report = progress or (lambda _done, _total: None)
+    # Writing a customer takes about twice as long as indexing it for search.
+    total = 3 * customers
+    report(0, total)
+    hashes = [hash_password(x.password) for x in DEMO_LOGINS]
+
+    staff_ids = list(range(1, len(DEMO_LOGINS) + 1))
+    roles = dict(zip(staff_ids, (x.role for x in DEMO_LOGINS), strict=True))
+    clerks = [i for i in staff_ids if roles[i] == Role.CLERK]
+    supervisor = next(i for i in staff_ids if roles[i] == Role.SUPERVISOR)
+    gen = _Generator(seed, today, clerks, supervisor)
+    created = gen.created_moments(customers)
+
+    vehicle_count = visit_count = deleted = 0
+    with store.session() as s:
+        counter = s.get(Counter, ARCHIVE_COUNTER)
+        if counter is None:
+            counter = Counter(name=ARCHIVE_COUNTER, last_value=0)
+            s.add(counter)
+        # A number once handed out is never reused, even by demo data.
+        first_no = counter.last_value + 1
+
+        hired = dt.datetime.combine(
+            (created[0].date() if created else today) - dt.timedelta(days=1), dt.time(1, 0)
+        )
+        _insert(s, Staff, [
+            dict(id=i, username=x.username, name=x.name, role=x.role, password_hash=h,
+                 active=True, created_at=hired, created_by_id=None if i == 1 else 1,
+                 updated_at=hired, updated_by_id=None if i == 1 else 1)
+            for i, x, h in zip(staff_ids, DEMO_LOGINS, hashes, strict=True)
+        ])
+
+        for start in range(0, customers, CUSTOMER_BATCH):
+            rows_c, rows_v, rows_s = [], [], []
+            for i in range(start, min(customers, start + CUSTOMER_BATCH)):
+                c, vs, visits = gen.customer(i + 1, first_no + i, created[i])
+                rows_c.append(c)
+                rows_v += vs
+                rows_s += visits
+                deleted += c["deleted_at"] is not None
+            _insert(s, Customer, rows_c)
+            _insert(s, Vehicle, rows_v)
+            _insert(s, Visit, rows_s)
+            vehicle_count += len(rows_v)
+            visit_count += len(rows_s)
+            report(2 * (start + len(rows_c)), total)
+
+        counter.last_value = first_no + customers - 1
+        ids = list(range(1, customers + 1))
+        for start in range(0, customers, SUMMARY_BATCH):
+            refresh_customers(s, ids[start : start + SUMMARY_BATCH])
+            report(2 * customers + min(customers, start + SUMMARY_BATCH), total)
+
+    return DemoResult(
+        staff=len(DEMO_LOGINS), customers=customers, vehicles=vehicle_count,
+        visits=visit_count, deleted_customers=deleted,
+        last_archive_no=first_no + customers - 1,
+    )
+
+
+def _insert(s: Session, model: type, rows: list[dict]) -> None:
+    # Core, not ORM bulk insert: same SQL, without the ORM's per-row bookkeeping.
+    table = model.__table__
+    for start in range(0, len(rows), INSERT_CHUNK):
+        s.execute(insert(table), rows[start : start + INSERT_CHUNK])
+
+
+def ensure_demo(url: str, *, customers: int = 2000, seed: int = 1,
+                progress: Progress | None = None) -> str:
+    """Open (or create) the demo database, filling it on first use; the login hint to show.
+
+    The hint is given only while the demo admin's password still works, so a database that
+    was never a demo (or whose passwords were changed) gets no misleading hint.
+    """
+    from db.migrate import DatabaseError
+
+    try:
+        store = Store(url)
+    except DatabaseError:
+        return ""  # the window opens the same database and explains
+    try:
+        if is_empty(store):
+            fill_demo(store, customers=customers, seed=seed, progress=progress)
+        admin = DEMO_LOGINS[0]
+        try:
+            StaffService(store).login(admin.username, admin.password)
+        except LoginError:
+            return ""
+        return login_hint()
+    finally:
+        store.close()

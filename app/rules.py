@@ -1,0 +1,176 @@
+"""The follow-up rules of 篇二 §2–§5 and §9 as plain functions over dates.
+
+No database and no Qt: each rule takes dates (and the day counts, whose defaults are the
+text's values) and answers with a window [start, due]. app.followup turns them into tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from app.dates import add_months
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Every day count of the rules; the defaults are the source text's values."""
+
+    archive_days: int = 2  # R1: 二日内建立客户档案
+    first_call_from: int = 3  # R3: 三天至一周内
+    first_call_to: int = 7
+    second_call_from: int = 7  # R4: 第一次跟踪服务的一周后的 7 天以内
+    second_call_to: int = 14
+    maintenance_lead_days: int = 7  # M: remind this many days before the due date
+    first_service_months: int = 3  # 首保: months after purchase
+    first_service_km: int = 5000
+    first_service_lead_days: int = 14
+    insurance_lead_days: int = 30  # 续保: from expiry − 30 to expiry
+    new_car_months: int = 12  # a car younger than this gets a 首保 reminder
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative whole number")
+        if self.first_call_from > self.first_call_to:
+            raise ValueError("first_call_from must not be after first_call_to")
+        if self.second_call_from > self.second_call_to:
+            raise ValueError("second_call_from must not be after second_call_to")
+
+
+DEFAULT_RULES = RuleSettings()
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    due: dt.date
+
+    def __post_init__(self) -> None:
+        if self.due < self.start:
+            raise ValueError(f"window ends {self.due} before it starts {self.start}")
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.due
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(n) for n in range((self.due - self.start).days + 1)]
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.start <= end and start <= self.due
+
+
+def _plus(day: dt.date, days: int) -> dt.date:
+    return day + dt.timedelta(days=days)
+
+
+# R1 -------------------------------------------------------------------------------------
+
+ARCHIVE_REQUIRED = {
+    "name": "客户名称",
+    "phone": "电话",
+    "address": "地址",
+    "plate": "车号",
+    "model": "车型",
+    "kind": "车种",
+    "maintenance_cycle": "保养周期",
+    "next_maintenance_date": "下一次保养期",
+}
+
+
+def archive_window(visit_date: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    """R1: the archive is complete within two days of the intake or visit."""
+    return Window(visit_date, _plus(visit_date, rules.archive_days))
+
+
+def missing_archive_fields(fields: dict[str, object]) -> list[str]:
+    """The 篇二 §1 items still blank, as their Chinese names, in the text's order."""
+    return [label for key, label in ARCHIVE_REQUIRED.items() if not fields.get(key)]
+
+
+# R3 / R4 --------------------------------------------------------------------------------
+
+
+def followup_anchor(intake_date: dt.date, pickup_date: dt.date | None) -> dt.date:
+    """The day the first call counts from: pickup (出厂), or the visit for one without a car."""
+    return pickup_date or intake_date
+
+
+def first_followup_window(anchor: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    """R3: 3 days to 1 week after pickup or visit."""
+    return Window(_plus(anchor, rules.first_call_from), _plus(anchor, rules.first_call_to))
+
+
+def second_followup_window(first_call: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    """R4: within 7 days after the week following the first call."""
+    return Window(_plus(first_call, rules.second_call_from),
+                  _plus(first_call, rules.second_call_to))
+
+
+# M --------------------------------------------------------------------------------------
+
+
+def next_maintenance_date(
+    last_service: dt.date,
+    cycle_months: int | None,
+    cycle_km: int | None = None,
+    km_per_day: float | None = None,
+) -> dt.date | None:
+    """Whichever comes first: the months of the cycle, or its kilometres at the car's pace."""
+    candidates = []
+    if cycle_months:
+        candidates.append(add_months(last_service, cycle_months))
+    if cycle_km and km_per_day and km_per_day > 0:
+        candidates.append(_plus(last_service, max(1, round(cycle_km / km_per_day))))
+    return min(candidates) if candidates else None
+
+
+def km_per_day(readings: list[tuple[dt.date, int]]) -> float | None:
+    """The car's pace from its odometer readings (date, km); None with too little history."""
+    points = sorted((d, km) for d, km in readings if km is not None)
+    if len(points) < 2:
+        return None
+    (d0, k0), (d1, k1) = points[0], points[-1]
+    days = (d1 - d0).days
+    if days < 30 or k1 <= k0:
+        return None
+    return (k1 - k0) / days
+
+
+def maintenance_window(due: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    return Window(_plus(due, -rules.maintenance_lead_days), due)
+
+
+def first_service_due(purchase: dt.date, rules: RuleSettings = DEFAULT_RULES) -> dt.date:
+    return add_months(purchase, rules.first_service_months)
+
+
+def first_service_window(purchase: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    due = first_service_due(purchase, rules)
+    return Window(max(purchase, _plus(due, -rules.first_service_lead_days)), due)
+
+
+def insurance_window(expiry: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    return Window(_plus(expiry, -rules.insurance_lead_days), expiry)
+
+
+def under_warranty(day: dt.date, warranty_end: dt.date | None) -> bool:
+    return warranty_end is not None and day <= warranty_end
+
+
+# urgency --------------------------------------------------------------------------------
+
+
+def is_overdue(due: dt.date, today: dt.date) -> bool:
+    return due < today
+
+
+def urgency(window: Window, today: dt.date) -> tuple[int, int]:
+    """Sort key: overdue first (longest overdue first), then due today, then in window."""
+    if window.due < today:
+        return (0, (window.due - today).days)
+    if window.due == today:
+        return (1, 0)
+    if window.start <= today:
+        return (2, (window.due - today).days)
+    return (3, (window.start - today).days)

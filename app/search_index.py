@@ -98,7 +98,8 @@ def refresh_customers(s: Session, customer_ids: Iterable[int]) -> None:
         rows = _summaries(s, chunk)
         s.execute(delete(CustomerSummary).where(CustomerSummary.customer_id.in_(chunk)))
         if rows:
-            s.execute(insert(CustomerSummary), rows)
+            # The Table, not the mapped class: one executemany instead of ORM row batches.
+            s.execute(insert(CustomerSummary.__table__), rows)
 
 
 def refresh_for_clerk(s: Session, staff_id: int) -> None:

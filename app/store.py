@@ -18,18 +18,24 @@ class Store:
         self.migration: MigrationResult | None = prepare_database(self.engine) if migrate else None
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
-        if self.migration is not None and self._read_model_stale():
+        if self.migration is not None and (
+            (self.migration.upgraded and self.migration.from_revision) or self._read_model_empty()
+        ):
             self._rebuild_read_model()
 
-    def _read_model_stale(self) -> bool:
-        from sqlalchemy import func, select
+    def _read_model_empty(self) -> bool:
+        """Customers but no summary rows: a database written by hand or an interrupted upgrade.
+
+        Two one-row probes, so a normal start on 50k customers pays nothing for the check.
+        """
+        from sqlalchemy import select
 
         from db.models import Customer, CustomerSummary
 
         with self.engine.connect() as conn:
-            customers = conn.execute(select(func.count(Customer.id))).scalar_one()
-            summaries = conn.execute(select(func.count(CustomerSummary.customer_id))).scalar_one()
-        return customers != summaries
+            has_customers = conn.execute(select(Customer.id).limit(1)).first() is not None
+            has_summary = conn.execute(select(CustomerSummary.customer_id).limit(1)).first()
+        return has_customers and has_summary is None
 
     def _rebuild_read_model(self) -> None:
         """An upgraded database gets its derived tables recomputed from the records."""

@@ -51,7 +51,7 @@ def current_revision(engine: Engine) -> tuple[str | None, bool]:
     if path is not None:
         if not path.exists():
             return None, False
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "alembic_version" not in names:

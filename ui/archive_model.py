@@ -40,6 +40,7 @@ class ArchiveTableModel(QAbstractTableModel):
         self._sort = "archive_no"
         self._descending = False
         self._deleted = False
+        self._loaded = False
 
     # -- queries
 
@@ -61,6 +62,7 @@ class ArchiveTableModel(QAbstractTableModel):
             self._query, sort=self._sort, descending=self._descending, deleted=self._deleted
         )
         self._rows.clear()
+        self._loaded = True
         self.endResetModel()
 
     def refresh_customer(self, customer_id: int) -> None:
@@ -118,8 +120,10 @@ class ArchiveTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        self._sort = COLUMNS[column][0]
-        self._descending = order == Qt.SortOrder.DescendingOrder
+        key, descending = COLUMNS[column][0], order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._sort, self._descending) and self._loaded:
+            return  # the view re-announces its sort indicator; the rows are already in order
+        self._sort, self._descending = key, descending
         self.refresh()
 
     def _row(self, row: int) -> SummaryRow | None:

@@ -139,7 +139,6 @@ class ArchiveTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -179,7 +178,8 @@ class ArchiveTab(QWidget):
         self.table.installEventFilter(self)
         self.search.installEventFilter(self)
         self.model.modelReset.connect(self._after_reset)
-        self.model.refresh()
+        # Turning sorting on sorts by the indicator (档案编号 ascending): the one first load.
+        self.table.setSortingEnabled(True)
 
     # -- state
 

@@ -100,6 +100,8 @@ def cmd_import(url: str, args) -> int:
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:
+        if args.dry_run:
+            print("（试运行：只检查，没有写入数据库。）")
         print(report.summary_text())
         print("已对应的列：" + "、".join(f"{h}→{label}" for h, label in report.mapped))
         if report.ignored:

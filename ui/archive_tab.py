@@ -29,11 +29,15 @@ from app.archive import (
 from ui.archive_model import COLUMNS, ArchiveTableModel
 from ui.common import tr
 
-DEFAULT_WIDTHS = [80, 90, 150, 150, 130, 95, 90, 95]
+DEFAULT_WIDTHS = [72, 80, 130, 120, 120, 90, 80, 90]
 
 
 def _d(day) -> str:
     return day.isoformat() if day else "—"
+
+
+def _km(km: int | None) -> str:
+    return tr("{n} 公里").format(n=f"{km:,}") if km is not None else ""
 
 
 def _e(text) -> str:
@@ -69,26 +73,32 @@ def customer_html(c: CustomerDetail) -> str:
     wanted = _e(c.services_wanted).replace("\n", "<br>")
     notes = _e(c.notes).replace("\n", "<br>")
     vehicles = "".join(
-        f"<tr><td><b>{_e(v.plate)}</b></td><td>{_e(v.model)}</td><td>{_e(v.kind)}</td>"
+        "<table cellspacing=0 width='100%' style='margin-bottom:6px;background:#f6f8fb'>"
+        f"<tr><td colspan=4><b style='font-size:large'>{_e(v.plate)}</b>　{_e(v.model)}"
+        f"{'　' + html.escape(v.kind) if v.kind else ''}"
+        f"　<a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
+        f"<tr><td class='k'>{tr('保养周期')}</td>"
         f"<td>{_e(cycle_text(v.maintenance_cycle_months, v.maintenance_cycle_km))}</td>"
-        f"<td>{_d(v.next_maintenance_date)}</td><td>{_d(v.warranty_end)}</td>"
-        f"<td>{_d(v.insurance_expiry)}</td>"
-        f"<td><a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
+        f"<td class='k'>{tr('下次保养期')}</td><td>{_d(v.next_maintenance_date)}</td></tr>"
+        f"<tr><td class='k'>{tr('保修到期')}</td><td>{_d(v.warranty_end)}</td>"
+        f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}</td></tr></table>"
         for v in c.vehicles
-    ) or f"<tr><td colspan=8>{tr('还没有车辆')}</td></tr>"
+    ) or f"<p>{tr('还没有车辆')}</p>"
     visits = "".join(
-        f"<tr><td>{v.intake_date}</td><td>{_d(v.pickup_date)}</td><td>{tr(v.kind_label)}"
-        f"{' <span style=color:#c0392b>' + tr('返修') + '</span>' if v.is_comeback else ''}</td>"
-        f"<td>{_e(v.plate)}</td><td>{_e(v.service_items)}</td>"
-        f"<td align=right>{_e(v.mileage_km)}</td><td align=right>{_e(format_amount(v.amount_fen))}"
-        f"</td></tr>"
+        f"<tr style='background:#f6f8fb'><td width=104>{v.intake_date}</td>"
+        f"<td width=44>{tr(v.kind_label)}</td><td width=96>{_e(v.plate)}</td>"
+        f"<td align=right>{_km(v.mileage_km)}</td>"
+        f"<td align=right>{_e(format_amount(v.amount_fen))}</td></tr>"
+        f"<tr><td colspan=5 style='padding-bottom:6px'>"
+        f"{'<b style=color:#c0392b>' + tr('返修') + '</b>　' if v.is_comeback else ''}"
+        f"{_e(v.service_items)}"
+        f"<span style='color:#777'>　{tr('出厂')} {_d(v.pickup_date)}</span></td></tr>"
         for v in c.visits
-    ) or f"<tr><td colspan=7>{tr('还没有来访记录')}</td></tr>"
+    ) or f"<tr><td>{tr('还没有来访记录')}</td></tr>"
     audit = tr("建档 {cat} {cby}　最后修改 {uat} {uby}").format(
         cat=local_time(c.created_at), cby=c.created_by,
         uat=local_time(c.updated_at), uby=c.updated_by,
     )
-    th = "style='background:#eef2f7'"
     return f"""
 <style>
  td {{ padding: 2px 6px; }} td.k {{ color:#555; white-space:nowrap; }}
@@ -98,15 +108,10 @@ def customer_html(c: CustomerDetail) -> str:
 <table cellspacing=0>{info}</table>
 <p><span style='color:#555'>{tr('客户希望得到的服务')}：</span>{wanted}<br>
 <span style='color:#555'>{tr('备注')}：</span>{notes}</p>
-<h3>{tr('车辆')}</h3>
-<table border=1 cellspacing=0 width='100%' style='border-collapse:collapse;border-color:#ccc'>
-<tr {th}><th>{tr('车号')}</th><th>{tr('车型')}</th><th>{tr('车种')}</th><th>{tr('保养周期')}</th>
-<th>{tr('下次保养期')}</th><th>{tr('保修到期')}</th><th>{tr('保险到期')}</th><th></th></tr>
-{vehicles}</table>
+<h3>{tr('车辆')}（{len(c.vehicles)}）</h3>
+{vehicles}
 <h3>{tr('维修/来访记录')}（{len(c.visits)}）</h3>
-<table border=1 cellspacing=0 width='100%' style='border-collapse:collapse;border-color:#ccc'>
-<tr {th}><th>{tr('送修日期')}</th><th>{tr('出厂日期')}</th><th>{tr('类别')}</th>
-<th>{tr('车号')}</th><th>{tr('维修养护项目')}</th><th>{tr('里程')}</th><th>{tr('金额')}</th></tr>
+<table cellspacing=0 width='100%'>
 {visits}</table>
 <p style='color:#888'>{audit}</p>
 """
@@ -166,6 +171,7 @@ class ArchiveTab(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([800, 480])
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

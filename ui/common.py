@@ -163,6 +163,8 @@ class ErrorForm(QWidget):
             first = first or self.fields[name]
         if first is not None:
             first.setFocus()
+        # Wrapped messages need height the layout did not have: let the dialog grow.
+        self.window().adjustSize()
         return first is not None
 
     def error_text(self, name: str) -> str:

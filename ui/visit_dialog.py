@@ -134,6 +134,8 @@ class VisitDialog(QDialog):
 
         f = self.fields = ErrorForm()
         self.vehicle = f.add("vehicle", tr("车辆"), QComboBox())
+        self.vehicle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.vehicle.setMinimumWidth(260)
         self.vehicle.currentIndexChanged.connect(self._vehicle_changed)
         self.new_plate = f.add("plate", tr("新车号"), QLineEdit())
         self.new_plate.setPlaceholderText(tr("如 粤A12345"))

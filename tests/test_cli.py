@@ -1,0 +1,78 @@
+"""The command line, run as a clerk or an administrator would."""
+
+import json
+import sqlite3
+
+import openpyxl
+
+from app.cli import main
+from app.config import database_url
+
+
+def test_db_option_and_environment_choose_the_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLLOWDESK_DB", str(tmp_path / "env.sqlite"))
+    assert database_url() == f"sqlite:///{tmp_path / 'env.sqlite'}"
+    assert database_url(str(tmp_path / "cli.sqlite")).endswith("cli.sqlite")
+    assert database_url("postgresql://desk@server/followdesk").startswith("postgresql://")
+
+
+def test_demo_then_refuses_a_second_time(tmp_path, capsys):
+    db = str(tmp_path / "demo.sqlite")
+    assert main(["--db", db, "demo", "--customers", "40", "--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "客户 40" in out and "admin / admin123" in out
+    assert main(["--db", db, "demo", "--customers", "40"]) == 1
+    assert "空数据库" in capsys.readouterr().err
+
+
+def test_template_then_import_json(tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    template = tmp_path / "模板.xlsx"
+    assert main(["template", "-o", str(template)]) == 0
+    wb = openpyxl.load_workbook(template)
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert "客户名称" in headers and "联系电话" in headers and "车号" in headers
+    ws.append({headers.index("客户名称") + 1: "周杰", headers.index("联系电话") + 1: "13811112222",
+               headers.index("车号") + 1: "粤A10001"})
+    ws.append({headers.index("客户名称") + 1: "吴磊", headers.index("联系电话") + 1: "138"})
+    wb.save(template)
+    capsys.readouterr()
+    report = tmp_path / "report.xlsx"
+    assert main(["--db", db, "import", str(template), "--json", "--report", str(report)]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts == {"rows": 2, "imported": 1, "merged": 0, "rejected": 1}
+    lines = list(openpyxl.load_workbook(report).worksheets[0].iter_rows(values_only=True))
+    assert len(lines) == 3  # header + one line per row
+
+
+def test_dry_run_writes_nothing(tmp_path, capsys):
+    db = tmp_path / "t.sqlite"
+    src = tmp_path / "a.csv"
+    src.write_text("客户名称,联系电话\n周杰,13811112222\n", encoding="utf-8")
+    assert main(["--db", str(db), "import", str(src), "--dry-run"]) == 0
+    assert "试运行" in capsys.readouterr().out
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM customer").fetchone()[0] == 0
+
+
+def test_a_newer_database_is_refused_with_exit_code(tmp_path, capsys):
+    db = tmp_path / "t.sqlite"
+    assert main(["--db", str(db), "demo", "--customers", "5"]) == 0
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE alembic_version SET version_num='9999'")
+    capsys.readouterr()
+    src = tmp_path / "a.csv"
+    src.write_text("客户名称,联系电话\n周杰,13811112222\n", encoding="utf-8")
+    try:
+        main(["--db", str(db), "import", str(src)])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("expected refusal")
+    assert "更新版本" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "t.sqlite"), "import", str(tmp_path / "无.xlsx")]) == 2
+    assert "找不到文件" in capsys.readouterr().err

@@ -314,3 +314,32 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path, msgbox):
     assert dialog.user is not None and dialog.user.role == Role.ADMIN
     assert not staff.needs_first_admin()
     store.close()
+
+
+def test_admin_adds_and_deactivates_staff(qtbot, store, msgbox):
+    from app.staff import LoginError
+    from ui.staff_dialog import StaffDialog, StaffEditDialog
+
+    staff = StaffService(store)
+    dialog = StaffDialog(staff)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1
+    add = StaffEditDialog(staff, dialog)
+    qtbot.addWidget(add)
+    qtbot.keyClicks(add.username, "wangfang")
+    add.name.setText("王芳")
+    add.password.setText("123")  # too short
+    add.save()
+    assert "至少" in add.fields.error_text("password")
+    add.password.setText("wangfang123")
+    add.save()
+    dialog.reload()
+    assert dialog.table.rowCount() == 2 and dialog.table.item(1, 2).text() == "跟踪业务员"
+    member = dialog.members[1]
+    edit = StaffEditDialog(staff, dialog, member=member)
+    qtbot.addWidget(edit)
+    assert edit.username.isReadOnly()
+    edit.active.setChecked(False)
+    edit.save()
+    with pytest.raises(LoginError, match="停用"):
+        staff.login("wangfang", "wangfang123")

@@ -45,8 +45,9 @@ class LoginDialog(QDialog):
         title = QLabel(tr("<h3>售后跟踪服务台</h3>"))
         layout.addWidget(title)
         if hint:
-            note = QLabel(hint)
+            note = QLabel(hint.replace("：", "：\n", 1).replace("；", "\n"))
             note.setStyleSheet("color:#555")
+            note.setWordWrap(True)
             layout.addWidget(note)
         layout.addWidget(self.fields)
         layout.addWidget(buttons)

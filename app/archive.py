@@ -22,7 +22,7 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
-from app.search_index import refresh_customers
+from app.derived import refresh_derived
 from app.store import Store
 from db.models import (
     Counter,
@@ -434,7 +434,7 @@ class ArchiveService:
             s.flush()
             for v in cleaned_vehicles:
                 s.add(Vehicle(customer_id=customer.id, **vars(v)))
-            refresh_customers(s, [customer.id])
+            refresh_derived(s, [customer.id], self.store.actor_id)
             return customer.id
 
     def update_customer(self, customer_id: int, data: CustomerInput) -> None:
@@ -443,7 +443,7 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             for k, v in vars(data).items():
                 setattr(customer, k, v)
-            refresh_customers(s, [customer_id])
+            refresh_derived(s, [customer_id], self.store.actor_id)
 
     def delete_customer(self, customer_id: int) -> None:
         """Soft delete: the customer moves to the recycle bin (回收站) and can be restored."""
@@ -451,14 +451,14 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             customer.deleted_at = utcnow()
             customer.deleted_by_id = self.store.actor_id
-            refresh_customers(s, [customer_id])
+            refresh_derived(s, [customer_id], self.store.actor_id)
 
     def restore_customer(self, customer_id: int) -> None:
         with self.store.session() as s:
             customer = _get_customer(s, customer_id)
             customer.deleted_at = None
             customer.deleted_by_id = None
-            refresh_customers(s, [customer_id])
+            refresh_derived(s, [customer_id], self.store.actor_id)
 
     # -- vehicles
 
@@ -469,7 +469,7 @@ class ArchiveService:
             vehicle = Vehicle(customer_id=customer_id, **vars(data))
             s.add(vehicle)
             s.flush()
-            refresh_customers(s, [customer_id])
+            refresh_derived(s, [customer_id], self.store.actor_id)
             return vehicle.id
 
     def update_vehicle(self, vehicle_id: int, data: VehicleInput) -> None:
@@ -480,7 +480,7 @@ class ArchiveService:
                 raise NotFound(vehicle_id)
             for k, v in vars(data).items():
                 setattr(vehicle, k, v)
-            refresh_customers(s, [vehicle.customer_id])
+            refresh_derived(s, [vehicle.customer_id], self.store.actor_id)
 
     def delete_vehicle(self, vehicle_id: int) -> None:
         with self.store.session() as s:
@@ -488,7 +488,7 @@ class ArchiveService:
             if vehicle is None:
                 raise NotFound(vehicle_id)
             vehicle.deleted_at = utcnow()
-            refresh_customers(s, [vehicle.customer_id])
+            refresh_derived(s, [vehicle.customer_id], self.store.actor_id)
 
     # -- visits
 
@@ -501,7 +501,7 @@ class ArchiveService:
         with self.store.session() as s:
             _get_customer(s, customer_id)
             visit = _add_visit(s, customer_id, vehicle_id, data)
-            refresh_customers(s, [customer_id])
+            refresh_derived(s, [customer_id], self.store.actor_id)
             return visit.id
 
     def delete_visit(self, visit_id: int) -> None:
@@ -510,7 +510,7 @@ class ArchiveService:
             if visit is None:
                 raise NotFound(visit_id)
             visit.deleted_at = utcnow()
-            refresh_customers(s, [visit.customer_id])
+            refresh_derived(s, [visit.customer_id], self.store.actor_id)
 
 
 # ---------------------------------------------------------------- helpers

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.archive import ARCHIVE_COUNTER
 from app.dates import add_months
-from app.search_index import refresh_customers
+from app.derived import refresh_derived
 from app.staff import ROLE_LABELS, LoginError, StaffService, hash_password
 from app.store import Store
 from db.models import Counter, Customer, Role, Staff, Vehicle, Visit, VisitKind
@@ -723,7 +723,7 @@ def fill_demo(
         counter.last_value = first_no + customers - 1
         ids = list(range(1, customers + 1))
         for start in range(0, customers, SUMMARY_BATCH):
-            refresh_customers(s, ids[start : start + SUMMARY_BATCH])
+            refresh_derived(s, ids[start : start + SUMMARY_BATCH], None, today)
             report(2 * customers + min(customers, start + SUMMARY_BATCH), total)
 
     return DemoResult(

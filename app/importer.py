@@ -32,7 +32,7 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
-from app.search_index import refresh_customers
+from app.derived import refresh_derived
 from app.store import Store
 from db.models import Counter, Customer, Staff, Vehicle, Visit, VisitKind, utcnow
 
@@ -1098,7 +1098,7 @@ def import_file(
                         progress(start + BATCH, total)
             if cancelled and cancelled():
                 raise ImportCancelled()
-            refresh_customers(s, importer.touched_ids())
+            refresh_derived(s, importer.touched_ids(), store.actor_id)
             if dry_run:
                 raise _DryRun()
     except _DryRun:

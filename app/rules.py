@@ -27,6 +27,9 @@ class RuleSettings:
     first_service_lead_days: int = 14
     insurance_lead_days: int = 30  # 续保: from expiry − 30 to expiry
     new_car_months: int = 12  # a car younger than this gets a 首保 reminder
+    # Tasks for old records (import, demo, upgrade) are created only if due within this many
+    # days before today: a call missed two years ago is history, not today's work.
+    backfill_days: int = 30
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

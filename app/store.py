@@ -39,10 +39,20 @@ class Store:
 
     def _rebuild_read_model(self) -> None:
         """An upgraded database gets its derived tables recomputed from the records."""
+        import datetime as dt
+
+        from sqlalchemy import select
+
+        from app.followup import sync_customers
         from app.search_index import rebuild_all
+        from app.settings import load_rules
+        from db.models import Customer
 
         with self.session() as s:
             rebuild_all(s)
+            # Records from before the follow-up engine get their tasks (recent ones only).
+            ids = s.scalars(select(Customer.id)).all()
+            sync_customers(s, ids, load_rules(s), dt.date.today())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

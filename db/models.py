@@ -177,3 +177,73 @@ class CustomerSummary(Base):
     __table_args__ = (
         Index("ix_customer_summary_search", "deleted", "archive_no", "search_text"),
     )
+
+
+class TaskKind(enum.StrEnum):
+    ARCHIVE = "archive"
+    FIRST_FOLLOWUP = "first_followup"
+    SECOND_FOLLOWUP = "second_followup"
+    MAINTENANCE = "maintenance"
+    FIRST_SERVICE = "first_service"
+    INSURANCE = "insurance"
+
+
+class TaskStatus(enum.StrEnum):
+    """Stored states only: 'overdue' is derived from due and today, never stored."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Task(Audited, Base):
+    """One call, letter or chore the rules require, with its window [window_start, due]."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A plain string, not a closed enum: later releases add kinds without a migration.
+    kind: Mapped[str] = mapped_column(String(24))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), nullable=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), nullable=True)
+    # What the task came from, e.g. "visit:12:first_followup": generation is idempotent on it.
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    due: Mapped[dt.date] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(12), default=TaskStatus.OPEN)
+    done_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Why it closed without being done by hand: auto:deleted, auto:superseded, auto:complete…
+    closed_reason: Mapped[str] = mapped_column(String(64), default="")
+    topic: Mapped[str] = mapped_column(Text, default="")
+    under_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_task_status_due", "status", "due"),
+        Index("ix_task_owner_status_due", "owner_id", "status", "due"),
+    )
+
+
+class Absence(Audited, Base):
+    """R9: a clerk away from..to; the stand-in works their tasks meanwhile."""
+
+    __tablename__ = "absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    stand_in_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Setting(Base):
+    """Center-wide settings (rule day counts …), one JSON value per key."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

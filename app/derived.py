@@ -1,0 +1,27 @@
+"""What follows from the records: the archive list row and the follow-up tasks.
+
+Every writer of customers, vehicles or visits calls refresh_derived in the same transaction,
+so the list and the agenda never disagree with the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from app.followup import sync_customers
+from app.search_index import refresh_customers
+from app.settings import load_rules
+
+
+def refresh_derived(
+    s: Session,
+    customer_ids: Iterable[int],
+    actor_id: int | None = None,
+    today: dt.date | None = None,
+) -> None:
+    ids = sorted(set(customer_ids))
+    refresh_customers(s, ids)
+    sync_customers(s, ids, load_rules(s), today or dt.date.today(), actor_id)

@@ -1,0 +1,51 @@
+"""Center-wide settings stored in the database: the rule day counts, the center's name."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.rules import RuleSettings
+from db.models import Setting
+
+RULE_PREFIX = "rules."
+
+# What each day count means, for the settings dialog (field → label, unit).
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "archive_days": ("建立客户档案期限（送修/来访后）", "天"),
+    "first_call_from": ("第一次跟踪：出厂后最早", "天"),
+    "first_call_to": ("第一次跟踪：出厂后最迟", "天"),
+    "second_call_from": ("第二次跟踪：第一次通话后最早", "天"),
+    "second_call_to": ("第二次跟踪：第一次通话后最迟", "天"),
+    "maintenance_lead_days": ("保养提醒：提前", "天"),
+    "first_service_months": ("首保：购车后", "个月"),
+    "first_service_km": ("首保里程", "公里"),
+    "first_service_lead_days": ("首保提醒：提前", "天"),
+    "insurance_lead_days": ("续保提醒：保险到期前", "天"),
+    "new_car_months": ("新车（需首保提醒）：购车后", "个月内"),
+    "backfill_days": ("导入旧记录时：补建多少天内到期的任务", "天"),
+}
+
+
+def load_rules(s: Session) -> RuleSettings:
+    stored = {
+        row.key.removeprefix(RULE_PREFIX): json.loads(row.value)
+        for row in s.scalars(select(Setting).where(Setting.key.like(f"{RULE_PREFIX}%")))
+    }
+    known = {f.name for f in dataclasses.fields(RuleSettings)}
+    try:
+        return RuleSettings(**{k: v for k, v in stored.items() if k in known})
+    except (TypeError, ValueError):
+        return RuleSettings()  # a hand-edited bad value must not stop the program
+
+
+def save_rules(s: Session, rules: RuleSettings) -> None:
+    for key, value in dataclasses.asdict(rules).items():
+        row = s.get(Setting, RULE_PREFIX + key)
+        if row is None:
+            s.add(Setting(key=RULE_PREFIX + key, value=json.dumps(value)))
+        else:
+            row.value = json.dumps(value)

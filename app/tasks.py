@@ -1,0 +1,333 @@
+"""Tasks as the clerks see them: today's agenda, the month, absences and stand-ins (R9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app import rules as R
+from app.followup import TASK_KIND_LABELS, sync_customers
+from app.normalize import ValidationError
+from app.rules import RuleSettings, Window
+from app.settings import load_rules, save_rules
+from app.staff import StaffInfo
+from app.store import Store
+from app.workdays import first_working_day
+from db.models import (
+    Absence,
+    Customer,
+    CustomerSummary,
+    Staff,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Vehicle,
+)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    task_id: int
+    kind: str
+    status: str
+    customer_id: int
+    archive_no: int
+    customer_name: str
+    phone: str
+    plate: str
+    window_start: dt.date
+    due: dt.date
+    owner_id: int | None
+    owner_name: str
+    topic: str
+    under_warranty: bool
+    done_on: dt.date | None = None
+    proxy_for: str = ""  # the absent clerk's name when shown to their stand-in (代理)
+    suggested_day: dt.date | None = None
+    no_working_day: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return TASK_KIND_LABELS.get(TaskKind(self.kind), self.kind) if self.kind in set(
+            TaskKind) else self.kind
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.status == TaskStatus.OPEN and self.due < today
+
+    def urgency(self, today: dt.date) -> tuple[int, int]:
+        return R.urgency(Window(self.window_start, self.due), today)
+
+
+@dataclass
+class DayCounts:
+    by_kind: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    done: int = 0
+
+    @property
+    def open(self) -> int:
+        return sum(self.by_kind.values())
+
+
+@dataclass(frozen=True)
+class AbsenceInfo:
+    id: int
+    staff_id: int
+    staff_name: str
+    start_date: dt.date
+    end_date: dt.date
+    stand_in_id: int
+    stand_in_name: str
+    note: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose tasks a viewer sees: everyone's (supervisor), or their own plus stand-in work."""
+
+    everyone: bool
+    owner_ids: frozenset[int]
+    # absent clerk id → (from, to, name) during which the viewer works their tasks
+    proxied: dict[int, list[AbsenceInfo]] = field(default_factory=dict)
+
+
+class TaskService:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- settings
+
+    def rules(self) -> RuleSettings:
+        with self.store.read() as s:
+            return load_rules(s)
+
+    def save_rules(self, rules: RuleSettings, today: dt.date | None = None) -> int:
+        """Store new day counts and move every open task to its new window."""
+        today = today or dt.date.today()
+        with self.store.session() as s:
+            save_rules(s, rules)
+            ids = s.scalars(select(Task.customer_id).where(
+                Task.status == TaskStatus.OPEN).distinct()).all()
+            sync_customers(s, ids, rules, today, self.store.actor_id)
+            return len(ids)
+
+    def sync(self, customer_ids, today: dt.date | None = None) -> None:
+        with self.store.session() as s:
+            sync_customers(s, customer_ids, load_rules(s), today or dt.date.today(),
+                           self.store.actor_id)
+
+    # -- doing the work
+
+    def complete(self, task_id: int, done_on: dt.date, today: dt.date | None = None) -> None:
+        """Mark a task done on a day; a first follow-up call opens the second one (R4)."""
+        with self.store.session() as s:
+            task = s.get_one(Task, task_id)
+            if task.status != TaskStatus.OPEN:
+                raise ValidationError("status", "这项任务已经关闭。")
+            task.status = TaskStatus.DONE
+            task.done_on = done_on
+            task.done_by_id = self.store.actor_id
+            sync_customers(s, [task.customer_id], load_rules(s), today or dt.date.today(),
+                           self.store.actor_id)
+
+    def reopen(self, task_id: int) -> None:
+        with self.store.session() as s:
+            task = s.get_one(Task, task_id)
+            task.status, task.done_on, task.closed_reason = TaskStatus.OPEN, None, ""
+
+    # -- who sees what (R9)
+
+    def scope(self, viewer: StaffInfo | None, day: dt.date, clerk_id: int | None = None
+              ) -> Scope:
+        """viewer None or a supervisor: everyone (or the chosen clerk); a clerk: own + 代理."""
+        if viewer is None or viewer.is_supervisor:
+            if clerk_id is None:
+                return Scope(True, frozenset())
+            viewer_id = clerk_id
+        else:
+            viewer_id = viewer.id
+        proxied: dict[int, list[AbsenceInfo]] = defaultdict(list)
+        for a in self.absences(active_on=None):
+            if a.stand_in_id == viewer_id:
+                proxied[a.staff_id].append(a)
+        return Scope(False, frozenset({viewer_id}), dict(proxied))
+
+    def _scope_filter(self, scope: Scope, start: dt.date, end: dt.date):
+        """SQL condition for tasks in scope whose dates fall in [start, end]."""
+        if scope.everyone:
+            return True
+        parts = [Task.owner_id.in_(scope.owner_ids)]
+        for staff_id, absences in scope.proxied.items():
+            for a in absences:
+                if a.start_date <= end and start <= a.end_date:
+                    parts.append(and_(Task.owner_id == staff_id))
+        return or_(*parts)
+
+    def _proxy_name(self, scope: Scope, owner_id: int | None, day: dt.date) -> str | None:
+        """'' for the viewer's own task, the absent clerk's name for 代理, None if out of scope."""
+        if scope.everyone or owner_id in scope.owner_ids:
+            return ""
+        for a in scope.proxied.get(owner_id or -1, []):
+            if a.covers(day):
+                return a.staff_name
+        return None
+
+    # -- queries
+
+    def _items(self, s: Session, where, scope: Scope, today: dt.date,
+               proxy_day=None) -> list[AgendaItem]:
+        names = dict(s.execute(select(Staff.id, Staff.name)).all())
+        stmt = (
+            select(Task.id, Task.kind, Task.status, Task.customer_id, CustomerSummary.archive_no,
+                   CustomerSummary.name, CustomerSummary.phone, Vehicle.plate,
+                   CustomerSummary.plates, Task.window_start, Task.due, Task.owner_id,
+                   Task.topic, Task.under_warranty, Task.done_on)
+            .join(CustomerSummary, CustomerSummary.customer_id == Task.customer_id)
+            .outerjoin(Vehicle, Vehicle.id == Task.vehicle_id)
+            .where(where)
+        )
+        items = []
+        for row in s.execute(stmt):
+            (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
+             warranty, done_on) = row
+            proxy = self._proxy_name(scope, owner, proxy_day(start, due) if proxy_day else due)
+            if proxy is None:
+                continue
+            suggested, none_free = None, False
+            if status == TaskStatus.OPEN and due >= today:
+                suggested = first_working_day(Window(max(start, today), due))
+                none_free = suggested is None
+            items.append(AgendaItem(
+                tid, kind, status, cid, no, name, phone, plate or plates.split(" ")[0],
+                start, due, owner, names.get(owner, ""), topic, warranty, done_on, proxy,
+                suggested, none_free,
+            ))
+        return items
+
+    def agenda(self, viewer: StaffInfo | None, today: dt.date, *, clerk_id: int | None = None,
+               kinds: set[str] | None = None) -> list[AgendaItem]:
+        """今日工作: open tasks overdue, due today or in their window, most urgent first."""
+        scope = self.scope(viewer, today, clerk_id)
+        where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today,
+                     self._scope_filter(scope, today, today))
+        if kinds:
+            where = and_(where, Task.kind.in_(kinds))
+        with self.store.read() as s:
+            items = self._items(s, where, scope, today, proxy_day=lambda _s, _d: today)
+        items.sort(key=lambda i: (i.urgency(today), i.due, i.archive_no))
+        return items
+
+    def day_tasks(self, viewer: StaffInfo | None, day: dt.date, today: dt.date, *,
+                  clerk_id: int | None = None, kinds: set[str] | None = None
+                  ) -> list[AgendaItem]:
+        """The tasks due on one day (open and done), as a click on the month view lists them."""
+        scope = self.scope(viewer, today, clerk_id)
+        where = and_(Task.due == day, Task.status != TaskStatus.CANCELLED,
+                     self._scope_filter(scope, day, day))
+        if kinds:
+            where = and_(where, Task.kind.in_(kinds))
+        with self.store.read() as s:
+            items = self._items(s, where, scope, today)
+        items.sort(key=lambda i: (i.status != TaskStatus.OPEN, i.kind, i.archive_no))
+        return items
+
+    def month_counts(self, viewer: StaffInfo | None, year: int, month: int, today: dt.date,
+                     *, clerk_id: int | None = None, kinds: set[str] | None = None
+                     ) -> dict[dt.date, DayCounts]:
+        first = dt.date(year, month, 1)
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+        scope = self.scope(viewer, today, clerk_id)
+        where = and_(Task.due >= first, Task.due <= last, Task.status != TaskStatus.CANCELLED,
+                     self._scope_filter(scope, first, last))
+        if kinds:
+            where = and_(where, Task.kind.in_(kinds))
+        counts: dict[dt.date, DayCounts] = defaultdict(DayCounts)
+        stmt = (select(Task.due, Task.kind, Task.status, Task.owner_id, func.count())
+                .where(where).group_by(Task.due, Task.kind, Task.status, Task.owner_id))
+        with self.store.read() as s:
+            for due, kind, status, owner, n in s.execute(stmt):
+                if self._proxy_name(scope, owner, due) is None:
+                    continue
+                day = counts[due]
+                if status == TaskStatus.DONE:
+                    day.done += n
+                    continue
+                day.by_kind[kind] = day.by_kind.get(kind, 0) + n
+                if due < today:
+                    day.overdue += n
+        return dict(counts)
+
+    def status_counts(self, viewer: StaffInfo | None, today: dt.date) -> tuple[int, int]:
+        """(open today: due today or in window, overdue) for the status bar."""
+        items = self.agenda(viewer, today)
+        overdue = sum(1 for i in items if i.due < today)
+        return len(items) - overdue, overdue
+
+    def between(self, start: dt.date, end: dt.date, today: dt.date, *,
+                owner_id: int | None = None, kind: str | None = None,
+                include_closed: bool = True) -> list[AgendaItem]:
+        """Tasks whose window overlaps [start, end] (the command line's `tasks`)."""
+        where = and_(Task.window_start <= end, Task.due >= start)
+        if owner_id is not None:
+            where = and_(where, Task.owner_id == owner_id)
+        if kind:
+            where = and_(where, Task.kind == kind)
+        if not include_closed:
+            where = and_(where, Task.status == TaskStatus.OPEN)
+        with self.store.read() as s:
+            items = self._items(s, where, Scope(True, frozenset()), today)
+        items.sort(key=lambda i: (i.due, i.window_start, i.archive_no, i.kind))
+        return items
+
+    def for_customer(self, customer_id: int, today: dt.date) -> list[AgendaItem]:
+        with self.store.read() as s:
+            items = self._items(s, and_(Task.customer_id == customer_id,
+                                        Task.status != TaskStatus.CANCELLED),
+                                Scope(True, frozenset()), today)
+        items.sort(key=lambda i: (i.status != TaskStatus.OPEN, i.due))
+        return items
+
+    # -- absences (R9)
+
+    def absences(self, active_on: dt.date | None = None) -> list[AbsenceInfo]:
+        with self.store.read() as s:
+            names = dict(s.execute(select(Staff.id, Staff.name)).all())
+            q = select(Absence).where(Absence.cancelled.is_(False)).order_by(Absence.start_date)
+            if active_on is not None:
+                q = q.where(Absence.start_date <= active_on, Absence.end_date >= active_on)
+            return [AbsenceInfo(a.id, a.staff_id, names.get(a.staff_id, ""), a.start_date,
+                                a.end_date, a.stand_in_id, names.get(a.stand_in_id, ""), a.note)
+                    for a in s.scalars(q)]
+
+    def add_absence(self, staff_id: int, start: dt.date, end: dt.date, stand_in_id: int,
+                    note: str = "") -> int:
+        if end < start:
+            raise ValidationError("end_date", "结束日期早于开始日期。")
+        if stand_in_id == staff_id:
+            raise ValidationError("stand_in", "代理人不能是请假的本人。")
+        with self.store.session() as s:
+            clash = s.scalar(select(Absence.id).where(
+                Absence.staff_id == staff_id, Absence.cancelled.is_(False),
+                Absence.start_date <= end, Absence.end_date >= start))
+            if clash:
+                raise ValidationError("start_date", "这段时间与已登记的请假重叠。")
+            row = Absence(staff_id=staff_id, start_date=start, end_date=end,
+                          stand_in_id=stand_in_id, note=note.strip())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def cancel_absence(self, absence_id: int) -> None:
+        with self.store.session() as s:
+            s.get_one(Absence, absence_id).cancelled = True
+
+
+def customer_ids_with_records(s: Session) -> list[int]:
+    return s.scalars(select(Customer.id)).all()

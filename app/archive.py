@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.dates import add_months
+from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
     check_pickup,
@@ -22,7 +23,6 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
-from app.derived import refresh_derived
 from app.store import Store
 from db.models import (
     Counter,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.archive import ARCHIVE_COUNTER, VISIT_KIND_LABELS, format_archive_no, next_archive_no
 from app.dates import add_months
+from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
     fold,
@@ -32,7 +33,6 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
-from app.derived import refresh_derived
 from app.store import Store
 from db.models import Counter, Customer, Staff, Vehicle, Visit, VisitKind, utcnow
 

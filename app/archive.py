@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.dates import add_months
+from app import rules
 from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
@@ -504,6 +504,28 @@ class ArchiveService:
             refresh_derived(s, [customer_id], self.store.actor_id)
             return visit.id
 
+    def update_visit(self, visit_id: int, vehicle_id: int | None, data: VisitInput) -> None:
+        """Correct a visit; its open follow-up tasks move with a changed pickup date."""
+        data = data.cleaned()
+        with self.store.session() as s:
+            visit = s.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(visit_id)
+            if data.kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and vehicle_id is None:
+                raise FormErrors({"vehicle": "维修、保养须选择车辆。"})
+            visit.vehicle_id = vehicle_id
+            for k, v in vars(data).items():
+                setattr(visit, k, v)
+            refresh_derived(s, [visit.customer_id], self.store.actor_id)
+
+    def visit(self, visit_id: int) -> VisitInfo:
+        with self.store.read() as s:
+            v = s.get(Visit, visit_id)
+            if v is None:
+                raise NotFound(visit_id)
+            plate = v.vehicle.plate if v.vehicle else ""
+            return _visit_info(v, plate)
+
     def delete_visit(self, visit_id: int) -> None:
         with self.store.session() as s:
             visit = s.get(Visit, visit_id)
@@ -539,13 +561,23 @@ def _clean_vehicles(vehicles) -> list[VehicleInput]:
 def _add_visit(s: Session, customer_id: int, vehicle_id: int | None, data: VisitInput) -> Visit:
     visit = Visit(customer_id=customer_id, vehicle_id=vehicle_id, **vars(data))
     s.add(visit)
+    s.flush()
     if vehicle_id is not None and data.kind == VisitKind.MAINTENANCE:
         vehicle = s.get(Vehicle, vehicle_id)
-        if vehicle is not None and vehicle.maintenance_cycle_months:
+        if vehicle is not None:
             done = data.pickup_date or data.intake_date
             assert done is not None
-            proposed = add_months(done, vehicle.maintenance_cycle_months)
-            if vehicle.next_maintenance_date is None or proposed > vehicle.next_maintenance_date:
+            readings = s.execute(select(Visit.intake_date, Visit.mileage_km).where(
+                Visit.vehicle_id == vehicle_id, Visit.deleted_at.is_(None),
+                Visit.mileage_km.is_not(None))).all()
+            proposed = rules.next_maintenance_date(
+                done, vehicle.maintenance_cycle_months, vehicle.maintenance_cycle_km,
+                rules.km_per_day([(d, km) for d, km in readings]))
+            latest = s.scalar(select(func.max(Visit.intake_date)).where(
+                Visit.vehicle_id == vehicle_id, Visit.kind == VisitKind.MAINTENANCE,
+                Visit.deleted_at.is_(None)))
+            # Only the newest maintenance sets the next one; a back-dated entry does not.
+            if proposed and (latest is None or data.intake_date >= latest):
                 vehicle.next_maintenance_date = proposed
     s.flush()
     return visit

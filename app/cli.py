@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="向空数据库填入演示数据")
     d.add_argument("--customers", type=int, default=DEMO_DEFAULT_CUSTOMERS)
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--years", type=int, default=2, help="来访记录跨越的年数（默认 2）")
 
     i = sub.add_parser("import", help="从 Excel/CSV 导入客户、车辆和来访记录")
     i.add_argument("file", type=Path)
@@ -40,7 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="生成导入模板")
     t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+
+    k = sub.add_parser("tasks", help="列出窗口与日期范围重叠的跟踪任务")
+    k.add_argument("--from", dest="start", type=_date_arg, metavar="DATE", help="默认今天")
+    k.add_argument("--to", dest="end", type=_date_arg, metavar="DATE", help="默认同 --from")
+    k.add_argument("--owner", metavar="NAME", help="跟踪业务员姓名或登录名")
+    k.add_argument("--kind", metavar="KIND",
+                   help="archive, first_followup, second_followup, maintenance, "
+                        "first_service, insurance")
+    k.add_argument("--open", action="store_true", help="只列待办任务")
+    k.add_argument("--json", action="store_true")
     return p
+
+
+def _date_arg(text: str):
+    from app.normalize import ValidationError, parse_date
+
+    try:
+        day = parse_date(text)
+    except ValidationError as e:
+        raise argparse.ArgumentTypeError(e.message) from None
+    if day is None:
+        raise argparse.ArgumentTypeError("日期不能为空")
+    return day
 
 
 def _open_store(url: str):
@@ -54,12 +77,12 @@ def _open_store(url: str):
         raise SystemExit(2) from None
 
 
-def cmd_demo(url: str, customers: int, seed: int) -> int:
+def cmd_demo(url: str, customers: int, seed: int, years: int = 2) -> int:
     from app.demo import DemoRefused, fill_demo
 
     store = _open_store(url)
     try:
-        result = fill_demo(store, customers=customers, seed=seed,
+        result = fill_demo(store, customers=customers, seed=seed, years=years,
                            progress=_stderr_progress("生成演示数据"))
     except DemoRefused as e:
         print(e, file=sys.stderr)
@@ -122,6 +145,57 @@ def cmd_template(path: Path) -> int:
     return 0
 
 
+def cmd_tasks(url: str, args) -> int:
+    import datetime as dt
+
+    from app.followup import TASK_KIND_LABELS
+    from app.staff import StaffService
+    from app.tasks import TaskService
+    from db.models import TaskKind
+
+    today = dt.date.today()
+    start = args.start or today
+    end = args.end or start
+    if end < start:
+        print("--to 早于 --from", file=sys.stderr)
+        return 2
+    if args.kind and args.kind not in set(TaskKind):
+        print(f"未知的任务类别：{args.kind}（可选：{', '.join(TaskKind)}）", file=sys.stderr)
+        return 2
+    store = _open_store(url)
+    try:
+        owner_id = None
+        if args.owner:
+            owner = StaffService(store).by_name(args.owner)
+            if owner is None:
+                print(f"没有这位员工：{args.owner}", file=sys.stderr)
+                return 2
+            owner_id = owner.id
+        items = TaskService(store).between(start, end, today, owner_id=owner_id,
+                                           kind=args.kind, include_closed=not args.open)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{
+            "id": i.task_id, "kind": i.kind, "archive_no": f"{i.archive_no:06d}",
+            "customer": i.customer_name, "phone": i.phone, "plate": i.plate,
+            "window_start": i.window_start.isoformat(), "due": i.due.isoformat(),
+            "owner": i.owner_name, "status": i.status, "overdue": i.overdue(today),
+            "suggested_day": i.suggested_day.isoformat() if i.suggested_day else None,
+            "topic": i.topic,
+        } for i in items], ensure_ascii=False, indent=1))
+        return 0
+    print(f"{start} 至 {end}：{len(items)} 项任务")
+    for i in items:
+        state = "逾期" if i.overdue(today) else {"open": "待办", "done": "已完成",
+                                                "cancelled": "已取消"}[i.status]
+        label = TASK_KIND_LABELS.get(TaskKind(i.kind), i.kind) if i.kind in set(TaskKind) \
+            else i.kind
+        print(f"{i.due}  {state:<4} {label:<6} {i.archive_no:06d} {i.customer_name:<6} "
+              f"{i.plate:<9} {i.phone:<14} {i.owner_name}  {i.topic}")
+    return 0
+
+
 def demo_url(cli_db: str | None) -> str:
     return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"))
 
@@ -130,11 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = demo_url(args.db) if args.demo else database_url(args.db)
     if args.command == "demo":
-        return cmd_demo(url, args.customers, args.seed)
+        return cmd_demo(url, args.customers, args.seed, args.years)
     if args.command == "import":
         return cmd_import(url, args)
     if args.command == "template":
         return cmd_template(args.output)
+    if args.command == "tasks":
+        return cmd_tasks(url, args)
     hint = ""
     if args.demo:
         from app.demo import ensure_demo

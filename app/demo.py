@@ -309,10 +309,11 @@ class _Car:
 
 
 class _Generator:
-    def __init__(self, seed: int, today: dt.date, clerk_ids: list[int], supervisor_id: int):
+    def __init__(self, seed: int, today: dt.date, clerk_ids: list[int], supervisor_id: int,
+                 history_months: int = HISTORY_MONTHS):
         self.rng = _Random(seed)
         self.today = today
-        self.history_start = add_months(today, -HISTORY_MONTHS)
+        self.history_start = add_months(today, -history_months)
         self.clerks = clerk_ids
         self.supervisor_id = supervisor_id
         self.phones: set[str] = set()
@@ -663,10 +664,17 @@ def fill_demo(
     seed: int = 1,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    years: int = HISTORY_MONTHS // 12,
 ) -> DemoResult:
-    """Fill an empty database with staff, customers, their cars and two years of visits."""
+    """Fill an empty database with staff, customers, their cars and `years` of visits.
+
+    Follow-up tasks due before today are mostly done, as a working center's would be: the
+    agenda then shows what a clerk meets on a normal morning, a few overdue calls included.
+    """
     if customers < 0:
         raise ValueError("customers must be >= 0")
+    if years < 1:
+        raise ValueError("years must be >= 1")
     if not is_empty(store):
         raise DemoRefused(
             "这个数据库里已经有员工或客户资料，演示数据只能填入空数据库，"
@@ -683,7 +691,7 @@ def fill_demo(
     roles = dict(zip(staff_ids, (x.role for x in DEMO_LOGINS), strict=True))
     clerks = [i for i in staff_ids if roles[i] == Role.CLERK]
     supervisor = next(i for i in staff_ids if roles[i] == Role.SUPERVISOR)
-    gen = _Generator(seed, today, clerks, supervisor)
+    gen = _Generator(seed, today, clerks, supervisor, 12 * years)
     created = gen.created_moments(customers)
 
     vehicle_count = visit_count = deleted = 0
@@ -725,12 +733,54 @@ def fill_demo(
         for start in range(0, customers, SUMMARY_BATCH):
             refresh_derived(s, ids[start : start + SUMMARY_BATCH], None, today)
             report(2 * customers + min(customers, start + SUMMARY_BATCH), total)
+        _work_past_tasks(s, random.Random(seed * 7919 + 1), today)
 
     return DemoResult(
         staff=len(DEMO_LOGINS), customers=customers, vehicles=vehicle_count,
         visits=visit_count, deleted_customers=deleted,
         last_archive_no=first_no + customers - 1,
     )
+
+
+PAST_TASKS_DONE = 0.93  # the share of past-due tasks the demo clerks got done
+
+
+def _work_past_tasks(s: Session, rng: random.Random, today: dt.date) -> None:
+    """Mark most past-due tasks done on a day inside their window; first calls done open the
+    second ones, which are worked the same way."""
+    from sqlalchemy import update
+
+    from app.derived import refresh_derived
+    from db.models import Task, TaskKind, TaskStatus
+
+    for _round in range(2):
+        rows = s.execute(
+            select(Task.id, Task.customer_id, Task.kind, Task.window_start, Task.due,
+                   Task.owner_id)
+            .where(Task.status == TaskStatus.OPEN, Task.due < today).order_by(Task.id)
+        ).all()
+        done, reopened = [], set()
+        for tid, cid, kind, start, due, owner in rows:
+            if rng.random() >= PAST_TASKS_DONE:
+                continue  # left overdue: the agenda's red lines
+            last = min(due, today - dt.timedelta(days=1))
+            span = max(0, (last - start).days)
+            day = start + dt.timedelta(days=rng.randint(0, span))
+            done.append(dict(tid=tid, done_on=day, owner=owner))
+            if kind == TaskKind.FIRST_FOLLOWUP:
+                reopened.add(cid)
+        if done:
+            from sqlalchemy import bindparam
+
+            s.execute(
+                update(Task.__table__).where(Task.__table__.c.id == bindparam("tid"))
+                .values(status=str(TaskStatus.DONE), done_on=bindparam("done_on"),
+                        done_by_id=bindparam("owner")),
+                done,
+            )
+        if not reopened:
+            break
+        refresh_derived(s, reopened, None, today)
 
 
 def _insert(s: Session, model: type, rows: list[dict]) -> None:

@@ -247,3 +247,19 @@ def test_ensure_demo_fills_once_and_hints_only_for_a_demo(tmp_path):
     StaffService(real).create("admin", "管理员", Role.ADMIN, "secret1")
     real.close()
     assert ensure_demo(f"sqlite:///{tmp_path / 'real.sqlite'}", customers=10) == ""
+
+
+def test_demo_has_a_working_centers_tasks(tmp_path):
+    from app.tasks import TaskService
+
+    today = dt.date(2026, 11, 27)
+    store = Store(f"sqlite:///{tmp_path / 'tasks.sqlite'}")
+    fill_demo(store, customers=300, seed=5, today=today)
+    items = TaskService(store).between(today - dt.timedelta(days=40), today, today)
+    kinds = {i.kind for i in items}
+    assert {"first_followup", "second_followup", "maintenance"} <= kinds
+    done = [i for i in items if i.status == "done"]
+    overdue = [i for i in items if i.overdue(today)]
+    assert done and overdue and len(done) > 5 * len(overdue)
+    assert all(i.window_start <= i.done_on < today for i in done)
+    store.close()

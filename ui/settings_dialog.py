@@ -1,0 +1,94 @@
+"""跟踪规则设置: the day counts of the rules, each with the source text's default beside it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.rules import RuleSettings
+from app.settings import RULE_LABELS
+from app.tasks import TaskService
+from ui import common
+from ui.common import tr
+
+LIMITS = {"first_service_km": 50000, "first_service_months": 36, "new_car_months": 60,
+          "backfill_days": 3650}
+
+
+class RulesDialog(QDialog):
+    def __init__(self, tasks: TaskService, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.setWindowTitle(tr("跟踪规则设置"))
+        self.defaults = RuleSettings()
+        current = tasks.rules()
+        self.spins: dict[str, QSpinBox] = {}
+        form = QFormLayout()
+        for f in dataclasses.fields(RuleSettings):
+            label, unit = RULE_LABELS[f.name]
+            spin = QSpinBox()
+            spin.setObjectName(f.name)
+            spin.setRange(0, LIMITS.get(f.name, 365))
+            spin.setSuffix(" " + tr(unit))
+            spin.setValue(getattr(current, f.name))
+            if f.name == "first_service_km":
+                spin.setSingleStep(500)
+            default = QLabel(tr("默认 {v}").format(v=getattr(self.defaults, f.name)))
+            default.setStyleSheet("color:#777")
+            row = QHBoxLayout()
+            row.addWidget(spin)
+            row.addWidget(default)
+            row.addStretch(1)
+            form.addRow(tr(label), row)
+            self.spins[f.name] = spin
+        self.message = QLabel()
+        self.message.setStyleSheet("color:#c0392b")
+        self.message.setWordWrap(True)
+        reset = QPushButton(tr("恢复默认值"))
+        reset.clicked.connect(self.reset)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("保存"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        buttons.addButton(reset, QDialogButtonBox.ButtonRole.ResetRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        note = QLabel(tr("默认值取自《售后服务工作规定》：建档二日内；出厂后三天至一周内第一次跟踪；"
+                         "第一次跟踪一周后的 7 天内第二次跟踪。保存后，所有待办任务按新规则重新计算。"))
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def read(self) -> RuleSettings:
+        return RuleSettings(**{name: spin.value() for name, spin in self.spins.items()})
+
+    def reset(self) -> None:
+        for name, spin in self.spins.items():
+            spin.setValue(getattr(self.defaults, name))
+
+    def save(self) -> None:
+        try:
+            rules = self.read()
+        except ValueError:
+            self.message.setText(tr("“最早”不能晚于“最迟”，请检查第一次、第二次跟踪的天数。"))
+            return
+        moved = self.tasks.save_rules(rules)
+        common.information(self, tr("跟踪规则设置"),
+                           tr("已保存。{n} 位客户的待办任务已按新规则重新计算。").format(n=moved))
+        self.accept()

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import rules as R
@@ -211,18 +211,51 @@ class TaskService:
             ))
         return items
 
+    def _agenda_where(self, viewer: StaffInfo | None, today: dt.date, clerk_id: int | None,
+                      kinds: set[str] | None):
+        scope = self.scope(viewer, today, clerk_id)
+        where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today)
+        if not scope.everyone:
+            # Own tasks, and those of clerks away today whose stand-in the viewer is (代理).
+            owners = set(scope.owner_ids) | {
+                staff_id for staff_id, absences in scope.proxied.items()
+                if any(a.covers(today) for a in absences)}
+            where = and_(where, Task.owner_id.in_(owners))
+        if kinds:
+            where = and_(where, Task.kind.in_(kinds))
+        return scope, where
+
+    def agenda_ids(self, viewer: StaffInfo | None, today: dt.date, *,
+                   clerk_id: int | None = None, kinds: set[str] | None = None) -> list[int]:
+        """今日工作 as task ids, most urgent first.
+
+        Ascending due date is the urgency order: the longest overdue, then due today, then
+        in window by how soon they close. Rows come later, a screen at a time (agenda_items).
+        """
+        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
+        stmt = select(Task.id).where(where).order_by(Task.due, Task.id)
+        with self.store.engine.connect() as conn:
+            return [row[0] for row in conn.execute(stmt).cursor.fetchall()]
+
+    def agenda_items(self, viewer: StaffInfo | None, today: dt.date, task_ids: list[int],
+                     *, clerk_id: int | None = None) -> dict[int, AgendaItem]:
+        """The rows of these agenda tasks, with 代理 marked as of today."""
+        scope = self.scope(viewer, today, clerk_id)
+        out: dict[int, AgendaItem] = {}
+        with self.store.read() as s:
+            for start in range(0, len(task_ids), 500):
+                chunk = task_ids[start : start + 500]
+                for item in self._items(s, Task.id.in_(chunk), scope, today,
+                                        proxy_day=lambda _s, _d: today):
+                    out[item.task_id] = item
+        return out
+
     def agenda(self, viewer: StaffInfo | None, today: dt.date, *, clerk_id: int | None = None,
                kinds: set[str] | None = None) -> list[AgendaItem]:
         """今日工作: open tasks overdue, due today or in their window, most urgent first."""
-        scope = self.scope(viewer, today, clerk_id)
-        where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today,
-                     self._scope_filter(scope, today, today))
-        if kinds:
-            where = and_(where, Task.kind.in_(kinds))
-        with self.store.read() as s:
-            items = self._items(s, where, scope, today, proxy_day=lambda _s, _d: today)
-        items.sort(key=lambda i: (i.urgency(today), i.due, i.archive_no))
-        return items
+        ids = self.agenda_ids(viewer, today, clerk_id=clerk_id, kinds=kinds)
+        rows = self.agenda_items(viewer, today, ids, clerk_id=clerk_id)
+        return [rows[i] for i in ids if i in rows]
 
     def day_tasks(self, viewer: StaffInfo | None, day: dt.date, today: dt.date, *,
                   clerk_id: int | None = None, kinds: set[str] | None = None
@@ -266,9 +299,11 @@ class TaskService:
 
     def status_counts(self, viewer: StaffInfo | None, today: dt.date) -> tuple[int, int]:
         """(open today: due today or in window, overdue) for the status bar."""
-        items = self.agenda(viewer, today)
-        overdue = sum(1 for i in items if i.due < today)
-        return len(items) - overdue, overdue
+        _scope, where = self._agenda_where(viewer, today, None, None)
+        stmt = select(func.count(), func.sum(case((Task.due < today, 1), else_=0))).where(where)
+        with self.store.engine.connect() as conn:
+            total, overdue = conn.execute(stmt).one()
+        return (total or 0) - (overdue or 0), overdue or 0
 
     def between(self, start: dt.date, end: dt.date, today: dt.date, *,
                 owner_id: int | None = None, kind: str | None = None,

@@ -343,3 +343,32 @@ def test_admin_adds_and_deactivates_staff(qtbot, store, msgbox):
     edit.save()
     with pytest.raises(LoginError, match="停用"):
         staff.login("wangfang", "wangfang123")
+
+
+def test_correct_a_visit_from_the_archive_page(qtbot, archive, store, filled, msgbox):
+    from app.archive import VisitInput
+    from db.models import VisitKind
+    from ui.archive_tab import ArchiveTab
+    from ui.visit_dialog import VisitDialog
+
+    cid = filled["李强"]
+    vid = archive.detail(cid).vehicles[0].id
+    visit_id = archive.register_visit(cid, vid, VisitInput(
+        kind=VisitKind.REPAIR, intake_date=dt.date(2026, 11, 20),
+        pickup_date=dt.date(2026, 11, 21), service_items="更换刹车片", mileage_km=1000))
+    tab = ArchiveTab(archive)
+    qtbot.addWidget(tab)
+    tab.select_customer(cid)
+    with qtbot.waitSignal(tab.visitLinkClicked) as blocker:
+        tab._link(type("U", (), {"toString": lambda self: f"visit:{visit_id}"})())
+    assert blocker.args == [cid, visit_id]
+    dialog = VisitDialog(archive, StaffService(store).list(), customer_id=cid,
+                         visit=archive.visit(visit_id))
+    qtbot.addWidget(dialog)
+    assert dialog.items.text() == "更换刹车片" and dialog.mileage.text() == "1000"
+    assert not dialog.picker.isEnabled()
+    dialog.pickup.setText("2026-11-23")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    detail = archive.detail(cid)
+    assert len(detail.visits) == 1 and detail.visits[0].pickup_date == dt.date(2026, 11, 23)

@@ -92,7 +92,8 @@ def customer_html(c: CustomerDetail) -> str:
         f"<tr><td colspan=5 style='padding-bottom:6px'>"
         f"{'<b style=color:#c0392b>' + tr('返修') + '</b>　' if v.is_comeback else ''}"
         f"{_e(v.service_items)}"
-        f"<span style='color:#777'>　{tr('出厂')} {_d(v.pickup_date)}</span></td></tr>"
+        f"<span style='color:#777'>　{tr('出厂')} {_d(v.pickup_date)}</span>"
+        f"　<a href='visit:{v.id}'>{tr('修改')}</a></td></tr>"
         for v in c.visits
     ) or f"<tr><td>{tr('还没有来访记录')}</td></tr>"
     audit = tr("建档 {cat} {cby}　最后修改 {uat} {uby}").format(
@@ -120,6 +121,7 @@ def customer_html(c: CustomerDetail) -> str:
 class ArchiveTab(QWidget):
     customerActivated = Signal(int)  # Enter or double-click: edit
     vehicleLinkClicked = Signal(int, int)  # customer id, vehicle id
+    visitLinkClicked = Signal(int, int)  # customer id, visit id
     selectionChangedTo = Signal(object)  # customer id or None
 
     def __init__(self, archive: ArchiveService, parent: QWidget | None = None):
@@ -265,6 +267,8 @@ class ArchiveTab(QWidget):
         cid = self.current_customer_id()
         if kind == "vehicle" and cid is not None:
             self.vehicleLinkClicked.emit(cid, int(value))
+        elif kind == "visit" and cid is not None:
+            self.visitLinkClicked.emit(cid, int(value))
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == event.Type.KeyPress:

@@ -29,7 +29,9 @@ from app.archive import (
     CustomerDetail,
     FormErrors,
     VehicleInput,
+    VisitInfo,
     VisitInput,
+    format_amount,
     format_archive_no,
 )
 from app.normalize import ValidationError, parse_amount_fen, parse_int, validate_plate
@@ -110,6 +112,7 @@ class VisitDialog(QDialog):
         *,
         customer_id: int | None = None,
         default_clerk_id: int | None = None,
+        visit: VisitInfo | None = None,
     ):
         super().__init__(parent)
         self.archive = archive
@@ -172,10 +175,30 @@ class VisitDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 
-        if customer_id is not None:
+        self.editing = visit
+        if visit is not None and customer_id is not None:
+            self._load_visit(customer_id, visit)
+        elif customer_id is not None:
             self.set_customer(customer_id)
         else:
             QTimer.singleShot(0, self.picker.search.setFocus)
+
+    def _load_visit(self, customer_id: int, visit: VisitInfo) -> None:
+        """Correct a registered visit: same form, the customer fixed."""
+        self.setWindowTitle(tr("修改来访记录"))
+        self.save_button.setText(tr("保存 (Ctrl+Enter)"))
+        self.set_customer(customer_id, visit.vehicle_id)
+        if visit.vehicle_id is None:
+            self.vehicle.setCurrentIndex(self.vehicle.findData(None))
+        self.picker.setEnabled(False)
+        self.kind.setCurrentIndex(self.kind.findData(visit.kind))
+        self.intake.set_date(visit.intake_date)
+        self.pickup.set_date(visit.pickup_date)
+        self.items.setText(visit.service_items)
+        self.mileage.setText("" if visit.mileage_km is None else str(visit.mileage_km))
+        self.amount.setText(format_amount(visit.amount_fen))
+        self.comeback.setChecked(visit.is_comeback)
+        self.visit_id = visit.id
 
     def keyPressEvent(self, event) -> None:
         """Ctrl+Enter saves; a plain Enter moves on to the next field, as on paper forms."""
@@ -300,7 +323,10 @@ class VisitDialog(QDialog):
                 self.customer.id, VehicleInput(plate=new_plate, model=self.new_model.text())
             )
         try:
-            self.visit_id = self.archive.register_visit(self.customer.id, vehicle_id, data)
+            if self.editing is not None:
+                self.archive.update_visit(self.editing.id, vehicle_id, data)
+            else:
+                self.visit_id = self.archive.register_visit(self.customer.id, vehicle_id, data)
         except FormErrors as e:
             self.fields.show_errors(e.errors)
             return

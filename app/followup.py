@@ -42,6 +42,12 @@ TASK_KIND_LABELS = {
 TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
                       TaskStatus.CANCELLED: "已取消"}
 
+# The kinds plan_customer derives from the archive; other kinds (requests, campaigns, retries)
+# are opened and closed by their own services, and sync leaves them alone.
+PLANNED_KINDS = frozenset({
+    TaskKind.ARCHIVE, TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP,
+    TaskKind.MAINTENANCE, TaskKind.FIRST_SERVICE, TaskKind.INSURANCE,
+})
 AUTO_DELETED = "auto:deleted"
 AUTO_SUPERSEDED = "auto:superseded"
 AUTO_COMPLETE = "auto:archive_complete"
@@ -263,7 +269,7 @@ def sync_customers(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         existing = {t.source_key: t for t in s.scalars(
-            select(Task).where(Task.customer_id.in_(chunk)))}
+            select(Task).where(Task.customer_id.in_(chunk), Task.kind.in_(PLANNED_KINDS)))}
         planned_keys: set[str] = set()
         new_rows = []
         now = utcnow()

@@ -186,6 +186,11 @@ class TaskKind(enum.StrEnum):
     MAINTENANCE = "maintenance"
     FIRST_SERVICE = "first_service"
     INSURANCE = "insurance"
+    ESCALATION = "escalation"  # R5: study the request, or report it to the supervisor by +2
+    REPLY = "reply"  # R5: tell the customer the solution the day it arrives
+    EVENT_NOTICE = "event_notice"  # R6: phone notice two weeks before a campaign
+    EVENT_LETTER = "event_letter"  # R6: the notice letter within two days of the call
+    RETRY = "retry"  # nobody answered: call again at the agreed time
 
 
 class TaskStatus(enum.StrEnum):
@@ -219,6 +224,10 @@ class Task(Audited, Base):
     closed_reason: Mapped[str] = mapped_column(String(64), default="")
     topic: Mapped[str] = mapped_column(Text, default="")
     under_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where a request, campaign or retry task came from (migration 0004).
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parent_task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     # Covering indexes for the three hot reads (measured on 130k tasks: 200 ms → 15 ms):
     # today's agenda for everyone, for one clerk, and the month view's per-day counts.
@@ -250,3 +259,116 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Campaign(Audited, SoftDeleted, Base):
+    """R6: 联谊活动, 优惠服务月, 免费检测周, 汽车知识讲座 … and who is invited."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text, default="")
+    event_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    invitee_filter: Mapped[str] = mapped_column(Text, default="{}")  # JSON, as chosen
+
+
+class CampaignInvitee(Base):
+    __tablename__ = "campaign_invitee"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True,
+                                             index=True)
+
+
+class Call(Audited, SoftDeleted, Base):
+    """R7: every call, out or in, recorded and kept in the customer's archive."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True,
+                                                    index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), nullable=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), nullable=True,
+                                                index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    called_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    direction: Mapped[str] = mapped_column(String(8), default="out")  # out / in
+    # followup / consultation / complaint / notice / reply / other
+    call_type: Mapped[str] = mapped_column(String(16), default="followup")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    reached: Mapped[bool] = mapped_column(Boolean, default=True)
+    # no_answer / powered_off / invalid_number / reschedule, when not reached
+    no_answer_reason: Mapped[str] = mapped_column(String(16), default="")
+    retry_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    points_covered: Mapped[str] = mapped_column(String(32), default="")  # "1,2,5" of 篇二 §3
+    key_points: Mapped[str] = mapped_column(Text, default="")  # 通话要点
+    customer_request: Mapped[str] = mapped_column(Text, default="")  # 要求/希望/投诉
+    satisfaction: Mapped[str] = mapped_column(String(12), default="")
+    result: Mapped[str] = mapped_column(String(200), default="")  # 处理结果, register column
+    caller_name: Mapped[str] = mapped_column(String(64), default="")  # an unknown caller
+
+
+class CustomerRequest(Audited, Base):
+    """R5: a request, wish or complaint from a call, followed until the customer is answered."""
+
+    __tablename__ = "customer_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), nullable=True)
+    is_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(16), default="")  # 前台/车间/配件/保险/销售
+    handling: Mapped[str] = mapped_column(String(12))  # answered / study / escalated
+    # open → (escalated) → solved → replied → closed
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    escalated_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    solution: Mapped[str] = mapped_column(Text, default="")
+    solved_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    solved_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    replied_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    reply_call_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reply_letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class Letter(Audited, SoftDeleted, Base):
+    """R8: every letter (notice, invitation, reply) registered and filed."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True,
+                                                    index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # notice / invitation / reply
+    sent_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    recipient: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")  # 事由
+    body: Mapped[str] = mapped_column(Text, default="")
+    way: Mapped[str] = mapped_column(String(12), default="mail")  # mail / hand / electronic
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("customer_request.id"),
+                                                   nullable=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LetterTemplate(Audited, Base):
+    """Editable letter text with {客户名称}, {活动内容}, {活动日期}, {活动地点} … placeholders."""
+
+    __tablename__ = "letter_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")

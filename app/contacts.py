@@ -1,0 +1,615 @@
+"""Calls (R7) and customer requests and complaints (R5).
+
+Logging a call closes the task it answers and opens what follows: the second follow-up (R4),
+a retry when nobody answered, a letter after a campaign notice (R6), and for a request or
+complaint the study / escalation / reply steps until the customer has their answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.followup import sync_customers
+from app.normalize import ValidationError, normalize_phone, search_key
+from app.rules import Window
+from app.settings import load_rules
+from app.store import Store
+from db.models import (
+    Call,
+    Campaign,
+    CampaignInvitee,
+    Customer,
+    CustomerRequest,
+    CustomerSummary,
+    Role,
+    Staff,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Vehicle,
+    utcnow,
+)
+
+# 篇二 §3: what a follow-up call gives the customer.
+STANDARD_POINTS = {
+    1: "询问客户用车情况和对本公司服务有何意见",
+    2: "询问客户近期有无新的服务需求需我公司效劳",
+    3: "告之相关的汽车运用知识和注意事项",
+    4: "介绍本公司近期为客户提供的各种服务、特别是新的服务内容",
+    5: "介绍本公司近期为客户安排的各类优惠联谊活动（内容、日期、地址）",
+    6: "咨询服务",
+    7: "走访客户",
+}
+CALL_TYPES = {"followup": "跟踪", "consultation": "咨询", "complaint": "投诉",
+              "notice": "活动通知", "reply": "答复", "other": "其他"}
+NO_ANSWER = {"no_answer": "未接通", "powered_off": "关机", "invalid_number": "空号",
+             "reschedule": "改约时间"}
+SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+HANDLING = {"answered": "当场答复", "study": "研究后答复", "escalated": "上报主管"}
+DEPARTMENTS = ["前台", "车间", "配件", "保险", "销售"]
+REQUEST_STATUS = {"open": "处理中", "escalated": "已上报主管", "solved": "已有解决办法",
+                  "replied": "已答复，待确认", "closed": "已结案"}
+STUDY_DAYS = 2  # R5: 不能解决的，要在两日内报告业务主管
+ESCALATION_DAYS = 2
+LETTER_AFTER_NOTICE_DAYS = 2  # R6: 然后于两日内 … 把通知信函向客户寄出
+UNREACHABLE_DEFAULT = 3
+
+
+@dataclass
+class RequestInput:
+    content: str
+    handling: str  # answered / study / escalated
+    is_complaint: bool = False
+    department: str = ""
+    solution: str = ""  # when answered on the spot
+
+
+@dataclass
+class CallInput:
+    customer_id: int | None
+    called_at: dt.datetime
+    direction: str = "out"
+    call_type: str = "followup"
+    task_id: int | None = None
+    vehicle_id: int | None = None
+    campaign_id: int | None = None
+    phone: str = ""
+    caller_name: str = ""
+    reached: bool = True
+    no_answer_reason: str = ""
+    retry_at: dt.datetime | None = None
+    points_covered: list[int] = field(default_factory=list)
+    key_points: str = ""
+    customer_request: str = ""
+    satisfaction: str = ""
+    result: str = ""
+    request: RequestInput | None = None
+
+    def check(self) -> None:
+        if self.call_type not in CALL_TYPES:
+            raise ValidationError("call_type", "请选择通话类别。")
+        if self.customer_id is None and not (self.phone or self.caller_name):
+            raise ValidationError("customer", "请选择客户，或至少记下来电号码。")
+        if self.reached:
+            if self.no_answer_reason:
+                raise ValidationError("no_answer_reason", "接通的电话不需要选择未接通原因。")
+            if self.call_type == "followup" and not (self.points_covered or self.key_points):
+                raise ValidationError("key_points", "请勾选通话内容或填写通话要点。")
+            if self.satisfaction and self.satisfaction not in SATISFACTION:
+                raise ValidationError("satisfaction", "请选择满意度。")
+        else:
+            if self.no_answer_reason not in NO_ANSWER:
+                raise ValidationError("no_answer_reason", "请选择未接通的原因。")
+            if self.no_answer_reason == "reschedule" and self.retry_at is None:
+                raise ValidationError("retry_at", "改约时间须填写再次联系的时间。")
+            if self.retry_at is not None and self.retry_at < self.called_at:
+                raise ValidationError("retry_at", "再次联系的时间早于这次通话。")
+            if self.request is not None:
+                raise ValidationError("request", "未接通的电话不能登记客户要求。")
+        if any(p not in STANDARD_POINTS for p in self.points_covered):
+            raise ValidationError("points_covered", "通话内容只能从七项中选择。")
+        if self.request is not None:
+            r = self.request
+            if not r.content.strip():
+                raise ValidationError("request", "请写明客户的要求、希望或投诉。")
+            if r.handling not in HANDLING:
+                raise ValidationError("handling", "请选择处理方式：当场答复、研究后答复或上报主管。")
+            if r.department and r.department not in DEPARTMENTS:
+                raise ValidationError("department", "请选择涉及的部门。")
+            if r.handling == "answered" and not r.solution.strip():
+                raise ValidationError("solution", "当场答复的，请写下答复内容。")
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    id: int
+    customer_id: int | None
+    archive_no: int | None
+    customer_name: str
+    plate: str
+    phone: str
+    called_at: dt.datetime
+    direction: str
+    call_type: str
+    reached: bool
+    no_answer_reason: str
+    points_covered: tuple[int, ...]
+    key_points: str
+    customer_request: str
+    satisfaction: str
+    result: str
+    clerk_name: str
+    task_id: int | None
+    deleted: bool = False
+
+    @property
+    def type_label(self) -> str:
+        return CALL_TYPES.get(self.call_type, self.call_type)
+
+    @property
+    def outcome_label(self) -> str:
+        if not self.reached:
+            return NO_ANSWER.get(self.no_answer_reason, "未接通")
+        return SATISFACTION.get(self.satisfaction, "")
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    id: int
+    customer_id: int
+    archive_no: int
+    customer_name: str
+    phone: str
+    is_complaint: bool
+    content: str
+    department: str
+    handling: str
+    status: str
+    raised_on: dt.date
+    escalated_on: dt.date | None
+    solution: str
+    solved_on: dt.date | None
+    replied_on: dt.date | None
+    closed_on: dt.date | None
+    due: dt.date | None  # the open step's due date
+
+    @property
+    def status_label(self) -> str:
+        return REQUEST_STATUS.get(self.status, self.status)
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.due is not None and self.due < today and self.status != "closed"
+
+
+@dataclass
+class CallOutcome:
+    call_id: int
+    request_id: int | None = None
+    closed_task_ids: list[int] = field(default_factory=list)
+    opened_task_ids: list[int] = field(default_factory=list)
+    failed_attempts: int = 0
+    unreachable: bool = False
+
+
+def _points(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(",") if p.strip().isdigit())
+
+
+class ContactService:
+    def __init__(self, store: Store, unreachable_after: int = UNREACHABLE_DEFAULT):
+        self.store = store
+        self.unreachable_after = unreachable_after
+
+    # ------------------------------------------------------------ incoming calls
+
+    def customers_by_phone(self, phone: str) -> list[int]:
+        """来电: the customers whose phone contains the typed digits (most recent first)."""
+        digits = search_key(normalize_phone(phone)).replace("-", "")
+        if len(digits) < 4:
+            return []
+        with self.store.read() as s:
+            return s.scalars(
+                select(CustomerSummary.customer_id)
+                .where(CustomerSummary.deleted.is_(False),
+                       CustomerSummary.search_text.like(f"%{digits}%"))
+                .order_by(CustomerSummary.last_visit_date.desc())
+                .limit(20)
+            ).all()
+
+    # ------------------------------------------------------------ logging a call
+
+    def log_call(self, data: CallInput, today: dt.date | None = None) -> CallOutcome:
+        data.check()
+        today = today or data.called_at.date()
+        with self.store.session() as s:
+            call = Call(
+                customer_id=data.customer_id, vehicle_id=data.vehicle_id, task_id=data.task_id,
+                campaign_id=data.campaign_id, clerk_id=self.store.actor_id,
+                called_at=data.called_at, direction=data.direction, call_type=data.call_type,
+                phone=normalize_phone(data.phone), caller_name=data.caller_name.strip(),
+                reached=data.reached,
+                no_answer_reason="" if data.reached else data.no_answer_reason,
+                retry_at=None if data.reached else data.retry_at,
+                points_covered=",".join(str(p) for p in sorted(set(data.points_covered))),
+                key_points=data.key_points.strip(),
+                customer_request=data.customer_request.strip(),
+                satisfaction=data.satisfaction if data.reached else "",
+                result=data.result.strip(),
+            )
+            s.add(call)
+            s.flush()
+            out = CallOutcome(call.id)
+            task = s.get(Task, data.task_id) if data.task_id else None
+            if data.reached:
+                if task is not None and task.status == TaskStatus.OPEN:
+                    self._close_by_call(s, task, call, today, out)
+                if data.request is not None and data.customer_id is not None:
+                    out.request_id = self._open_request(s, call, data, today, out)
+            elif task is not None:
+                self._failed_attempt(s, task, call, today, out)
+            if not call.result:
+                call.result = self._result_text(data, out)
+            if data.customer_id is not None:
+                sync_customers(s, [data.customer_id], load_rules(s), today, self.store.actor_id)
+            return out
+
+    def _result_text(self, data: CallInput, out: CallOutcome) -> str:
+        if not data.reached:
+            text = NO_ANSWER.get(data.no_answer_reason, "未接通")
+            if data.retry_at:
+                text += f"，约 {data.retry_at:%m-%d %H:%M} 再联系"
+            return text
+        if data.request is not None:
+            return HANDLING[data.request.handling]
+        return SATISFACTION.get(data.satisfaction, "已联系")
+
+    def _done(self, task: Task, day: dt.date) -> None:
+        task.status = TaskStatus.DONE
+        task.done_on = day
+        task.done_by_id = self.store.actor_id
+
+    def _close_by_call(self, s: Session, task: Task, call: Call, today: dt.date,
+                       out: CallOutcome) -> None:
+        day = call.called_at.date()
+        target = task
+        if task.kind == TaskKind.RETRY and task.parent_task_id:
+            self._done(task, day)
+            out.closed_task_ids.append(task.id)
+            parent = s.get(Task, task.parent_task_id)
+            if parent is None or parent.status != TaskStatus.OPEN:
+                return
+            target = parent
+        self._done(target, day)
+        out.closed_task_ids.append(target.id)
+        # Pending retries of the task are answered too.
+        for retry in s.scalars(select(Task).where(Task.parent_task_id == target.id,
+                                                  Task.status == TaskStatus.OPEN)):
+            self._done(retry, day)
+            out.closed_task_ids.append(retry.id)
+        if target.kind == TaskKind.EVENT_NOTICE:
+            due = day + dt.timedelta(days=LETTER_AFTER_NOTICE_DAYS)
+            out.opened_task_ids.append(self._add_task(
+                s, TaskKind.EVENT_LETTER, target.customer_id, Window(day, due),
+                target.owner_id, f"campaign:{target.campaign_id}:{target.customer_id}:letter",
+                topic=target.topic.replace("电话通知", "寄出通知信函"),
+                campaign_id=target.campaign_id))
+        if target.kind == TaskKind.REPLY and target.request_id:
+            self._request_replied(s, target.request_id, call, day, today, out)
+
+    def _failed_attempt(self, s: Session, task: Task, call: Call, today: dt.date,
+                        out: CallOutcome) -> None:
+        root = s.get(Task, task.parent_task_id) if task.kind == TaskKind.RETRY and \
+            task.parent_task_id else task
+        assert root is not None
+        out.failed_attempts = self.failed_attempts(s, root.id)
+        out.unreachable = out.failed_attempts >= self.unreachable_after
+        if task.kind == TaskKind.RETRY:
+            task.status, task.closed_reason = TaskStatus.DONE, "retry:failed"
+            task.done_on = call.called_at.date()
+        if call.retry_at is not None:
+            day = call.retry_at.date()
+            out.opened_task_ids.append(self._add_task(
+                s, TaskKind.RETRY, root.customer_id, Window(day, day), root.owner_id,
+                f"call:{call.id}:retry", topic=f"重拨（{call.retry_at:%H:%M}）：{root.topic}",
+                parent_task_id=root.id, vehicle_id=root.vehicle_id, visit_id=root.visit_id))
+
+    def failed_attempts(self, s: Session, task_id: int) -> int:
+        retry_ids = select(Task.id).where(Task.parent_task_id == task_id)
+        return s.scalar(select(func.count(Call.id)).where(
+            Call.reached.is_(False), Call.deleted_at.is_(None),
+            or_(Call.task_id == task_id, Call.task_id.in_(retry_ids)))) or 0
+
+    def attempts_for(self, task_id: int) -> int:
+        with self.store.read() as s:
+            return self.failed_attempts(s, task_id)
+
+    def _add_task(self, s: Session, kind: TaskKind, customer_id: int, window: Window,
+                  owner_id: int | None, key: str, *, topic: str = "",
+                  request_id: int | None = None, campaign_id: int | None = None,
+                  parent_task_id: int | None = None, vehicle_id: int | None = None,
+                  visit_id: int | None = None) -> int:
+        existing = s.scalar(select(Task).where(Task.source_key == key))
+        if existing is not None:
+            existing.window_start, existing.due = window.start, window.due
+            existing.status, existing.closed_reason = TaskStatus.OPEN, ""
+            return existing.id
+        task = Task(kind=str(kind), customer_id=customer_id, window_start=window.start,
+                    due=window.due, owner_id=owner_id, source_key=key, topic=topic,
+                    request_id=request_id, campaign_id=campaign_id,
+                    parent_task_id=parent_task_id, vehicle_id=vehicle_id, visit_id=visit_id)
+        s.add(task)
+        s.flush()
+        return task.id
+
+    # ------------------------------------------------------------ requests (R5)
+
+    def _clerk_of(self, s: Session, customer_id: int) -> int | None:
+        return s.scalar(select(Customer.clerk_id).where(Customer.id == customer_id))
+
+    def _supervisor(self, s: Session) -> int | None:
+        return s.scalar(select(Staff.id).where(Staff.role == Role.SUPERVISOR,
+                                               Staff.active.is_(True)).order_by(Staff.id))
+
+    def _open_request(self, s: Session, call: Call, data: CallInput, today: dt.date,
+                      out: CallOutcome) -> int:
+        r = data.request
+        assert r is not None and data.customer_id is not None
+        day = call.called_at.date()
+        req = CustomerRequest(
+            customer_id=data.customer_id, call_id=call.id, is_complaint=r.is_complaint,
+            content=r.content.strip(), department=r.department, handling=r.handling,
+            raised_on=day, status="open",
+        )
+        s.add(req)
+        s.flush()
+        due = day + dt.timedelta(days=ESCALATION_DAYS)
+        clerk = self._clerk_of(s, data.customer_id) or self.store.actor_id
+        if r.handling == "answered":
+            req.solution, req.solved_on, req.replied_on = r.solution.strip(), day, day
+            req.solved_by_id = self.store.actor_id
+            req.reply_call_id = call.id
+            if not r.is_complaint or data.satisfaction == "satisfied":
+                req.status, req.closed_on = "closed", day
+            else:
+                req.status = "replied"
+                out.opened_task_ids.append(self._confirm_task(s, req, clerk, day))
+        elif r.handling == "study":
+            out.opened_task_ids.append(self._add_task(
+                s, TaskKind.ESCALATION, req.customer_id, Window(day, due), clerk,
+                f"request:{req.id}:study", request_id=req.id,
+                topic=f"研究并答复：{req.content}（两日内解决不了须报告主管）"))
+        else:
+            req.status, req.escalated_on = "escalated", day
+            out.opened_task_ids.append(self._escalation_task(s, req, day))
+        return req.id
+
+    def _escalation_task(self, s: Session, req: CustomerRequest, day: dt.date) -> int:
+        due = req.raised_on + dt.timedelta(days=ESCALATION_DAYS)
+        kind = "投诉" if req.is_complaint else "要求"
+        return self._add_task(
+            s, TaskKind.ESCALATION, req.customer_id, Window(min(day, due), due),
+            self._supervisor(s), f"request:{req.id}:escalation", request_id=req.id,
+            topic=f"主管批示（{kind}{'·' + req.department if req.department else ''}）："
+                  f"{req.content}")
+
+    def _confirm_task(self, s: Session, req: CustomerRequest, clerk: int | None,
+                      day: dt.date) -> int:
+        due = day + dt.timedelta(days=ESCALATION_DAYS)
+        return self._add_task(
+            s, TaskKind.REPLY, req.customer_id, Window(day, due), clerk,
+            f"request:{req.id}:confirm:{day.isoformat()}", request_id=req.id,
+            topic=f"回访确认客户对投诉处理是否满意：{req.content}")
+
+    def _close_request_tasks(self, s: Session, request_id: int, kinds: set[str],
+                             day: dt.date) -> None:
+        for t in s.scalars(select(Task).where(Task.request_id == request_id,
+                                              Task.kind.in_(kinds),
+                                              Task.status == TaskStatus.OPEN)):
+            self._done(t, day)
+
+    def escalate(self, request_id: int, day: dt.date) -> None:
+        """The clerk could not solve it: report it to the supervisor (R5, within two days)."""
+        with self.store.session() as s:
+            req = s.get_one(CustomerRequest, request_id)
+            if req.status != "open":
+                raise ValidationError("status", "这项要求已经上报或处理。")
+            self._close_request_tasks(s, req.id, {TaskKind.ESCALATION}, day)
+            req.status, req.escalated_on, req.handling = "escalated", day, "escalated"
+            self._escalation_task(s, req, day)
+
+    def solve(self, request_id: int, solution: str, day: dt.date) -> int:
+        """A solution is written (by the supervisor, or by the clerk after study): the reply
+        to the customer is due the same day."""
+        if not solution.strip():
+            raise ValidationError("solution", "请填写解决办法。")
+        with self.store.session() as s:
+            req = s.get_one(CustomerRequest, request_id)
+            if req.status not in ("open", "escalated"):
+                raise ValidationError("status", "这项要求已经有解决办法。")
+            self._close_request_tasks(s, req.id, {TaskKind.ESCALATION}, day)
+            req.solution, req.solved_on, req.status = solution.strip(), day, "solved"
+            req.solved_by_id = self.store.actor_id
+            clerk = self._clerk_of(s, req.customer_id) or self.store.actor_id
+            return self._add_task(
+                s, TaskKind.REPLY, req.customer_id, Window(day, day), clerk,
+                f"request:{req.id}:reply", request_id=req.id,
+                topic=f"当日答复客户：{req.solution}")
+
+    def _request_replied(self, s: Session, request_id: int, call: Call | None, day: dt.date,
+                         today: dt.date, out: CallOutcome | None = None) -> None:
+        req = s.get_one(CustomerRequest, request_id)
+        if req.replied_on is None:
+            req.replied_on = day
+        if call is not None:
+            req.reply_call_id = call.id
+        satisfied = call is not None and call.satisfaction == "satisfied"
+        if not req.is_complaint or satisfied:
+            req.status, req.closed_on = "closed", day
+            return
+        # 篇一: a complaint closes only when a call confirms the customer is satisfied.
+        req.status = "replied"
+        clerk = self._clerk_of(s, req.customer_id) or self.store.actor_id
+        task_id = self._confirm_task(s, req, clerk, day)
+        if out is not None:
+            out.opened_task_ids.append(task_id)
+
+    def replied_by_letter(self, s: Session, request_id: int, letter_id: int,
+                          day: dt.date) -> None:
+        """Called by the letter service when a 答复函 answers a request."""
+        req = s.get_one(CustomerRequest, request_id)
+        req.reply_letter_id = letter_id
+        self._close_request_tasks(s, request_id, {TaskKind.REPLY}, day)
+        self._request_replied(s, request_id, None, day, day)
+
+    def requests(self, *, open_only: bool = True, customer_id: int | None = None,
+                 escalated_only: bool = False) -> list[RequestInfo]:
+        """The supervisor's queue (escalated first), or one customer's requests."""
+        with self.store.read() as s:
+            q = (select(CustomerRequest, CustomerSummary.archive_no, CustomerSummary.name,
+                        CustomerSummary.phone)
+                 .join(CustomerSummary,
+                       CustomerSummary.customer_id == CustomerRequest.customer_id))
+            if open_only:
+                q = q.where(CustomerRequest.status != "closed")
+            if escalated_only:
+                q = q.where(CustomerRequest.status == "escalated")
+            if customer_id is not None:
+                q = q.where(CustomerRequest.customer_id == customer_id)
+            dues = dict(s.execute(
+                select(Task.request_id, func.min(Task.due))
+                .where(Task.request_id.is_not(None), Task.status == TaskStatus.OPEN)
+                .group_by(Task.request_id)).all())
+            out = [
+                RequestInfo(
+                    r.id, r.customer_id, no, name, phone, r.is_complaint, r.content,
+                    r.department, r.handling, r.status, r.raised_on, r.escalated_on,
+                    r.solution, r.solved_on, r.replied_on, r.closed_on, dues.get(r.id))
+                for r, no, name, phone in s.execute(q)
+            ]
+        order = {"escalated": 0, "open": 1, "solved": 2, "replied": 3, "closed": 4}
+        out.sort(key=lambda r: (order.get(r.status, 9), r.due or dt.date.max, r.id))
+        return out
+
+    def request(self, request_id: int) -> RequestInfo:
+        found = [r for r in self.requests(open_only=False) if r.id == request_id]
+        if not found:
+            raise LookupError(request_id)
+        return found[0]
+
+    # ------------------------------------------------------------ reading calls
+
+    def _call_rows(self, s: Session, where) -> list[CallInfo]:
+        names = dict(s.execute(select(Staff.id, Staff.name)).all())
+        stmt = (
+            select(Call, CustomerSummary.archive_no, CustomerSummary.name,
+                   CustomerSummary.plates, Vehicle.plate)
+            .outerjoin(CustomerSummary, CustomerSummary.customer_id == Call.customer_id)
+            .outerjoin(Vehicle, Vehicle.id == Call.vehicle_id)
+            .where(where)
+        )
+        return [
+            CallInfo(c.id, c.customer_id, no, name or c.caller_name,
+                     plate or (plates or "").split(" ")[0], c.phone, c.called_at,
+                     c.direction, c.call_type, c.reached, c.no_answer_reason,
+                     _points(c.points_covered), c.key_points, c.customer_request,
+                     c.satisfaction, c.result, names.get(c.clerk_id, ""), c.task_id,
+                     c.deleted_at is not None)
+            for c, no, name, plates, plate in s.execute(stmt)
+        ]
+
+    def calls_for_customer(self, customer_id: int, limit: int | None = None
+                           ) -> list[CallInfo]:
+        with self.store.read() as s:
+            rows = self._call_rows(s, and_(Call.customer_id == customer_id,
+                                           Call.deleted_at.is_(None)))
+        rows.sort(key=lambda c: c.called_at, reverse=True)
+        return rows[:limit] if limit else rows
+
+    def covered_before(self, customer_id: int) -> set[int]:
+        """The standard points the customer's earlier calls covered (R4: don't repeat)."""
+        covered: set[int] = set()
+        for c in self.calls_for_customer(customer_id, limit=5):
+            if c.reached:
+                covered.update(c.points_covered)
+        return covered
+
+    def call(self, call_id: int) -> CallInfo:
+        with self.store.read() as s:
+            rows = self._call_rows(s, Call.id == call_id)
+        if not rows:
+            raise LookupError(call_id)
+        return rows[0]
+
+    def call_ids(self, *, start: dt.date | None = None, end: dt.date | None = None,
+                 call_type: str | None = None, clerk_id: int | None = None,
+                 customer_id: int | None = None, deleted: bool = False) -> list[int]:
+        """The call register's rows, newest first (the 电话记录 tab fetches rows lazily)."""
+        q = select(Call.id).where(Call.deleted_at.is_not(None) if deleted
+                                  else Call.deleted_at.is_(None))
+        if start:
+            q = q.where(Call.called_at >= dt.datetime.combine(start, dt.time()))
+        if end:
+            q = q.where(Call.called_at < dt.datetime.combine(end + dt.timedelta(1), dt.time()))
+        if call_type:
+            q = q.where(Call.call_type == call_type)
+        if clerk_id:
+            q = q.where(Call.clerk_id == clerk_id)
+        if customer_id:
+            q = q.where(Call.customer_id == customer_id)
+        q = q.order_by(Call.called_at.desc(), Call.id.desc())
+        with self.store.engine.connect() as conn:
+            return [row[0] for row in conn.execute(q).cursor.fetchall()]
+
+    def call_rows(self, ids: list[int]) -> dict[int, CallInfo]:
+        with self.store.read() as s:
+            out: dict[int, CallInfo] = {}
+            for start in range(0, len(ids), 500):
+                for c in self._call_rows(s, Call.id.in_(ids[start : start + 500])):
+                    out[c.id] = c
+            return out
+
+    def delete_call(self, call_id: int) -> None:
+        with self.store.session() as s:
+            call = s.get_one(Call, call_id)
+            call.deleted_at, call.deleted_by_id = utcnow(), self.store.actor_id
+
+    def restore_call(self, call_id: int) -> None:
+        with self.store.session() as s:
+            call = s.get_one(Call, call_id)
+            call.deleted_at = call.deleted_by_id = None
+
+    # ------------------------------------------------------------ R2 talking points
+
+    def talking_points(self, customer_id: int, today: dt.date) -> list[str]:
+        """What this call could offer, from the archive: the "next" service (R2)."""
+        from app.archive import ArchiveService
+
+        detail = ArchiveService(self.store).detail(customer_id)
+        points: list[str] = []
+        for v in detail.vehicles:
+            if v.next_maintenance_date:
+                days = (v.next_maintenance_date - today).days
+                when = f"{-days} 天前已到期" if days < 0 else f"还有 {days} 天"
+                points.append(f"{v.plate} 下次保养 {v.next_maintenance_date}（{when}），提醒按期保养")
+            if v.warranty_end and 0 <= (v.warranty_end - today).days <= 90:
+                points.append(f"{v.plate} 保修 {v.warranty_end} 到期，到期前可免费检查")
+            if v.insurance_expiry and -30 <= (v.insurance_expiry - today).days <= 60:
+                points.append(f"{v.plate} 保险 {v.insurance_expiry} 到期，介绍续保")
+        with self.store.read() as s:
+            for c in s.scalars(
+                select(Campaign).join(CampaignInvitee, CampaignInvitee.campaign_id == Campaign.id)
+                .where(CampaignInvitee.customer_id == customer_id, Campaign.deleted_at.is_(None),
+                       Campaign.event_date >= today).order_by(Campaign.event_date)
+            ):
+                place = f"，地点 {c.place}" if c.place else ""
+                points.append(f"邀请参加「{c.title}」：{c.event_date}{place}")
+        if detail.services_wanted:
+            points.append(f"客户希望的服务：{detail.services_wanted}")
+        last_repair = next((v for v in detail.visits if v.service_items), None)
+        if last_repair:
+            points.append(f"询问 {last_repair.intake_date} {last_repair.service_items} 后车辆使用情况")
+        return points

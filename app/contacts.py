@@ -117,7 +117,8 @@ class CallInput:
             if not r.content.strip():
                 raise ValidationError("request", "请写明客户的要求、希望或投诉。")
             if r.handling not in HANDLING:
-                raise ValidationError("handling", "请选择处理方式：当场答复、研究后答复或上报主管。")
+                raise ValidationError(
+                    "handling", "请选择处理方式：当场答复、研究后答复或上报主管。")
             if r.department and r.department not in DEPARTMENTS:
                 raise ValidationError("department", "请选择涉及的部门。")
             if r.handling == "answered" and not r.solution.strip():
@@ -594,7 +595,8 @@ class ContactService:
             if v.next_maintenance_date:
                 days = (v.next_maintenance_date - today).days
                 when = f"{-days} 天前已到期" if days < 0 else f"还有 {days} 天"
-                points.append(f"{v.plate} 下次保养 {v.next_maintenance_date}（{when}），提醒按期保养")
+                points.append(
+                    f"{v.plate} 下次保养 {v.next_maintenance_date}（{when}），提醒按期保养")
             if v.warranty_end and 0 <= (v.warranty_end - today).days <= 90:
                 points.append(f"{v.plate} 保修 {v.warranty_end} 到期，到期前可免费检查")
             if v.insurance_expiry and -30 <= (v.insurance_expiry - today).days <= 60:
@@ -611,5 +613,6 @@ class ContactService:
             points.append(f"客户希望的服务：{detail.services_wanted}")
         last_repair = next((v for v in detail.visits if v.service_items), None)
         if last_repair:
-            points.append(f"询问 {last_repair.intake_date} {last_repair.service_items} 后车辆使用情况")
+            points.append(
+                f"询问 {last_repair.intake_date} {last_repair.service_items} 后车辆使用情况")
         return points

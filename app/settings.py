@@ -49,3 +49,44 @@ def save_rules(s: Session, rules: RuleSettings) -> None:
             s.add(Setting(key=RULE_PREFIX + key, value=json.dumps(value)))
         else:
             row.value = json.dumps(value)
+
+
+CENTER_KEYS = {"name": "center.name", "address": "center.address", "phone": "center.phone"}
+CENTER_DEFAULTS = {"name": "汽车维修服务中心", "address": "", "phone": ""}
+UNREACHABLE_KEY = "calls.unreachable_after"
+
+
+def load_center(s: Session) -> dict[str, str]:
+    """The center's letterhead: name, address, phone (printed on letters and forms)."""
+    out = dict(CENTER_DEFAULTS)
+    for field, key in CENTER_KEYS.items():
+        row = s.get(Setting, key)
+        if row is not None:
+            out[field] = json.loads(row.value)
+    return out
+
+
+def save_center(s: Session, **values: str) -> None:
+    for field, value in values.items():
+        key = CENTER_KEYS[field]
+        row = s.get(Setting, key)
+        if row is None:
+            s.add(Setting(key=key, value=json.dumps(value.strip())))
+        else:
+            row.value = json.dumps(value.strip())
+
+
+def load_int(s: Session, key: str, default: int) -> int:
+    row = s.get(Setting, key)
+    try:
+        return int(json.loads(row.value)) if row is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def save_int(s: Session, key: str, value: int) -> None:
+    row = s.get(Setting, key)
+    if row is None:
+        s.add(Setting(key=key, value=json.dumps(int(value))))
+    else:
+        row.value = json.dumps(int(value))

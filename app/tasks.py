@@ -297,9 +297,11 @@ class TaskService:
                     day.overdue += n
         return dict(counts)
 
-    def status_counts(self, viewer: StaffInfo | None, today: dt.date) -> tuple[int, int]:
-        """(open today: due today or in window, overdue) for the status bar."""
-        _scope, where = self._agenda_where(viewer, today, None, None)
+    def status_counts(self, viewer: StaffInfo | None, today: dt.date, *,
+                      clerk_id: int | None = None, kinds: set[str] | None = None
+                      ) -> tuple[int, int]:
+        """(open today: due today or in window, overdue) for the status bar and the agenda."""
+        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
         stmt = select(func.count(), func.sum(case((Task.due < today, 1), else_=0))).where(where)
         with self.store.engine.connect() as conn:
             total, overdue = conn.execute(stmt).one()

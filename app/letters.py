@@ -1,0 +1,278 @@
+"""Letters (R8): notices, invitations and replies from editable templates, each registered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.normalize import ValidationError
+from app.settings import load_center, save_center
+from app.store import Store
+from db.models import (
+    Campaign,
+    Customer,
+    CustomerRequest,
+    CustomerSummary,
+    Letter,
+    LetterTemplate,
+    Staff,
+    Task,
+    TaskKind,
+    TaskStatus,
+    utcnow,
+)
+
+LETTER_KINDS = {"notice": "通知", "invitation": "邀请函", "reply": "答复函"}
+WAYS = {"mail": "邮寄", "hand": "面交", "electronic": "电子"}
+PLACEHOLDERS = ["客户名称", "地址", "车号", "活动名称", "活动内容", "活动日期", "活动地点",
+                "答复内容", "中心名称", "中心地址", "中心电话", "日期"]
+
+DEFAULT_TEMPLATES = [
+    ("invitation", "活动邀请函", "邀请您参加{活动名称}",
+     "尊敬的{客户名称}：\n\n"
+     "感谢您一直以来对{中心名称}的信任与支持。为回馈广大客户，我中心将举办“{活动名称}”，"
+     "诚邀您届时光临。\n\n"
+     "活动内容：{活动内容}\n活动日期：{活动日期}\n活动地点：{活动地点}\n\n"
+     "如有疑问，欢迎致电 {中心电话}。期待您的光临！\n"),
+    ("notice", "活动通知", "关于{活动名称}的通知",
+     "尊敬的{客户名称}：\n\n"
+     "{中心名称}将于{活动日期}在{活动地点}举办“{活动名称}”。\n\n{活动内容}\n\n"
+     "欢迎您届时参加。如有疑问，请致电 {中心电话}。\n"),
+    ("notice", "保养提醒通知", "车辆保养提醒",
+     "尊敬的{客户名称}：\n\n"
+     "您的爱车（{车号}）即将到达保养周期。按期保养能让车辆保持良好状态，"
+     "欢迎您提前预约到店保养。\n\n预约电话：{中心电话}\n"),
+    ("reply", "答复函", "关于您所提意见的答复",
+     "尊敬的{客户名称}：\n\n"
+     "感谢您对我中心工作的关心和监督。关于您反映的问题，我们经认真研究，答复如下：\n\n"
+     "{答复内容}\n\n如您还有任何意见或建议，请随时致电 {中心电话}。\n"),
+]
+
+
+@dataclass
+class LetterDraft:
+    customer_id: int | None
+    recipient: str
+    address: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    id: int
+    kind: str
+    name: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class LetterInfo:
+    id: int
+    customer_id: int | None
+    archive_no: int | None
+    kind: str
+    sent_on: dt.date
+    recipient: str
+    address: str
+    subject: str
+    body: str
+    way: str
+    clerk_name: str
+    campaign_id: int | None
+    request_id: int | None
+    note: str
+    deleted: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return LETTER_KINDS.get(self.kind, self.kind)
+
+    @property
+    def way_label(self) -> str:
+        return WAYS.get(self.way, self.way)
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace {占位符}; an unknown one stays visible so the clerk sees it before printing."""
+    return re.sub(r"\{([^{}]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+class LetterService:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- letterhead and templates
+
+    def center(self) -> dict[str, str]:
+        with self.store.read() as s:
+            return load_center(s)
+
+    def save_center(self, **values: str) -> None:
+        with self.store.session() as s:
+            save_center(s, **values)
+
+    def templates(self, kind: str | None = None) -> list[TemplateInfo]:
+        with self.store.session() as s:
+            if s.scalar(select(LetterTemplate.id).limit(1)) is None:
+                for k, name, subject, body in DEFAULT_TEMPLATES:
+                    s.add(LetterTemplate(kind=k, name=name, subject=subject, body=body))
+                s.flush()
+            q = select(LetterTemplate).order_by(LetterTemplate.id)
+            if kind:
+                q = q.where(LetterTemplate.kind == kind)
+            return [TemplateInfo(t.id, t.kind, t.name, t.subject, t.body) for t in s.scalars(q)]
+
+    def save_template(self, template_id: int | None, kind: str, name: str, subject: str,
+                      body: str) -> int:
+        if kind not in LETTER_KINDS:
+            raise ValidationError("kind", "请选择信函类别。")
+        if not name.strip():
+            raise ValidationError("name", "请填写模板名称。")
+        if not body.strip():
+            raise ValidationError("body", "模板正文不能为空。")
+        with self.store.session() as s:
+            clash = s.scalar(select(LetterTemplate.id).where(
+                LetterTemplate.name == name.strip(), LetterTemplate.id != (template_id or -1)))
+            if clash:
+                raise ValidationError("name", f"已有名为“{name.strip()}”的模板。")
+            row = s.get(LetterTemplate, template_id) if template_id else None
+            if row is None:
+                row = LetterTemplate(kind=kind)
+                s.add(row)
+            row.kind, row.name, row.subject, row.body = kind, name.strip(), subject, body
+            s.flush()
+            return row.id
+
+    # -- drafting
+
+    def draft(self, template_id: int, customer_ids: list[int], *,
+              campaign_id: int | None = None, request_id: int | None = None,
+              today: dt.date | None = None) -> list[LetterDraft]:
+        today = today or dt.date.today()
+        with self.store.read() as s:
+            t = s.get_one(LetterTemplate, template_id)
+            center = load_center(s)
+            base = {"中心名称": center["name"], "中心地址": center["address"],
+                    "中心电话": center["phone"],
+                    "日期": f"{today.year}年{today.month}月{today.day}日"}
+            if campaign_id:
+                c = s.get_one(Campaign, campaign_id)
+                base.update({"活动名称": c.title, "活动内容": c.content, "活动地点": c.place,
+                             "活动日期": f"{c.event_date.year}年{c.event_date.month}月"
+                                         f"{c.event_date.day}日"})
+            if request_id:
+                base["答复内容"] = s.get_one(CustomerRequest, request_id).solution
+            rows = {r.customer_id: r for r in s.scalars(
+                select(CustomerSummary).where(CustomerSummary.customer_id.in_(customer_ids)))}
+            addresses = dict(s.execute(select(Customer.id, Customer.address)
+                                       .where(Customer.id.in_(customer_ids))).all())
+            drafts = []
+            for cid in customer_ids:
+                r = rows.get(cid)
+                if r is None:
+                    continue
+                values = dict(base, 客户名称=r.name, 地址=addresses.get(cid, ""),
+                              车号=r.plates.split(" ")[0] if r.plates else "")
+                drafts.append(LetterDraft(cid, r.name, addresses.get(cid, ""),
+                                          fill(t.subject, values), fill(t.body, values)))
+            return drafts
+
+    # -- registering (R8)
+
+    def register(self, drafts: list[LetterDraft], *, kind: str, way: str, sent_on: dt.date,
+                 campaign_id: int | None = None, request_id: int | None = None,
+                 note: str = "") -> list[int]:
+        """Enter each letter in the register; the tasks they answer are done."""
+        if kind not in LETTER_KINDS:
+            raise ValidationError("kind", "请选择信函类别。")
+        if way not in WAYS:
+            raise ValidationError("way", "请选择寄送方式。")
+        if not drafts:
+            raise ValidationError("customers", "没有要登记的信函。")
+        missing = [d.recipient for d in drafts if way == "mail" and not d.address.strip()]
+        if missing:
+            raise ValidationError("address", "以下客户没有地址，不能邮寄："
+                                  + "、".join(missing[:10]) + ("…" if len(missing) > 10 else ""))
+        ids = []
+        with self.store.session() as s:
+            for d in drafts:
+                letter = Letter(customer_id=d.customer_id, kind=kind, sent_on=sent_on,
+                                recipient=d.recipient, address=d.address, subject=d.subject,
+                                body=d.body, way=way, campaign_id=campaign_id,
+                                request_id=request_id, clerk_id=self.store.actor_id, note=note)
+                s.add(letter)
+                s.flush()
+                ids.append(letter.id)
+                if campaign_id and d.customer_id:
+                    for t in s.scalars(select(Task).where(
+                            Task.campaign_id == campaign_id, Task.customer_id == d.customer_id,
+                            Task.kind == TaskKind.EVENT_LETTER,
+                            Task.status == TaskStatus.OPEN)):
+                        t.status, t.done_on, t.done_by_id = (TaskStatus.DONE, sent_on,
+                                                             self.store.actor_id)
+                        letter.task_id = t.id
+            if request_id:
+                from app.contacts import ContactService
+
+                ContactService(self.store).replied_by_letter(s, request_id, ids[-1], sent_on)
+        return ids
+
+    # -- the register
+
+    def _rows(self, s, where) -> list[LetterInfo]:
+        names = dict(s.execute(select(Staff.id, Staff.name)).all())
+        stmt = (select(Letter, CustomerSummary.archive_no)
+                .outerjoin(CustomerSummary, CustomerSummary.customer_id == Letter.customer_id)
+                .where(where))
+        return [LetterInfo(x.id, x.customer_id, no, x.kind, x.sent_on, x.recipient, x.address,
+                           x.subject, x.body, x.way, names.get(x.clerk_id, ""), x.campaign_id,
+                           x.request_id, x.note, x.deleted_at is not None)
+                for x, no in s.execute(stmt)]
+
+    def letter_ids(self, *, start: dt.date | None = None, end: dt.date | None = None,
+                   kind: str | None = None, clerk_id: int | None = None,
+                   customer_id: int | None = None, deleted: bool = False) -> list[int]:
+        q = select(Letter.id).where(Letter.deleted_at.is_not(None) if deleted
+                                    else Letter.deleted_at.is_(None))
+        if start:
+            q = q.where(Letter.sent_on >= start)
+        if end:
+            q = q.where(Letter.sent_on <= end)
+        if kind:
+            q = q.where(Letter.kind == kind)
+        if clerk_id:
+            q = q.where(Letter.clerk_id == clerk_id)
+        if customer_id:
+            q = q.where(Letter.customer_id == customer_id)
+        q = q.order_by(Letter.sent_on.desc(), Letter.id.desc())
+        with self.store.engine.connect() as conn:
+            return [row[0] for row in conn.execute(q).cursor.fetchall()]
+
+    def letter_rows(self, ids: list[int]) -> dict[int, LetterInfo]:
+        out: dict[int, LetterInfo] = {}
+        with self.store.read() as s:
+            for start in range(0, len(ids), 500):
+                for x in self._rows(s, Letter.id.in_(ids[start : start + 500])):
+                    out[x.id] = x
+        return out
+
+    def letters_for_customer(self, customer_id: int) -> list[LetterInfo]:
+        rows = self.letter_rows(self.letter_ids(customer_id=customer_id))
+        return sorted(rows.values(), key=lambda x: (x.sent_on, x.id), reverse=True)
+
+    def delete(self, letter_id: int) -> None:
+        with self.store.session() as s:
+            x = s.get_one(Letter, letter_id)
+            x.deleted_at, x.deleted_by_id = utcnow(), self.store.actor_id
+
+    def restore(self, letter_id: int) -> None:
+        with self.store.session() as s:
+            x = s.get_one(Letter, letter_id)
+            x.deleted_at = x.deleted_by_id = None
+
+

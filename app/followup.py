@@ -38,6 +38,11 @@ TASK_KIND_LABELS = {
     TaskKind.MAINTENANCE: "保养提醒",
     TaskKind.FIRST_SERVICE: "首保提醒",
     TaskKind.INSURANCE: "续保提醒",
+    TaskKind.ESCALATION: "要求处理",
+    TaskKind.REPLY: "答复客户",
+    TaskKind.EVENT_NOTICE: "活动通知",
+    TaskKind.EVENT_LETTER: "活动信函",
+    TaskKind.RETRY: "重拨",
 }
 TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
                       TaskStatus.CANCELLED: "已取消"}

@@ -19,7 +19,6 @@ from app.store import Store
 from app.workdays import first_working_day
 from db.models import (
     Absence,
-    Customer,
     CustomerSummary,
     Staff,
     Task,
@@ -49,6 +48,7 @@ class AgendaItem:
     proxy_for: str = ""  # the absent clerk's name when shown to their stand-in (代理)
     suggested_day: dt.date | None = None
     no_working_day: bool = False
+    failed_attempts: int = 0  # calls that reached nobody, on this task or its retries
 
     @property
     def kind_label(self) -> str:
@@ -193,8 +193,10 @@ class TaskService:
             .outerjoin(Vehicle, Vehicle.id == Task.vehicle_id)
             .where(where)
         )
+        rows = s.execute(stmt).all()
+        attempts = _failed_attempts(s, [r[0] for r in rows])
         items = []
-        for row in s.execute(stmt):
+        for row in rows:
             (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
              warranty, done_on) = row
             proxy = self._proxy_name(scope, owner, proxy_day(start, due) if proxy_day else due)
@@ -207,7 +209,7 @@ class TaskService:
             items.append(AgendaItem(
                 tid, kind, status, cid, no, name, phone, plate or plates.split(" ")[0],
                 start, due, owner, names.get(owner, ""), topic, warranty, done_on, proxy,
-                suggested, none_free,
+                suggested, none_free, attempts.get(tid, 0),
             ))
         return items
 
@@ -366,5 +368,22 @@ class TaskService:
             s.get_one(Absence, absence_id).cancelled = True
 
 
-def customer_ids_with_records(s: Session) -> list[int]:
-    return s.scalars(select(Customer.id)).all()
+def _failed_attempts(s: Session, task_ids: list[int]) -> dict[int, int]:
+    """Unanswered calls per task, counting those made on its retry tasks."""
+    from db.models import Call
+
+    if not task_ids:
+        return {}
+    out: dict[int, int] = {}
+    parents = dict(s.execute(select(Task.id, Task.parent_task_id).where(
+        Task.parent_task_id.in_(task_ids))).all())
+    for start in range(0, len(task_ids) + len(parents), 500):
+        ids = (task_ids + list(parents))[start : start + 500]
+        for task_id, n in s.execute(
+            select(Call.task_id, func.count()).where(
+                Call.task_id.in_(ids), Call.reached.is_(False), Call.deleted_at.is_(None))
+            .group_by(Call.task_id)
+        ):
+            root = parents.get(task_id, task_id)
+            out[root] = out.get(root, 0) + n
+    return out

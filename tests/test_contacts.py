@@ -196,3 +196,13 @@ def test_deleted_call_leaves_the_log_and_comes_back(store, customer):
     assert contacts.call_ids() == [] and contacts.call_ids(deleted=True) == [out.call_id]
     contacts.restore_call(out.call_id)
     assert contacts.call_ids(customer_id=customer) == [out.call_id]
+
+
+def test_the_agenda_says_how_often_nobody_answered(store, customer, people):
+    tasks, contacts = TaskService(store), ContactService(store)
+    first = task_of(tasks, customer, "first_followup")
+    for reason in ("no_answer", "powered_off", "no_answer"):
+        contacts.log_call(CallInput(customer_id=customer, called_at=NOW, task_id=first.task_id,
+                                    reached=False, no_answer_reason=reason))
+    [item] = [i for i in tasks.agenda(people["clerk"], TODAY) if i.task_id == first.task_id]
+    assert item.failed_attempts == 3 and item.kind_label == "第一次跟踪"

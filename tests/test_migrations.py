@@ -86,6 +86,13 @@ def test_fixture_databases_upgrade_and_keep_their_data(tmp_path, fixture):
     assert detail.visits[0].service_items == "更换机油机滤"
     assert archive.search_ids("欧阳") and archive.search_ids("ad123")
     assert archive.search_ids("李明") == [] and archive.search_ids("李明", deleted=True)
+    if rev >= "0004":
+        from app.contacts import ContactService
+        from app.letters import LetterService
+
+        [call] = ContactService(store).calls_for_customer(detail.id)
+        assert call.key_points == "刹车正常，客户满意" and call.points_covered == (1, 2)
+        assert LetterService(store).letters_for_customer(detail.id)[0].kind == "invitation"
     store.close()
     # a second start has nothing to do
     again = Store(f"sqlite:///{path}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -20,29 +22,38 @@ from app import __version__
 from app.archive import ArchiveService, NotFound, format_archive_no
 from app.staff import StaffInfo, StaffService
 from app.store import Store
+from app.tasks import TaskService
 from db.models import Role
 from ui import common
 from ui.archive_tab import ArchiveTab
+from ui.calendar_tab import CalendarTab
 from ui.common import tr
 from ui.customer_dialog import CustomerDialog, VehicleDialog
 
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, user: StaffInfo, settings: QSettings | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *,
+                 today_fn: Callable[[], dt.date] = dt.date.today):
         super().__init__(parent)
         self.store = store
         self.user = user
+        self.today_fn = today_fn
         store.actor_id = user.id
         self.settings = settings if settings is not None else common.app_settings()
         self.archive = ArchiveService(store)
         self.staff = StaffService(store)
+        self.tasks = TaskService(store)
         self.setWindowTitle(tr("售后跟踪服务台 — {name}（{role}）").format(
             name=user.name, role=tr(user.role_label)))
 
         self.tabs = QTabWidget()
         self.archive_tab = ArchiveTab(self.archive)
+        self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn)
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
+        self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
+        # The day starts with today's calls: open on 跟踪日历 / 今日工作.
+        self.tabs.setCurrentWidget(self.calendar_tab)
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
@@ -52,12 +63,17 @@ class MainWindow(QMainWindow):
 
         self.archive_tab.customerActivated.connect(self.edit_customer)
         self.archive_tab.vehicleLinkClicked.connect(self.edit_vehicle)
+        self.archive_tab.visitLinkClicked.connect(self.edit_visit)
         self.archive_tab.selectionChangedTo.connect(self._selection_changed)
         self.archive_tab.model.modelReset.connect(self._update_counts)
+        self.calendar_tab.openCustomer.connect(self.open_customer)
+        self.calendar_tab.changed.connect(self._update_task_counts)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
+        self._update_task_counts()
         self._restore_state()
-        self.archive_tab.search.setFocus()
+        self.calendar_tab.agenda_table.setFocus()
 
     # -- building
 
@@ -91,6 +107,12 @@ class MainWindow(QMainWindow):
         self.act_template = self._action("保存导入模板…", self.save_template)
         self.act_quit = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.act_staff = self._action("员工管理…", self.manage_staff)
+        self.act_absence = self._action("请假与代理…", self.manage_absences, None, None,
+                                        "登记业务员请假并指定代理人")
+        self.act_rules = self._action("跟踪规则设置…", self.edit_rules, None, None,
+                                      "建档、跟踪、保养、续保的天数")
+        self.act_calendar = self._action("今日工作", self.show_agenda, "Ctrl+T",
+                                         sp.SP_FileDialogContentsView, "跟踪日历：今天要做的事")
         self.act_about = self._action("关于", self.about)
 
     def _build_menus(self) -> None:
@@ -104,9 +126,12 @@ class MainWindow(QMainWindow):
                       self.act_vehicle])
         m.addSeparator()
         m.addActions([self.act_delete, self.act_bin])
-        if self.user.role == Role.ADMIN:
+        if self.user.is_supervisor:
             m = bar.addMenu(tr("管理(&M)"))
-            m.addAction(self.act_staff)
+            m.addActions([self.act_absence, self.act_rules])
+            if self.user.role == Role.ADMIN:
+                m.addSeparator()
+                m.addAction(self.act_staff)
         m = bar.addMenu(tr("帮助(&H)"))
         m.addAction(self.act_about)
 
@@ -115,6 +140,8 @@ class MainWindow(QMainWindow):
         tb.setObjectName("mainToolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         tb.setMovable(False)
+        tb.addAction(self.act_calendar)
+        tb.addSeparator()
         tb.addActions([self.act_new_customer, self.act_visit, self.act_edit])
         tb.addSeparator()
         tb.addActions([self.act_import, self.act_delete, self.act_bin])
@@ -124,10 +151,15 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(tr("当前用户：{name}（{role}）").format(
             name=self.user.name, role=tr(self.user.role_label)))
         self.count_label = QLabel()
+        self.task_label = QLabel()
+        self.task_label.setObjectName("taskCounts")
+        self.task_label.setTextFormat(Qt.TextFormat.RichText)
+        self.task_label.setToolTip(tr("今天到期或在跟踪窗口内的待办任务，以及已过截止日的任务"))
         self.db_label = QLabel(self._db_text())
         sb = self.statusBar()
         sb.addWidget(self.user_label)
         sb.addWidget(self.count_label)
+        sb.addPermanentWidget(self.task_label)
         sb.addPermanentWidget(self.db_label)
         m = self.store.migration
         if m is not None and m.backup_path is not None:
@@ -146,20 +178,41 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1200, 720)
         self.archive_tab.restore_state(self.settings)
+        self.calendar_tab.restore_state(self.settings)
 
     def save_state(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
         self.archive_tab.save_state(self.settings)
+        self.calendar_tab.save_state(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
         self.save_state()
         super().closeEvent(event)
 
-    def _selection_changed(self, customer_id) -> None:
-        has = customer_id is not None
-        for a in (self.act_edit, self.act_delete, self.act_vehicle):
+    def _selection_changed(self, customer_id=None) -> None:
+        has = self.archive_tab.current_customer_id() is not None
+        for a in (self.act_edit, self.act_vehicle):
             a.setEnabled(has)
+        # Delete acts on the archive list: never from another tab, where the key means nothing.
+        self.act_delete.setEnabled(has and self.tabs.currentWidget() is self.archive_tab)
+
+    def _tab_changed(self, _index: int) -> None:
+        self._selection_changed()
+        if self.tabs.currentWidget() is self.calendar_tab:
+            self.calendar_tab.refresh()
+        self._update_task_counts()
+
+    def _update_task_counts(self) -> None:
+        open_today, overdue = self.tasks.status_counts(self.user, self.today_fn())
+        red = "color:#c0392b; font-weight:bold;" if overdue else ""
+        self.task_label.setText(tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
+            n=open_today, m=overdue, s=red))
+
+    def tasks_changed(self) -> None:
+        """Records changed (the archive service already re-planned the tasks): show it."""
+        self.calendar_tab.refresh()
+        self._update_task_counts()
 
     def _update_counts(self) -> None:
         shown = self.archive_tab.model.rowCount()
@@ -190,6 +243,7 @@ class MainWindow(QMainWindow):
         elif dialog.open_customer_id is not None:
             self.archive_tab.select_customer(dialog.open_customer_id)
         self._update_counts()
+        self.tasks_changed()
 
     def edit_current(self) -> None:
         cid = self.archive_tab.current_customer_id()
@@ -208,12 +262,28 @@ class MainWindow(QMainWindow):
         cid = self.archive_tab.current_customer_id()
         if cid is not None and VehicleDialog(self.archive, cid, self).exec():
             self.archive_tab.reload(keep=cid)
+            self.tasks_changed()
 
     def edit_vehicle(self, customer_id: int, vehicle_id: int) -> None:
         detail = self.archive.detail(customer_id)
         vehicle = next((v for v in detail.vehicles if v.id == vehicle_id), None)
         if vehicle and VehicleDialog(self.archive, customer_id, self, vehicle=vehicle).exec():
             self.archive_tab.reload(keep=customer_id)
+            self.tasks_changed()
+
+    def edit_visit(self, customer_id: int, visit_id: int) -> None:
+        from ui.visit_dialog import VisitDialog
+
+        try:
+            visit = self.archive.visit(visit_id)
+        except NotFound:
+            return
+        dialog = VisitDialog(self.archive, self.clerks(), self, customer_id=customer_id,
+                             visit=visit)
+        if dialog.exec():
+            self.archive_tab.reload(keep=customer_id)
+            self.statusBar().showMessage(tr("已修改来访记录"), 4000)
+            self.tasks_changed()
 
     def register_visit(self) -> None:
         from ui.visit_dialog import VisitDialog
@@ -225,6 +295,7 @@ class MainWindow(QMainWindow):
             self.archive_tab.reload(keep=dialog.customer.id)
             self.statusBar().showMessage(tr("已登记来访"), 4000)
         self._update_counts()
+        self.tasks_changed()
 
     def delete_current(self) -> None:
         cid = self.archive_tab.current_customer_id()
@@ -238,6 +309,7 @@ class MainWindow(QMainWindow):
         self.archive.delete_customer(cid)
         self.archive_tab.reload()
         self.statusBar().showMessage(tr("已移入回收站：{name}").format(name=detail.name), 6000)
+        self.tasks_changed()
 
     def open_recycle_bin(self) -> None:
         from ui.recycle_bin import RecycleBinDialog
@@ -246,6 +318,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.restored:
             self.archive_tab.reload(keep=dialog.restored[-1])
+            self.tasks_changed()
         self._update_counts()
 
     def import_file(self, path: Path | None = None) -> None:
@@ -261,6 +334,7 @@ class MainWindow(QMainWindow):
         ImportDialog(self.store, path, self).exec()
         self.archive_tab.reload()
         self._update_counts()
+        self.tasks_changed()
 
     def save_template(self) -> None:
         target, _ = QFileDialog.getSaveFileName(
@@ -277,6 +351,31 @@ class MainWindow(QMainWindow):
 
         StaffDialog(self.staff, self).exec()
         self.archive_tab.reload()
+        self.tasks_changed()
+
+    def manage_absences(self) -> None:
+        from ui.absence_dialog import AbsenceDialog
+
+        AbsenceDialog(self.tasks, self.clerks(), self, today_fn=self.today_fn).exec()
+        self.tasks_changed()
+
+    def edit_rules(self) -> None:
+        from ui.settings_dialog import RulesDialog
+
+        RulesDialog(self.tasks, self).exec()
+        self.tasks_changed()
+
+    # -- the calendar
+
+    def show_agenda(self) -> None:
+        self.tabs.setCurrentWidget(self.calendar_tab)
+        self.calendar_tab.show_view(CalendarTab.AGENDA)
+
+    def open_customer(self, customer_id: int) -> None:
+        """From a task in 跟踪日历 to the customer's archive page."""
+        self.tabs.setCurrentWidget(self.archive_tab)
+        self.archive_tab.select_customer(customer_id)
+        self.archive_tab.table.setFocus()
 
     def about(self) -> None:
         common.information(self, tr("关于"), tr(

@@ -1,0 +1,408 @@
+"""跟踪日历: today's work and the month view, driven through the real widgets on a fixed day."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+
+from app.archive import CustomerInput, VehicleInput, VisitInput
+from app.staff import StaffService
+from app.tasks import TaskService
+from db.models import Role, VisitKind
+
+TODAY = dt.date(2026, 11, 27)  # a Friday
+D = dt.timedelta
+
+
+@pytest.fixture
+def tasks(store):
+    return TaskService(store)
+
+
+@pytest.fixture
+def staff(store, monkeypatch):
+    # Nobody logs in here: skip Argon2's deliberate slowness (0.1 s a hash).
+    monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
+    s = StaffService(store)
+    return {
+        "wang": s.create("wangfang", "王芳", Role.CLERK, "secret1"),
+        "li": s.create("liqiang", "李强", Role.CLERK, "secret1"),
+        "boss": s.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+    }
+
+
+@pytest.fixture
+def people(store, staff):
+    return StaffService(store).list(include_inactive=False)
+
+
+class Book:
+    """Customers with a visit picked up on a day relative to TODAY, tasks planned as of TODAY."""
+
+    def __init__(self, archive, tasks):
+        self.archive, self.tasks = archive, tasks
+        self.n = 0
+
+    def customer(self, clerk, name, pickup_days_ago=None, insurance_in=None, items="更换机油机滤"):
+        self.n += 1
+        cid = self.archive.create_customer(
+            CustomerInput(name=name, phone=f"1381234{self.n:04d}", address="广州市天河区体育西路",
+                          clerk_id=clerk.id),
+            [VehicleInput(plate=f"粤A1{self.n:04d}", model="丰田卡罗拉", kind="轿车",
+                          maintenance_cycle_months=6,
+                          next_maintenance_date=TODAY + D(150),
+                          insurance_expiry=TODAY + D(insurance_in) if insurance_in else None)])
+        if pickup_days_ago is not None:
+            pickup = TODAY - D(pickup_days_ago)
+            vid = self.archive.detail(cid).vehicles[0].id
+            self.archive.register_visit(cid, vid, VisitInput(
+                kind=VisitKind.REPAIR, intake_date=pickup - D(1), pickup_date=pickup,
+                service_items=items))
+        # The service plans as of the real date; the tests live on TODAY.
+        self.tasks.sync([cid], TODAY)
+        return cid
+
+
+@pytest.fixture
+def book(archive, tasks):
+    return Book(archive, tasks)
+
+
+@pytest.fixture
+def three(book, staff):
+    """王芳: one overdue, one due today, one in window (first follow-up windows are +3..+7)."""
+    return {
+        "overdue": book.customer(staff["wang"], "张伟", pickup_days_ago=10),  # due TODAY-3
+        "today": book.customer(staff["wang"], "陈静", pickup_days_ago=7),  # due TODAY
+        "window": book.customer(staff["wang"], "刘洋", pickup_days_ago=5),  # due TODAY+2
+    }
+
+
+def make_tab(qtbot, tasks, user, people, today=TODAY, show=False):
+    from ui.calendar_tab import CalendarTab
+
+    day = {"today": today}
+    tab = CalendarTab(tasks, user, people, today_fn=lambda: day["today"])
+    tab.day = day  # tests move the clock with tab.day["today"] = …
+    qtbot.addWidget(tab)
+    if show:
+        tab.resize(1200, 700)
+        tab.show()
+        qtbot.waitExposed(tab)
+    return tab
+
+
+def rows(model):
+    from ui.calendar_tab import COL
+
+    return [(model.index(r, COL["customer"]).data(), model.index(r, COL["status"]).data())
+            for r in range(model.rowCount())]
+
+
+def cell(model, row, key, role=Qt.ItemDataRole.DisplayRole):
+    from ui.calendar_tab import COL
+
+    return model.index(row, COL[key]).data(role)
+
+
+def test_agenda_overdue_in_red_first_then_due_today_bold_then_in_window(
+        qtbot, tasks, staff, people, three):
+    tab = make_tab(qtbot, tasks, staff["wang"], people)
+    m = tab.agenda_model
+    assert rows(m) == [("张伟", "逾期 3 天"), ("陈静", "今日到期"), ("刘洋", "窗口内")]
+    assert cell(m, 0, "customer", Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
+    assert cell(m, 1, "customer", Qt.ItemDataRole.ForegroundRole) is None
+    assert cell(m, 1, "customer", Qt.ItemDataRole.FontRole).bold()
+    assert cell(m, 2, "customer", Qt.ItemDataRole.FontRole) is None
+    assert cell(m, 0, "kind") == "第一次跟踪"
+    assert cell(m, 0, "archive_no") == "000001"
+    assert cell(m, 0, "plate") == "粤A10001" and cell(m, 0, "phone") == "13812340001"
+    assert cell(m, 0, "window") == "11-20～11-24"
+    assert cell(m, 0, "suggested") == "尽快"
+    assert cell(m, 2, "suggested") == "11-27 周五"  # the first working day left in the window
+    assert cell(m, 0, "owner") == "王芳" and cell(m, 0, "topic") == "更换机油机滤"
+    assert "逾期 1" in tab.summary_label.text() and "今日 2" in tab.summary_label.text()
+    assert tab.date_label.text() == "今天：2026-11-27 星期五"
+    assert tab.agenda_table.currentIndex().row() == 0 and tab.done_button.isEnabled()
+
+
+def test_a_window_inside_the_national_day_holiday_says_it_has_no_working_day(
+        qtbot, tasks, staff, people, book):
+    # Picked up 2026-09-28: window 10-01..10-05, all 国庆节; seen on 2026-09-30.
+    cid = book.customer(staff["wang"], "国庆", pickup_days_ago=(TODAY - dt.date(2026, 9, 28)).days)
+    tasks.sync([cid], dt.date(2026, 9, 30))
+    tab = make_tab(qtbot, tasks, staff["boss"], people, today=dt.date(2026, 10, 1))
+    [row] = [r for r in range(tab.agenda_model.rowCount())
+             if cell(tab.agenda_model, r, "customer") == "国庆"]
+    assert cell(tab.agenda_model, row, "suggested") == "窗口内无工作日"
+    color = cell(tab.agenda_model, row, "suggested", Qt.ItemDataRole.ForegroundRole)
+    assert color.color().name() == "#d35400"
+    assert "国庆节" in tab.date_label.text()
+
+
+def test_kind_filter_narrows_the_agenda_and_the_month(qtbot, tasks, staff, people, three, book):
+    book.customer(staff["wang"], "赵敏", insurance_in=20)  # 续保 window TODAY-10..TODAY+20
+    tab = make_tab(qtbot, tasks, staff["wang"], people)
+    assert tab.agenda_model.rowCount() == 4
+    tab.set_kind("insurance")
+    assert rows(tab.agenda_model) == [("赵敏", "窗口内")]
+    assert cell(tab.agenda_model, 0, "kind") == "续保提醒"
+    assert "今日 1" in tab.summary_label.text() and "逾期 0" in tab.summary_label.text()
+    assert tab.grid.counts == {}  # due 2026-12-17: nothing in November
+    tab.set_kind(None)
+    assert tab.agenda_model.rowCount() == 4
+
+
+def test_clerk_sees_only_own_tasks_while_the_supervisor_sees_all(
+        qtbot, tasks, staff, people, three, book):
+    book.customer(staff["li"], "李明", pickup_days_ago=5)
+    wang = make_tab(qtbot, tasks, staff["wang"], people)
+    assert not wang.clerk_combo.isEnabled() and wang.clerk_combo.currentText() == "王芳"
+    assert {r[0] for r in rows(wang.agenda_model)} == {"张伟", "陈静", "刘洋"}
+    li = make_tab(qtbot, tasks, staff["li"], people)
+    assert rows(li.agenda_model) == [("李明", "窗口内")]
+    boss = make_tab(qtbot, tasks, staff["boss"], people)
+    assert boss.clerk_combo.isEnabled() and boss.clerk_combo.currentText() == "全部业务员"
+    assert {r[0] for r in rows(boss.agenda_model)} == {"张伟", "陈静", "刘洋", "李明"}
+    boss.set_clerk(staff["li"].id)
+    assert rows(boss.agenda_model) == [("李明", "窗口内")]
+    assert "逾期 0" in boss.summary_label.text() and "今日 1" in boss.summary_label.text()
+
+
+def test_stand_in_works_the_absent_clerks_tasks_only_during_the_absence(
+        qtbot, tasks, staff, people, book):
+    book.customer(staff["wang"], "张伟", pickup_days_ago=3)  # window TODAY..TODAY+4
+    book.customer(staff["li"], "李明", pickup_days_ago=5)
+    tasks.add_absence(staff["wang"].id, TODAY - D(1), TODAY + D(1), staff["li"].id, "年假")
+    li = make_tab(qtbot, tasks, staff["li"], people)
+    shown = {cell(li.agenda_model, r, "customer"): cell(li.agenda_model, r, "owner")
+             for r in range(li.agenda_model.rowCount())}
+    assert shown == {"张伟": "王芳（李强 代理）", "李明": "李强"}
+    li.day["today"] = TODAY + D(2)  # the absence is over: the task goes back to 王芳
+    li.refresh()
+    assert rows(li.agenda_model) == [("李明", "今日到期")]
+    wang = make_tab(qtbot, tasks, staff["wang"], people, today=TODAY + D(2))
+    assert [cell(wang.agenda_model, r, "owner") for r in range(wang.agenda_model.rowCount())
+            ] == ["王芳"]
+
+
+def test_month_view_counts_on_the_due_day_and_a_click_lists_that_day(
+        qtbot, tasks, staff, people, three, book):
+    book.customer(staff["li"], "李明", pickup_days_ago=5)
+    tab = make_tab(qtbot, tasks, staff["boss"], people, show=True)
+    qtbot.mouseClick(tab.month_button, Qt.MouseButton.LeftButton)
+    assert tab.pages.currentIndex() == tab.MONTH
+    assert tab.month_label.text() == "2026 年 11 月"
+    texts = {day: [t.text for t in tab.grid.tokens(day)] for day in tab.grid.days()}
+    assert texts[TODAY - D(3)] == ["逾期 1", "跟踪1 1"]
+    assert texts[TODAY] == ["跟踪1 1"]
+    assert texts[TODAY + D(2)] == ["跟踪1 2"]
+    assert tab.grid.tokens(TODAY - D(3))[0].color.name() == "#c0392b"
+    assert tab.note_label.isHidden()
+    tab.grid.grab()  # paints every cell
+    rect = tab.grid.day_rect(TODAY + D(2))
+    qtbot.mouseClick(tab.grid, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tab.selected_day == TODAY + D(2)
+    assert sorted(r[0] for r in rows(tab.day_model)) == ["刘洋", "李明"]
+    assert "2026-11-29 星期日" in tab.day_label.text() and "2 项" in tab.day_label.text()
+    qtbot.keyClick(tab.grid, Qt.Key.Key_Left)  # arrows walk the days
+    assert tab.selected_day == TODAY + D(1) and tab.day_model.rowCount() == 0
+    qtbot.mouseClick(tab.next_button, Qt.MouseButton.LeftButton)
+    assert tab.month_label.text() == "2026 年 12 月" and tab.grid.counts == {}
+    qtbot.mouseClick(tab.this_month_button, Qt.MouseButton.LeftButton)
+    assert tab.selected_day == TODAY and rows(tab.day_model) == [("陈静", "今日到期")]
+
+
+def test_holidays_and_a_year_without_holiday_data(qtbot, tasks, staff, people):
+    tab = make_tab(qtbot, tasks, staff["boss"], people)
+    tab.show_view(tab.MONTH)
+    tab.select_day(dt.date(2026, 10, 1))
+    assert tab.month_label.text() == "2026 年 10 月" and tab.note_label.isHidden()
+    assert "国庆节" in tab.day_label.text()
+    assert "国庆节" in tab.grid.day_tooltip(dt.date(2026, 10, 1))
+    assert "调休上班" in tab.grid.day_tooltip(dt.date(2026, 10, 10))  # a Saturday worked
+    tab.show_month(2030, 5)
+    assert not tab.note_label.isHidden()
+    assert tab.note_label.text() == "2030 年节假日数据缺失，仅按周末计算工作日"
+    tab.go_today()
+    assert tab.note_label.isHidden()
+
+
+def test_marking_done_leaves_the_agenda_and_opens_the_second_call(
+        qtbot, tasks, staff, people, three, msgbox):
+    tab = make_tab(qtbot, tasks, staff["wang"], people)
+    changed = []
+    tab.changed.connect(lambda: changed.append(1))
+    tab.agenda_table.selectRow(1)  # 陈静, due today
+    tab.agenda_table.setCurrentIndex(tab.agenda_model.index(1, 0))
+    msgbox.confirm_answer = False
+    qtbot.mouseClick(tab.done_button, Qt.MouseButton.LeftButton)
+    assert tab.agenda_model.rowCount() == 3 and changed == []
+    msgbox.confirm_answer = True
+    qtbot.mouseClick(tab.done_button, Qt.MouseButton.LeftButton)
+    assert msgbox.shown[-1][0] == "confirm" and "陈静" in msgbox.shown[-1][2]
+    assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "刘洋"] and changed == [1]
+    followups = {t.kind: t for t in tasks.for_customer(three["today"], TODAY)}
+    assert followups["first_followup"].done_on == TODAY
+    second = followups["second_followup"]
+    assert (second.window_start, second.due, second.status) == (TODAY + D(7), TODAY + D(14),
+                                                                "open")
+    assert "今日 1" in tab.summary_label.text()
+
+
+def test_enter_opens_the_customer(qtbot, tasks, staff, people, three):
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    tab.agenda_table.setFocus()
+    tab.agenda_table.setCurrentIndex(tab.agenda_model.index(2, 0))
+    with qtbot.waitSignal(tab.openCustomer) as blocker:
+        qtbot.keyClick(tab.agenda_table, Qt.Key.Key_Return)
+    assert blocker.args == [three["window"]]
+    with qtbot.waitSignal(tab.openCustomer) as blocker:
+        qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [three["window"]]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, tasks, staff, three):
+    from ui.calendar_tab import TaskTableModel
+
+    model = TaskTableModel()
+    ids = tasks.agenda_ids(staff["wang"], TODAY)
+    model.set_ids(ids, lambda chunk: tasks.agenda_items(staff["wang"], TODAY, chunk), TODAY)
+    qtmodeltester.check(model)
+    assert isinstance(cell(model, 1, "status", Qt.ItemDataRole.FontRole), QFont)
+    model.set_items(tasks.day_tasks(staff["wang"], TODAY, TODAY), TODAY)
+    qtmodeltester.check(model)
+    model.set_items([], TODAY)
+    qtmodeltester.check(model)
+
+
+# ---------------------------------------------------------------- the main window
+
+
+@pytest.fixture
+def window_for(qtbot, store, ui_settings, msgbox):
+    def make(user):
+        from ui.main_window import MainWindow
+
+        w = MainWindow(store, user, ui_settings, today_fn=lambda: TODAY)
+        qtbot.addWidget(w)
+        return w
+    return make
+
+
+def test_window_opens_on_todays_work_with_counts_in_the_status_bar(
+        qtbot, window_for, staff, three, book, archive):
+    w = window_for(staff["wang"])
+    assert w.tabs.currentWidget() is w.calendar_tab
+    assert w.calendar_tab.pages.currentIndex() == w.calendar_tab.AGENDA
+    assert "今日待办 2 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    assert not w.act_delete.isEnabled()  # Delete in the calendar never deletes a customer
+    w.calendar_tab.agenda_table.setCurrentIndex(w.calendar_tab.agenda_model.index(0, 0))
+    w.calendar_tab.mark_done()
+    assert "今日待办 2 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
+    book.customer(staff["wang"], "李明", pickup_days_ago=5)  # e.g. another desk registers
+    w.tabs.setCurrentWidget(w.archive_tab)
+    assert "今日待办 3 项" in w.task_label.text()
+    w.tabs.setCurrentWidget(w.calendar_tab)
+    assert w.calendar_tab.agenda_model.rowCount() == 3
+
+
+def test_open_customer_from_the_calendar_selects_it_in_the_archive(window_for, staff, three):
+    w = window_for(staff["wang"])
+    w.calendar_tab.openCustomer.emit(three["today"])
+    assert w.tabs.currentWidget() is w.archive_tab
+    assert w.archive_tab.current_customer_id() == three["today"]
+    assert "陈静" in w.archive_tab.detail.toPlainText()
+    assert w.act_delete.isEnabled()
+
+
+def test_admin_menu_by_role(qtbot, window_for, staff, admin, monkeypatch):
+    def menu(w):
+        bar = [a for a in w.menuBar().actions() if "管理" in a.text()]
+        return [a.text() for a in bar[0].menu().actions() if a.text()] if bar else None
+
+    assert menu(window_for(staff["wang"])) is None
+    assert menu(window_for(staff["boss"])) == ["请假与代理…", "跟踪规则设置…"]
+    w = window_for(admin)
+    assert menu(w) == ["请假与代理…", "跟踪规则设置…", "员工管理…"]
+    from ui import settings_dialog
+
+    opened = []
+    monkeypatch.setattr(settings_dialog.RulesDialog, "exec", lambda self: opened.append(1) or 0)
+    w.act_rules.trigger()
+    assert opened == [1]
+
+
+# ---------------------------------------------------------------- 请假与代理
+
+
+def test_absence_dialog_validates_at_the_field_lists_and_cancels(
+        qtbot, tasks, staff, people, msgbox):
+    from ui.absence_dialog import AbsenceDialog
+
+    dialog = AbsenceDialog(tasks, people, today_fn=lambda: TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.clerk.setCurrentIndex(dialog.clerk.findData(staff["wang"].id))
+    assert dialog.stand_in.currentData() != staff["wang"].id
+    dialog.stand_in.setCurrentIndex(dialog.stand_in.findData(staff["wang"].id))
+    dialog.start.setText("2026-11-30")
+    dialog.end.setText("2026-11-31")
+    dialog.note.setText("年假")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert "不存在" in dialog.fields.error_text("end_date")
+    dialog.end.setText("2026-11-28")
+    dialog.add()
+    assert "早于" in dialog.fields.error_text("end_date")
+    dialog.end.setText("2026-12-04")
+    dialog.add()
+    assert "本人" in dialog.fields.error_text("stand_in")
+    assert dialog.note.text() == "年假"  # the rest of the form is kept
+    dialog.stand_in.setCurrentIndex(dialog.stand_in.findData(staff["li"].id))
+    dialog.add()
+    assert dialog.changed and dialog.table.rowCount() == 1
+    assert [dialog.table.item(0, c).text() for c in range(6)] == [
+        "王芳", "2026-11-30", "2026-12-04", "李强", "年假", "未开始"]
+    assert dialog.fields.errors["stand_in"].isHidden()
+    dialog.start.setText("2026-12-01")
+    dialog.add()
+    assert "重叠" in dialog.fields.error_text("start_date")
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert msgbox.shown[-1][0] == "confirm"
+    assert dialog.table.rowCount() == 0 and tasks.absences() == []
+
+
+def test_a_new_day_refreshes_the_agenda(qtbot, tasks, staff, people, three):
+    tab = make_tab(qtbot, tasks, staff["wang"], people)
+    changed = []
+    tab.changed.connect(lambda: changed.append(1))
+    tab._tick()
+    assert changed == []
+    tab.day["today"] = TODAY + D(1)  # past midnight, the window still open
+    tab._tick()
+    assert changed == [1] and tab.date_label.text() == "今天：2026-11-28 星期六"
+    assert rows(tab.agenda_model)[1] == ("陈静", "逾期 1 天")
+
+
+def test_registering_or_correcting_a_visit_refreshes_the_calendar(
+        window_for, staff, three, book, monkeypatch):
+    from ui import visit_dialog
+
+    w = window_for(staff["wang"])
+    assert w.calendar_tab.agenda_model.rowCount() == 3
+
+    def register(dialog):  # the dialog saves; the archive service re-plans the tasks
+        book.customer(staff["wang"], "李明", pickup_days_ago=5)
+        return 1
+
+    monkeypatch.setattr(visit_dialog.VisitDialog, "exec", register)
+    w.act_visit.trigger()
+    assert w.calendar_tab.agenda_model.rowCount() == 4 and "今日待办 3 项" in w.task_label.text()
+    seen = []
+    monkeypatch.setattr(visit_dialog.VisitDialog, "exec",
+                        lambda dialog: seen.append(dialog.visit_id) or 0)
+    visit = w.archive.detail(three["today"]).visits[0]
+    w.archive_tab.visitLinkClicked.emit(three["today"], visit.id)
+    assert seen == [visit.id]

@@ -1,0 +1,1008 @@
+"""跟踪日历 tab: today's work (今日工作) and the month, for the clerk or the supervisor.
+
+The agenda table is lazy: TaskService.agenda_ids gives the task ids most urgent first and rows
+are fetched a screen at a time (agenda_items). The month is a painted 6×7 grid over
+TaskService.month_counts, with holidays and make-up workdays from app.workdays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.archive import format_archive_no
+from app.followup import TASK_KIND_LABELS
+from app.normalize import ValidationError
+from app.staff import StaffInfo
+from app.tasks import AgendaItem, DayCounts, TaskService
+from app.workdays import day_info
+from db.models import TaskKind, TaskStatus
+from ui import common
+from ui.common import tr
+
+Index = QModelIndex | QPersistentModelIndex
+
+RED = QColor("#c0392b")
+ORANGE = QColor("#d35400")
+GREY = QColor("#888888")
+BLUE = QColor("#1d4ed8")
+
+WEEKDAYS = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]
+WEEKDAYS_SHORT = ["一", "二", "三", "四", "五", "六", "日"]
+
+# Short names for the month grid; kinds the app adds later fall back to their full label.
+SHORT_KIND = {
+    TaskKind.ARCHIVE: "建档",
+    TaskKind.FIRST_FOLLOWUP: "跟踪1",
+    TaskKind.SECOND_FOLLOWUP: "跟踪2",
+    TaskKind.MAINTENANCE: "保养",
+    TaskKind.FIRST_SERVICE: "首保",
+    TaskKind.INSURANCE: "续保",
+    TaskKind.ESCALATION: "要求",
+    TaskKind.REPLY: "答复",
+    TaskKind.EVENT_NOTICE: "通知",
+    TaskKind.EVENT_LETTER: "信函",
+    TaskKind.RETRY: "重拨",
+}
+KIND_ORDER = {str(k): n for n, k in enumerate(TaskKind)}
+
+
+def kind_label(kind: str) -> str:
+    label = TASK_KIND_LABELS.get(TaskKind(kind)) if kind in KIND_ORDER else None
+    return tr(label) if label else kind
+
+
+def short_kind(kind: str) -> str:
+    if kind in KIND_ORDER and TaskKind(kind) in SHORT_KIND:
+        return tr(SHORT_KIND[TaskKind(kind)])
+    return kind_label(kind)
+
+
+def weekday_name(day: dt.date) -> str:
+    return tr(WEEKDAYS[day.weekday()])
+
+
+def short_date(day: dt.date, today: dt.date) -> str:
+    return day.strftime("%m-%d") if day.year == today.year else day.isoformat()
+
+
+def window_text(start: dt.date, due: dt.date, today: dt.date) -> str:
+    if start == due:
+        return short_date(due, today)
+    return f"{short_date(start, today)}～{short_date(due, today)}"
+
+
+# ---------------------------------------------------------------- the task table
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+
+
+COLUMNS = [
+    Column("status", "状态", 84),
+    Column("kind", "类别", 124),
+    Column("archive_no", "档案编号", 66),
+    Column("customer", "客户", 72),
+    Column("plate", "车号", 88),
+    Column("phone", "电话", 112),
+    Column("window", "窗口", 112),
+    Column("suggested", "建议拨打日", 92),
+    Column("owner", "跟踪业务员", 116),
+    Column("topic", "通话要点/内容", 0),
+]
+COL = {c.key: n for n, c in enumerate(COLUMNS)}
+PAGE = 100
+TaskIdRole = Qt.ItemDataRole.UserRole + 1
+CustomerIdRole = Qt.ItemDataRole.UserRole + 2
+
+
+def status_text(item: AgendaItem, today: dt.date) -> str:
+    text = _status(item, today)
+    if item.failed_attempts and item.status == TaskStatus.OPEN:
+        text += tr(" · 未接通 {n} 次").format(n=item.failed_attempts)
+    return text
+
+
+def _status(item: AgendaItem, today: dt.date) -> str:
+    if item.status == TaskStatus.DONE:
+        return tr("已完成")
+    if item.status == TaskStatus.CANCELLED:
+        return tr("已取消")
+    if item.due < today:
+        return tr("逾期 {n} 天").format(n=(today - item.due).days)
+    if item.due == today:
+        return tr("今日到期")
+    if item.window_start <= today:
+        return tr("窗口内")
+    return tr("未到窗口")
+
+
+class TaskTableModel(QAbstractTableModel):
+    """Tasks as rows: either ids with a fetch function (the agenda) or a short list (one day)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._ids: list[int] = []
+        self._rows: dict[int, AgendaItem] = {}
+        self._fetch: Callable[[list[int]], dict[int, AgendaItem]] | None = None
+        self._today = dt.date.today()
+        self._stand_in = ""
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- loading
+
+    def set_ids(self, ids: list[int], fetch: Callable[[list[int]], dict[int, AgendaItem]],
+                today: dt.date, stand_in: str = "") -> None:
+        self.beginResetModel()
+        self._ids, self._fetch, self._rows = list(ids), fetch, {}
+        self._today, self._stand_in = today, stand_in
+        self.endResetModel()
+
+    def set_items(self, items: list[AgendaItem], today: dt.date, stand_in: str = "") -> None:
+        self.beginResetModel()
+        self._ids = [i.task_id for i in items]
+        self._rows = {i.task_id: i for i in items}
+        self._fetch = None
+        self._today, self._stand_in = today, stand_in
+        self.endResetModel()
+
+    def item(self, row: int) -> AgendaItem | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        tid = self._ids[row]
+        hit = self._rows.get(tid)
+        if hit is None and self._fetch is not None:
+            start = row - row % PAGE
+            if len(self._rows) > 20 * PAGE:
+                self._rows.clear()
+            self._rows.update(self._fetch(self._ids[start : start + PAGE]))
+            hit = self._rows.get(tid)
+        return hit
+
+    def task_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, task_id: int) -> int:
+        try:
+            return self._ids.index(task_id)
+        except ValueError:
+            return -1
+
+    # -- Qt model interface
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return tr(COLUMNS[section].header)
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == TaskIdRole:
+            return self._ids[index.row()]
+        item = self.item(index.row())
+        if item is None:
+            return None
+        key = COLUMNS[index.column()].key
+        if role == CustomerIdRole:
+            return item.customer_id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item, key)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if item.status != TaskStatus.OPEN:
+                return QBrush(GREY)
+            if key == "suggested" and item.no_working_day:
+                return QBrush(ORANGE)
+            if item.due < self._today:
+                return QBrush(RED)
+            if key == "owner" and item.proxy_for:
+                return QBrush(BLUE)
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if item.status == TaskStatus.OPEN and item.due <= self._today:
+                return self._bold if item.due == self._today or key == "status" else None
+            return None
+        return None
+
+    def _text(self, item: AgendaItem, key: str) -> str:
+        today = self._today
+        if key == "status":
+            return status_text(item, today)
+        if key == "kind":
+            label = kind_label(item.kind)
+            return label + tr(" · 保修期") if item.under_warranty else label
+        if key == "archive_no":
+            return format_archive_no(item.archive_no)
+        if key == "customer":
+            return item.customer_name
+        if key == "plate":
+            return item.plate or ""
+        if key == "phone":
+            return item.phone or ""
+        if key == "window":
+            return window_text(item.window_start, item.due, today)
+        if key == "suggested":
+            if item.no_working_day:
+                return tr("窗口内无工作日")
+            if item.suggested_day is None:
+                overdue = item.status == TaskStatus.OPEN and item.due < today
+                return tr("尽快") if overdue else ""
+            day = item.suggested_day
+            return f"{short_date(day, today)} {tr('周' + WEEKDAYS_SHORT[day.weekday()])}"
+        if key == "owner":
+            if item.proxy_for:
+                if self._stand_in:
+                    return tr("{owner}（{me} 代理）").format(owner=item.owner_name,
+                                                          me=self._stand_in)
+                return tr("{owner}（代理）").format(owner=item.owner_name)
+            return item.owner_name or tr("（未分配）")
+        if key == "topic":
+            return " ".join((item.topic or "").split())
+        return ""
+
+    def _tooltip(self, item: AgendaItem, key: str) -> str:
+        if key in ("status", "window"):
+            text = tr("窗口 {a} 至 {b}").format(a=item.window_start.isoformat(),
+                                              b=item.due.isoformat())
+            if item.status == TaskStatus.OPEN and item.window_start <= self._today <= item.due:
+                text += tr("，还剩 {n} 天").format(n=(item.due - self._today).days)
+            if item.done_on:
+                text += tr("；{d} 完成").format(d=item.done_on.isoformat())
+            return text
+        if key == "suggested" and item.no_working_day:
+            return tr("窗口内每一天都是节假日或周末，请提前或在节后第一个工作日联系客户。")
+        if key == "owner" and item.proxy_for:
+            return tr("{name} 请假，由代理人跟进").format(name=item.proxy_for)
+        if key == "kind" and item.under_warranty:
+            return tr("保修期内车辆：第一次跟踪率目标 100%")
+        return self._text(item, key)
+
+
+# ---------------------------------------------------------------- the month grid
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    color: QColor | None = None
+    bold: bool = False
+
+
+HEADER_H = 26
+
+
+def flow(tokens: list[Token], width: int, *, small: QFontMetrics, bold: QFontMetrics,
+         max_lines: int) -> tuple[list[list[tuple[Token, int]]], bool]:
+    """Tokens in lines of at most width pixels; (lines, whether some did not fit)."""
+    gap = small.horizontalAdvance("  ")
+    lines: list[list[tuple[Token, int]]] = []
+    line: list[tuple[Token, int]] = []
+    x = 0
+    for tok in tokens:
+        tw = (bold if tok.bold else small).horizontalAdvance(tok.text)
+        if line and x + tw > width:
+            lines.append(line)
+            line, x = [], 0
+        line.append((tok, tw))
+        x += tw + gap
+    if line:
+        lines.append(line)
+    if len(lines) <= max_lines:
+        return lines, False
+    lines = lines[:max_lines]
+    if lines:
+        last = lines[-1]
+        ellipsis = small.horizontalAdvance("…")
+        while last and sum(tw + gap for _t, tw in last) + ellipsis > width:
+            last.pop()
+    return lines, True
+
+
+def scaled(font: QFont, factor: float) -> QFont:
+    out = QFont(font)
+    if font.pointSizeF() > 0:
+        out.setPointSizeF(max(font.pointSizeF() * factor, 7.5))
+    elif font.pixelSize() > 0:
+        out.setPixelSize(max(round(font.pixelSize() * factor), 10))
+    return out
+
+
+class MonthGrid(QWidget):
+    """A 6×7 month (Monday first) with holidays and the open task counts of each day."""
+
+    dayClicked = Signal(object)  # datetime.date
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("monthGrid")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(False)
+        self.year, self.month = dt.date.today().year, dt.date.today().month
+        self.today = dt.date.today()
+        self.selected: dt.date | None = None
+        self.counts: dict[dt.date, DayCounts] = {}
+
+    def set_month(self, year: int, month: int, counts: dict[dt.date, DayCounts],
+                  today: dt.date, selected: dt.date | None) -> None:
+        self.year, self.month, self.counts = year, month, counts
+        self.today, self.selected = today, selected
+        self.update()
+
+    def set_selected(self, day: dt.date) -> None:
+        self.selected = day
+        self.update()
+
+    # -- geometry
+
+    def first_shown(self) -> dt.date:
+        first = dt.date(self.year, self.month, 1)
+        return first - dt.timedelta(days=first.weekday())
+
+    def days(self) -> list[dt.date]:
+        start = self.first_shown()
+        return [start + dt.timedelta(days=n) for n in range(42)]
+
+    def _cell_size(self) -> tuple[float, float]:
+        return self.width() / 7, (self.height() - HEADER_H) / 6
+
+    def day_rect(self, day: dt.date) -> QRect:
+        n = (day - self.first_shown()).days
+        if not 0 <= n < 42:
+            return QRect()
+        w, h = self._cell_size()
+        row, col = divmod(n, 7)
+        x0, x1 = round(col * w), round((col + 1) * w)
+        y0, y1 = HEADER_H + round(row * h), HEADER_H + round((row + 1) * h)
+        return QRect(x0, y0, x1 - x0, y1 - y0)
+
+    def day_at(self, x: float, y: float) -> dt.date | None:
+        if y < HEADER_H:
+            return None
+        w, h = self._cell_size()
+        col, row = int(x // w), int((y - HEADER_H) // h)
+        if not (0 <= col < 7 and 0 <= row < 6):
+            return None
+        return self.first_shown() + dt.timedelta(days=row * 7 + col)
+
+    def sizeHint(self) -> QSize:
+        return QSize(7 * 150, HEADER_H + 6 * 92)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(7 * 64, HEADER_H + 6 * 30)
+
+    # -- content
+
+    def tokens(self, day: dt.date) -> list[Token]:
+        """The counts written in a day's cell: overdue first, then each kind, then done."""
+        c = self.counts.get(day)
+        if c is None or (day.year, day.month) != (self.year, self.month):
+            return []
+        out = []
+        if c.overdue:
+            out.append(Token(tr("逾期 {n}").format(n=c.overdue), RED, True))
+        for kind in sorted(c.by_kind, key=lambda k: KIND_ORDER.get(k, 99)):
+            n = c.by_kind[kind]
+            if n:
+                out.append(Token(f"{short_kind(kind)} {n}"))
+        if c.done:
+            out.append(Token(tr("完成 {n}").format(n=c.done), GREY))
+        return out
+
+    def day_tooltip(self, day: dt.date) -> str:
+        info = day_info(day)
+        lines = [f"{day.isoformat()} {weekday_name(day)}"]
+        if info.holiday_name:
+            lines[0] += f"  {tr(info.holiday_name)}"
+        if info.makeup_workday:
+            lines[0] += tr("  调休上班")
+        elif not info.working and not info.holiday_name:
+            lines[0] += tr("  休息日")
+        c = self.counts.get(day)
+        if c is not None and (day.year, day.month) == (self.year, self.month):
+            for kind in sorted(c.by_kind, key=lambda k: KIND_ORDER.get(k, 99)):
+                lines.append(f"{kind_label(kind)}：{c.by_kind[kind]}")
+            if c.overdue:
+                lines.append(tr("其中逾期：{n}").format(n=c.overdue))
+            if c.done:
+                lines.append(tr("已完成：{n}").format(n=c.done))
+        lines.append(tr("单击查看当天的任务"))
+        return "\n".join(lines)
+
+    # -- painting
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.base())
+        base_font = QFont(self.font())
+        small, day_font = scaled(base_font, 0.88), scaled(base_font, 1.15)
+        bold_small = QFont(small)
+        bold_small.setBold(True)
+        day_font.setBold(True)
+        grid_pen = QPen(QColor("#cfd6df"))
+
+        # weekday header
+        w, _h = self._cell_size()
+        p.setFont(base_font)
+        for col in range(7):
+            r = QRect(round(col * w), 0, round((col + 1) * w) - round(col * w), HEADER_H)
+            p.fillRect(r, QColor("#eef1f5"))
+            p.setPen(RED if col >= 5 else QColor("#333"))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, tr("周" + WEEKDAYS_SHORT[col]))
+
+        fm_small = QFontMetrics(small)
+        fm_day = QFontMetrics(day_font)
+        line_h = fm_small.height()
+        for day in self.days():
+            r = self.day_rect(day)
+            info = day_info(day)
+            inside = (day.year, day.month) == (self.year, self.month)
+            if not inside:
+                bg = QColor("#f6f6f6")
+            elif info.makeup_workday:
+                bg = QColor("#eef4ff")
+            elif not info.working:
+                bg = QColor("#fdf0ee")
+            else:
+                bg = pal.base().color()
+            if day == self.selected:
+                bg = QColor("#d6e6ff")
+            p.fillRect(r, bg)
+            p.setPen(grid_pen)
+            p.drawRect(r.adjusted(0, 0, -1, -1))
+            if day == self.today:
+                p.setPen(QPen(BLUE, 2))
+                p.drawRect(r.adjusted(1, 1, -2, -2))
+
+            inner = r.adjusted(6, 3, -5, -3)
+            # day number, then the holiday name or 班
+            p.setFont(day_font)
+            p.setPen(GREY if not inside else (RED if not info.working else QColor("#222")))
+            number = str(day.day)
+            p.drawText(inner.x(), inner.y() + fm_day.ascent(), number)
+            x_after = inner.x() + fm_day.horizontalAdvance(number) + 6
+            label = ""
+            color = RED
+            if info.makeup_workday:
+                label, color = tr("班"), BLUE
+            elif info.holiday_name:
+                label = tr(info.holiday_name)
+            if label:
+                p.setFont(small)
+                p.setPen(color if inside else GREY)
+                room = inner.right() - x_after
+                text = fm_small.elidedText(label, Qt.TextElideMode.ElideRight, room)
+                p.drawText(x_after, inner.y() + fm_day.ascent(), text)  # same baseline
+
+            # counts, flowing left to right and wrapping; "…" when the cell is too small
+            top = inner.y() + fm_day.height() + 2
+            room = max(0, (inner.bottom() + 2 - top) // line_h)
+            lines, more = flow(self.tokens(day), inner.width(),
+                               small=fm_small, bold=QFontMetrics(bold_small), max_lines=room)
+            for n, line in enumerate(lines):
+                x, y = inner.x(), top + n * line_h
+                for tok, tw in line:
+                    p.setFont(bold_small if tok.bold else small)
+                    p.setPen(tok.color if tok.color is not None else QColor("#333"))
+                    p.drawText(x, y + fm_small.ascent(), tok.text)
+                    x += tw + fm_small.horizontalAdvance("  ")
+                if more and n == len(lines) - 1:
+                    p.setFont(small)
+                    p.setPen(GREY)
+                    p.drawText(x, y + fm_small.ascent(), "…")
+        p.end()
+
+    # -- input
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            day = self.day_at(event.position().x(), event.position().y())
+            if day is not None:
+                self.setFocus()
+                self.dayClicked.emit(day)
+                return
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -7,
+                 Qt.Key.Key_Down: 7}
+        key = Qt.Key(event.key())
+        if key in steps:
+            day = (self.selected or dt.date(self.year, self.month, 1)) + dt.timedelta(
+                days=steps[key])
+            self.dayClicked.emit(day)
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            day = self.day_at(event.pos().x(), event.pos().y())
+            if day is not None:
+                QToolTip.showText(event.globalPos(), self.day_tooltip(day), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+# ---------------------------------------------------------------- the tab
+
+
+def make_task_table(model: TaskTableModel, name: str) -> QTableView:
+    table = QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for col, c in enumerate(COLUMNS[:-1]):  # the last (通话要点) takes what is left
+        table.setColumnWidth(col, c.width)
+    return table
+
+
+class CalendarTab(QWidget):
+    openCustomer = Signal(int)  # customer id: Enter, double-click or 打开客户
+    changed = Signal()  # a task was closed here: counts elsewhere are stale
+
+    AGENDA, MONTH = 0, 1
+
+    def __init__(self, tasks: TaskService, user: StaffInfo, clerks: list[StaffInfo],
+                 today_fn: Callable[[], dt.date] = dt.date.today,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.user = user
+        self.today_fn = today_fn
+        self.today = today_fn()
+        self.shown_year, self.shown_month = self.today.year, self.today.month
+        self.selected_day: dt.date = self.today
+
+        # -- top bar: view, filters, today
+        self.agenda_button = QPushButton(tr("今日工作"))
+        self.month_button = QPushButton(tr("月历"))
+        self.view_group = QButtonGroup(self)
+        for n, b in enumerate((self.agenda_button, self.month_button)):
+            b.setCheckable(True)
+            b.setMinimumWidth(80)
+            self.view_group.addButton(b, n)
+        self.agenda_button.setChecked(True)
+        self.clerk_combo = QComboBox()
+        self.clerk_combo.setObjectName("clerkFilter")
+        self.clerk_combo.setMinimumContentsLength(6)
+        if user.is_supervisor:
+            self.clerk_combo.addItem(tr("全部业务员"), None)
+            for c in clerks:
+                self.clerk_combo.addItem(c.name, c.id)
+        else:
+            self.clerk_combo.addItem(user.name, user.id)
+            self.clerk_combo.setEnabled(False)
+            self.clerk_combo.setToolTip(tr("你的任务，以及请假同事交给你代理的任务"))
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("kindFilter")
+        self.kind_combo.addItem(tr("全部类别"), None)
+        for kind, label in TASK_KIND_LABELS.items():
+            self.kind_combo.addItem(tr(label), str(kind))
+        self.date_label = QLabel()
+        self.date_label.setObjectName("todayLabel")
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("summaryLabel")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        top = QHBoxLayout()
+        top.addWidget(self.agenda_button)
+        top.addWidget(self.month_button)
+        top.addSpacing(16)
+        top.addWidget(QLabel(tr("业务员")))
+        top.addWidget(self.clerk_combo)
+        top.addSpacing(8)
+        top.addWidget(QLabel(tr("类别")))
+        top.addWidget(self.kind_combo)
+        top.addStretch(1)
+        top.addWidget(self.summary_label)
+        top.addSpacing(16)
+        top.addWidget(self.date_label)
+        for label in (self.summary_label, self.date_label):
+            label.setMinimumWidth(1)
+
+        # -- 今日工作
+        self.agenda_model = TaskTableModel(self)
+        self.agenda_table = make_task_table(self.agenda_model, "agendaTable")
+        self.empty_label = QLabel()
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color:#666; font-size: 14pt; padding: 40px;")
+        self.empty_label.hide()
+        agenda_page = QWidget()
+        av = QVBoxLayout(agenda_page)
+        av.setContentsMargins(0, 0, 0, 0)
+        av.addWidget(self.agenda_table, 1)
+        av.addWidget(self.empty_label, 1)
+
+        # -- 月历
+        self.prev_button = QPushButton(tr("‹ 上月"))
+        self.next_button = QPushButton(tr("下月 ›"))
+        self.this_month_button = QPushButton(tr("今天"))
+        self.month_label = QLabel()
+        self.month_label.setObjectName("monthLabel")
+        self.month_label.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 0 12px;")
+        self.month_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.month_label.setText(tr("{y} 年 {m} 月").format(y=2026, m=12))
+        self.month_label.ensurePolished()
+        self.month_label.setMinimumWidth(self.month_label.sizeHint().width() + 8)
+        legend = QLabel(tr("<span style='background:#fdf0ee'>&nbsp;休&nbsp;</span> 周末/节假日　"
+                           "<span style='color:#1d4ed8'>班</span> 调休上班　"
+                           "<span style='color:#c0392b'>逾期</span>　"
+                           "跟踪1/跟踪2 = 第一次/第二次跟踪"))
+        legend.setStyleSheet("color:#555")
+        legend.setMinimumWidth(1)  # a narrow window clips the legend, not the grid
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.month_label)
+        nav.addWidget(self.next_button)
+        nav.addWidget(self.this_month_button)
+        nav.addStretch(1)
+        nav.addWidget(legend)
+        self.note_label = QLabel()
+        self.note_label.setObjectName("holidayNote")
+        self.note_label.setStyleSheet(
+            "color:#8a4b00; background:#fff4d6; border:1px solid #f0c36d; padding:3px 8px;")
+        self.note_label.hide()
+        self.grid = MonthGrid()
+        self.day_label = QLabel()
+        self.day_label.setObjectName("dayLabel")
+        self.day_label.setStyleSheet("font-weight: bold; padding: 4px 0 2px 0;")
+        self.day_model = TaskTableModel(self)
+        self.day_table = make_task_table(self.day_model, "dayTable")
+        lower = QWidget()
+        lv = QVBoxLayout(lower)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(0)
+        lv.addWidget(self.day_label)
+        lv.addWidget(self.day_table)
+        self.month_split = QSplitter(Qt.Orientation.Vertical)
+        self.month_split.addWidget(self.grid)
+        self.month_split.addWidget(lower)
+        self.month_split.setStretchFactor(0, 3)
+        self.month_split.setStretchFactor(1, 1)
+        self.month_split.setChildrenCollapsible(False)
+        self.month_split.setSizes([480, 220])
+        month_page = QWidget()
+        mv = QVBoxLayout(month_page)
+        mv.setContentsMargins(0, 0, 0, 0)
+        mv.addLayout(nav)
+        mv.addWidget(self.note_label)
+        mv.addWidget(self.month_split, 1)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(agenda_page)
+        self.pages.addWidget(month_page)
+
+        # -- actions on the selected task
+        self.open_button = QPushButton(tr("打开客户"))
+        self.open_button.setToolTip(tr("在“客户档案”中打开这位客户（Enter 或双击）"))
+        self.done_button = QPushButton(tr("标记完成…"))
+        self.done_button.setToolTip(tr("把选中的任务记为今天完成"))
+        hint = QLabel(tr("Enter 或双击：打开客户　·　F5：刷新"))
+        hint.setStyleSheet("color:#777")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.open_button)
+        bottom.addWidget(self.done_button)
+        bottom.addSpacing(12)
+        bottom.addWidget(hint)
+        bottom.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(bottom)
+
+        # -- wiring
+        self.view_group.idClicked.connect(self.show_view)
+        self.clerk_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.prev_button.clicked.connect(lambda: self.shift_month(-1))
+        self.next_button.clicked.connect(lambda: self.shift_month(1))
+        self.this_month_button.clicked.connect(self.go_today)
+        self.grid.dayClicked.connect(self.select_day)
+        self.open_button.clicked.connect(self.open_current)
+        self.done_button.clicked.connect(self.mark_done)
+        for table in (self.agenda_table, self.day_table):
+            table.doubleClicked.connect(lambda _i: self.open_current())
+            table.installEventFilter(self)
+            table.selectionModel().currentRowChanged.connect(
+                lambda _c, _p: self._update_buttons())
+        refresh = QShortcut(QKeySequence(Qt.Key.Key_F5), self)
+        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        refresh.activated.connect(self.refresh)
+        # A front-desk PC stays on overnight: at the first minute of a new day, start it.
+        self.clock = QTimer(self)
+        self.clock.setInterval(60_000)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+        self.refresh()
+
+    def _tick(self) -> None:
+        if self.today_fn() != self.today:
+            self.refresh()
+            self.changed.emit()
+
+    # -- filters
+
+    def clerk_id(self) -> int | None:
+        return self.clerk_combo.currentData() if self.user.is_supervisor else None
+
+    def kinds(self) -> set[str] | None:
+        kind = self.kind_combo.currentData()
+        return {kind} if kind else None
+
+    def stand_in_name(self) -> str:
+        """Whose 代理 work is shown: the clerk's own, or the one the supervisor picked."""
+        if not self.user.is_supervisor:
+            return self.user.name
+        return self.clerk_combo.currentText() if self.clerk_id() is not None else ""
+
+    def set_clerk(self, clerk_id: int | None) -> None:
+        i = self.clerk_combo.findData(clerk_id)
+        if i >= 0:
+            self.clerk_combo.setCurrentIndex(i)
+
+    def set_kind(self, kind: str | None) -> None:
+        i = self.kind_combo.findData(kind)
+        if i >= 0:
+            self.kind_combo.setCurrentIndex(i)
+
+    # -- loading
+
+    def refresh(self) -> None:
+        """Reload the agenda, the month and the chosen day (after any change anywhere)."""
+        today = self.today_fn()
+        if today != self.today:  # the program stayed open past midnight
+            if (self.shown_year, self.shown_month) == (self.today.year, self.today.month):
+                self.shown_year, self.shown_month = today.year, today.month
+            if self.selected_day == self.today:
+                self.selected_day = today
+        self.today = today
+        text = tr("今天：{d} {w}").format(d=today.isoformat(), w=weekday_name(today))
+        info = day_info(today)
+        if info.holiday_name:
+            text += f"（{tr(info.holiday_name)}）"
+        elif info.makeup_workday:
+            text += tr("（调休上班）")
+        self.date_label.setText(text)
+        self.load_agenda()
+        self.load_month()
+
+    def load_agenda(self) -> None:
+        keep = self._current_task(self.agenda_table)
+        keep_row = max(self.agenda_table.currentIndex().row(), 0)
+        clerk_id, kinds, today = self.clerk_id(), self.kinds(), self.today
+        ids = self.tasks.agenda_ids(self.user, today, clerk_id=clerk_id, kinds=kinds)
+
+        def fetch(chunk: list[int]) -> dict[int, AgendaItem]:
+            return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id)
+
+        self.agenda_model.set_ids(ids, fetch, today, self.stand_in_name())
+        open_today, overdue = self.tasks.status_counts(self.user, today, clerk_id=clerk_id,
+                                                       kinds=kinds)
+        self.counts = (open_today, overdue)
+        red = "color:#c0392b; font-weight:bold" if overdue else "color:#555"
+        self.summary_label.setText(
+            f"<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>"
+            f" · <b>{tr('今日 {n}').format(n=open_today)}</b>")
+        self.summary_label.setToolTip(tr("逾期：已过截止日仍未完成；今日：今天到期或在跟踪窗口内"))
+        empty = not ids
+        self.agenda_table.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+        if empty:
+            self.empty_label.setText(tr("今天没有待办的跟踪任务。"))
+        row = self.agenda_model.row_of(keep) if keep is not None else -1
+        self._select_row(self.agenda_table, row if row >= 0 else min(keep_row, len(ids) - 1))
+        self._update_buttons()
+
+    def load_month(self) -> None:
+        year, month = self.shown_year, self.shown_month
+        counts = self.tasks.month_counts(self.user, year, month, self.today,
+                                         clerk_id=self.clerk_id(), kinds=self.kinds())
+        self.month_label.setText(tr("{y} 年 {m} 月").format(y=year, m=month))
+        if not day_info(dt.date(year, month, 1)).known:
+            self.note_label.setText(
+                tr("{year} 年节假日数据缺失，仅按周末计算工作日").format(year=year))
+            self.note_label.show()
+        else:
+            self.note_label.hide()
+        if (self.selected_day.year, self.selected_day.month) != (year, month):
+            self.selected_day = dt.date(year, month, 1)
+        self.grid.set_month(year, month, counts, self.today, self.selected_day)
+        self.load_day()
+
+    def load_day(self) -> None:
+        day = self.selected_day
+        items = self.tasks.day_tasks(self.user, day, self.today, clerk_id=self.clerk_id(),
+                                     kinds=self.kinds())
+        keep = self._current_task(self.day_table)
+        self.day_model.set_items(items, self.today, self.stand_in_name())
+        info = day_info(day)
+        extra = ""
+        if info.holiday_name:
+            extra = f"　{tr(info.holiday_name)}"
+        elif info.makeup_workday:
+            extra = tr("　调休上班")
+        open_n = sum(1 for i in items if i.status == TaskStatus.OPEN)
+        self.day_label.setText(tr("{d} {w}{extra}　到期任务 {n} 项（未完成 {o} 项）").format(
+            d=day.isoformat(), w=weekday_name(day), extra=extra, n=len(items), o=open_n))
+        row = self.day_model.row_of(keep) if keep is not None else -1
+        self._select_row(self.day_table, max(row, 0) if items else -1)
+        self._update_buttons()
+
+    # -- navigation
+
+    def show_view(self, view: int) -> None:
+        self.pages.setCurrentIndex(view)
+        self.view_group.button(view).setChecked(True)
+        (self.agenda_table if view == self.AGENDA else self.grid).setFocus()
+        self._update_buttons()
+
+    def shift_month(self, delta: int) -> None:
+        n = self.shown_year * 12 + self.shown_month - 1 + delta
+        self.shown_year, self.shown_month = divmod(n, 12)
+        self.shown_month += 1
+        if (self.today.year, self.today.month) == (self.shown_year, self.shown_month):
+            self.selected_day = self.today
+        self.load_month()
+
+    def show_month(self, year: int, month: int) -> None:
+        self.shown_year, self.shown_month = year, month
+        self.load_month()
+
+    def go_today(self) -> None:
+        self.selected_day = self.today
+        self.show_month(self.today.year, self.today.month)
+
+    def select_day(self, day: dt.date) -> None:
+        self.selected_day = day
+        if (day.year, day.month) != (self.shown_year, self.shown_month):
+            self.show_month(day.year, day.month)
+        else:
+            self.grid.set_selected(day)
+            self.load_day()
+
+    # -- the selected task
+
+    def current_table(self) -> QTableView:
+        return self.agenda_table if self.pages.currentIndex() == self.AGENDA else self.day_table
+
+    def current_item(self) -> AgendaItem | None:
+        table = self.current_table()
+        index = table.currentIndex()
+        return table.model().item(index.row()) if index.isValid() else None
+
+    def _current_task(self, table: QTableView) -> int | None:
+        index = table.currentIndex()
+        return table.model().task_id(index.row()) if index.isValid() else None
+
+    def _select_row(self, table: QTableView, row: int) -> None:
+        if row < 0:
+            table.clearSelection()
+            table.setCurrentIndex(QModelIndex())
+            return
+        index = table.model().index(row, 0)
+        table.setCurrentIndex(index)
+        table.selectRow(row)
+        table.scrollTo(index)
+
+    def _update_buttons(self) -> None:
+        item = self.current_item()
+        self.open_button.setEnabled(item is not None)
+        self.done_button.setEnabled(item is not None and item.status == TaskStatus.OPEN)
+
+    def open_current(self) -> None:
+        item = self.current_item()
+        if item is not None:
+            self.openCustomer.emit(item.customer_id)
+
+    def mark_done(self) -> None:
+        item = self.current_item()
+        if item is None or item.status != TaskStatus.OPEN:
+            return
+        if not common.confirm(self, tr("标记完成"), tr(
+                "把这项任务记为今天（{d}）完成？\n\n{kind}　{name}（档案编号 {no}）\n{topic}"
+        ).format(d=self.today.isoformat(), kind=kind_label(item.kind), name=item.customer_name,
+                 no=format_archive_no(item.archive_no), topic=item.topic)):
+            return
+        try:
+            self.tasks.complete(item.task_id, self.today, today=self.today)
+        except ValidationError as e:
+            common.warning(self, tr("标记完成"), e.message)
+        self.refresh()
+        self.changed.emit()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and obj in (self.agenda_table, self.day_table):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.open_current()
+                return True
+        return super().eventFilter(obj, event)
+
+    # -- state
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("calendar/agenda_header",
+                          self.agenda_table.horizontalHeader().saveState())
+        settings.setValue("calendar/day_header", self.day_table.horizontalHeader().saveState())
+        settings.setValue("calendar/month_splitter", self.month_split.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, table in (("calendar/agenda_header", self.agenda_table),
+                           ("calendar/day_header", self.day_table)):
+            state = settings.value(key)
+            if state is not None:
+                table.horizontalHeader().restoreState(state)
+        split = settings.value("calendar/month_splitter")
+        if split is not None:
+            self.month_split.restoreState(split)
+
+
+__all__ = ["COLUMNS", "CalendarTab", "MonthGrid", "TaskTableModel"]

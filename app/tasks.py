@@ -357,6 +357,15 @@ class TaskService:
                 Absence.start_date <= end, Absence.end_date >= start))
             if clash:
                 raise ValidationError("start_date", "这段时间与已登记的请假重叠。")
+            stand_in = s.get(Staff, stand_in_id)
+            if stand_in is None or not stand_in.active:
+                raise ValidationError("stand_in", "代理人须是在岗员工。")
+            away = s.scalar(select(Absence.id).where(
+                Absence.staff_id == stand_in_id, Absence.cancelled.is_(False),
+                Absence.start_date <= end, Absence.end_date >= start))
+            if away:
+                raise ValidationError(
+                    "stand_in", f"{stand_in.name} 在这段时间也请假了，请另选代理人。")
             row = Absence(staff_id=staff_id, start_date=start, end_date=end,
                           stand_in_id=stand_in_id, note=note.strip())
             s.add(row)

@@ -249,3 +249,15 @@ def test_reimporting_the_same_file_adds_no_tasks(store, tasks, clerks, tmp_path)
     assert count_tasks(store) == first_count
     cid = ArchiveService(store).search_ids("zj")[0]
     assert by_kind(tasks, cid, "first_followup")[0].window_start == pickup + dt.timedelta(3)
+
+
+def test_a_stand_in_must_be_at_work(store, tasks, clerks):
+    staff = StaffService(store)
+    gone = staff.create("zhaomin", "赵敏", Role.CLERK, "secret1")
+    staff.update(gone.id, name="赵敏", role=Role.CLERK, active=False)
+    start, end = TODAY, TODAY + dt.timedelta(days=3)
+    with pytest.raises(Exception, match="在岗"):
+        tasks.add_absence(clerks["li"].id, start, end, gone.id)
+    tasks.add_absence(clerks["wang"].id, start, end, clerks["li"].id)
+    with pytest.raises(Exception, match="也请假"):
+        tasks.add_absence(clerks["li"].id, end, end + dt.timedelta(days=1), clerks["wang"].id)

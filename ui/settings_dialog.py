@@ -66,8 +66,9 @@ class RulesDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
-        note = QLabel(tr("默认值取自《售后服务工作规定》：建档二日内；出厂后三天至一周内第一次跟踪；"
-                         "第一次跟踪一周后的 7 天内第二次跟踪。保存后，所有待办任务按新规则重新计算。"))
+        note = QLabel(tr(
+            "默认值取自《售后服务工作规定》：建档二日内；出厂后三天至一周内第一次跟踪；"
+            "第一次跟踪一周后的 7 天内第二次跟踪。保存后，所有待办任务按新规则重新计算。"))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(note)

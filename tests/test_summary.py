@@ -1,0 +1,114 @@
+"""The supervisor's figures against hand-counted records (R10, targets K)."""
+
+import datetime as dt
+
+import pytest
+
+from app.archive import CustomerInput, VehicleInput, VisitInput
+from app.contacts import CallInput, ContactService, RequestInput
+from app.staff import StaffService
+from app.summary import Period, SummaryService, misses, rate
+from app.tasks import TaskService
+from db.models import Role, VisitKind
+
+D = dt.date
+NOV = Period.month(2026, 11)
+
+
+def test_periods_at_the_edges():
+    assert (NOV.start, NOV.end) == (D(2026, 11, 1), D(2026, 11, 30))
+    feb = Period.month(2028, 2)
+    assert feb.end == D(2028, 2, 29)
+    assert Period.year(2026).end == D(2026, 12, 31)
+    week = Period.week(D(2026, 12, 31))  # a Thursday: the week crosses the year end
+    assert (week.start, week.end) == (D(2026, 12, 28), D(2027, 1, 3))
+
+
+def test_rates_and_targets():
+    assert rate(0, 0) is None and rate(49, 50) == 0.98
+    assert misses("satisfaction_rate", 0.97) and not misses("satisfaction_rate", 0.98)
+    assert misses("comeback_rate", 0.02) and not misses("comeback_rate", 0.019)
+    assert not misses("satisfaction_rate", None)  # nothing to measure is not a miss
+
+
+def test_an_empty_period_measures_nothing(store):
+    f = SummaryService(store).figures(NOV)
+    assert f.values["visits"] == 0 and f.values["satisfaction_rate"] is None
+    assert f.values["comeback_rate"] is None and f.loyal == [] and f.lost == []
+
+
+@pytest.fixture
+def november(store, archive):
+    """Three visits in November (one a comeback), calls in and out of the window."""
+    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
+    StaffService(store).create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1")
+    ids = []
+    for i, (name, pickup, comeback) in enumerate([
+        ("张伟", D(2026, 11, 2), False), ("王芳芳", D(2026, 11, 10), True),
+        ("李强", D(2026, 11, 20), False),
+    ]):
+        cid = archive.create_customer(
+            CustomerInput(name=name, phone=f"1381234567{i}", address="广州", clerk_id=clerk.id),
+            [VehicleInput(plate=f"粤A1234{i}", model="朗逸", kind="轿车",
+                          maintenance_cycle_months=6, next_maintenance_date=D(2027, 5, 1),
+                          warranty_end=D(2027, 1, 1) if i == 0 else None)])
+        vid = archive.detail(cid).vehicles[0].id
+        archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=pickup,
+                                                     pickup_date=pickup, is_comeback=comeback))
+        ids.append(cid)
+    tasks = TaskService(store)
+    tasks.sync(ids, D(2026, 11, 27))
+    firsts = {t.customer_id: t for t in tasks.between(NOV.start, NOV.end, D(2026, 11, 27))
+              if t.kind == "first_followup"}
+    contacts = ContactService(store)
+    # 张伟: called inside the window [11-05, 11-09], satisfied
+    contacts.log_call(CallInput(customer_id=ids[0], called_at=dt.datetime(2026, 11, 6, 10),
+                                task_id=firsts[ids[0]].task_id, points_covered=[1],
+                                satisfaction="satisfied"))
+    # 王芳芳: called late (window [11-13, 11-17]), unsatisfied, a complaint escalated
+    contacts.log_call(CallInput(
+        customer_id=ids[1], called_at=dt.datetime(2026, 11, 19, 10),
+        task_id=firsts[ids[1]].task_id, points_covered=[1], satisfaction="unsatisfied",
+        request=RequestInput("返修后仍漏油", "escalated", True, "车间")),
+        today=D(2026, 11, 19))
+    # 李强: not called yet (window [11-23, 11-27])
+    return ids
+
+
+def test_month_figures_counted_by_hand(store, november):
+    f = SummaryService(store).figures(NOV)
+    v = f.values
+    assert (v["visits"], v["comebacks"]) == (3, 1)
+    assert v["comeback_rate"] == pytest.approx(1 / 3) and misses("comeback_rate",
+                                                                 v["comeback_rate"])
+    assert (v["first_followups_due"], v["first_followups_done"],
+            v["first_followups_on_time"]) == (3, 2, 1)
+    assert (v["warranty_followups_due"], v["warranty_followups_done"]) == (1, 1)
+    assert v["warranty_followup_rate"] == 1.0
+    assert (v["rated_calls"], v["satisfied_calls"]) == (2, 1)
+    assert v["satisfaction_rate"] == 0.5
+    assert (v["complaints"], v["complaints_escalated_on_time"], v["complaints_closed"]) == (
+        1, 1, 0)
+    assert v["second_followups_done"] == 0
+    flat = f.as_flat_dict()
+    assert flat["target_satisfaction_rate"] == 0.98 and flat["visits"] == 3
+
+
+def test_a_call_outside_the_period_does_not_count(store, november):
+    dec = SummaryService(store).figures(Period.month(2026, 12))
+    assert dec.values["rated_calls"] == 0 and dec.values["visits"] == 0
+
+
+def test_per_clerk_and_lost_and_loyal(store, archive, november):
+    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
+    summary = SummaryService(store)
+    assert summary.figures(NOV, clerk_id=other.id).values["visits"] == 0
+    lost = summary.figures(Period.month(2027, 6), lost_months=6).lost
+    assert set(lost) == set(november)  # nobody came back for six months
+    cid = november[0]
+    vid = archive.detail(cid).vehicles[0].id
+    for day in (D(2026, 11, 12), D(2026, 11, 25)):
+        archive.register_visit(cid, vid, VisitInput(kind=VisitKind.MAINTENANCE,
+                                                    intake_date=day, pickup_date=day))
+    assert summary.figures(NOV, loyal_visits=3).loyal == [cid]
+    assert summary.complaints_by_department(NOV) == {"车间": 1}

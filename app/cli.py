@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "first_service, insurance")
     k.add_argument("--open", action="store_true", help="只列待办任务")
     k.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("summary", help="统计指标（对照目标）")
+    when = m.add_mutually_exclusive_group(required=True)
+    when.add_argument("--week", type=_date_arg, metavar="DATE", help="含该日的一周（周一至周日）")
+    when.add_argument("--month", metavar="YYYY-MM")
+    when.add_argument("--year", type=int, metavar="YYYY")
+    m.add_argument("--clerk", metavar="NAME")
+    m.add_argument("--json", action="store_true")
     return p
 
 
@@ -196,6 +204,55 @@ def cmd_tasks(url: str, args) -> int:
     return 0
 
 
+def cmd_summary(url: str, args) -> int:
+    import re
+
+    from app.staff import StaffService
+    from app.summary import LABELS, RATES, TARGETS, Period, SummaryService, misses
+
+    if args.week:
+        period = Period.week(args.week)
+    elif args.month:
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})", args.month.strip())
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            print(f"月份“{args.month}”应写成 YYYY-MM，例如 2026-11", file=sys.stderr)
+            return 2
+        period = Period.month(int(m.group(1)), int(m.group(2)))
+    else:
+        period = Period.year(args.year)
+    store = _open_store(url)
+    try:
+        clerk_id = None
+        if args.clerk:
+            clerk = StaffService(store).by_name(args.clerk)
+            if clerk is None:
+                print(f"没有这位员工：{args.clerk}", file=sys.stderr)
+                return 2
+            clerk_id = clerk.id
+        figures = SummaryService(store).figures(period, clerk_id=clerk_id)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(figures.as_flat_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(f"{period.label}（{period.start} 至 {period.end}）" + (f" 业务员 {args.clerk}"
+                                                              if args.clerk else ""))
+    for name, label in LABELS.items():
+        value = figures.values.get(name)
+        if name in RATES:
+            shown = "—" if value is None else f"{value:.1%}"
+        else:
+            shown = str(value)
+        target = ""
+        if name in TARGETS:
+            t, kind = TARGETS[name]
+            target = f"（目标 {'≥' if kind == 'min' else '<'} {t:.0%}）"
+            if misses(name, value):
+                target += " 未达标"
+        print(f"  {label}：{shown}{target}")
+    return 0
+
+
 def demo_url(cli_db: str | None) -> str:
     return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"))
 
@@ -211,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_template(args.output)
     if args.command == "tasks":
         return cmd_tasks(url, args)
+    if args.command == "summary":
+        return cmd_summary(url, args)
     hint = ""
     if args.demo:
         from app.demo import ensure_demo

@@ -76,3 +76,22 @@ def test_a_newer_database_is_refused_with_exit_code(tmp_path, capsys):
 def test_missing_file(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "t.sqlite"), "import", str(tmp_path / "无.xlsx")]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_tasks_and_summary_json(tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    assert main(["--db", db, "demo", "--customers", "60", "--seed", "3"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "tasks", "--from", "2000-01-01", "--to", "2100-12-31",
+                 "--json"]) == 0
+    tasks = json.loads(capsys.readouterr().out)
+    assert tasks and {"kind", "archive_no", "customer", "plate", "window_start", "due",
+                      "owner", "status"} <= set(tasks[0])
+    assert {t["status"] for t in tasks} <= {"open", "done", "cancelled"}
+    assert main(["--db", db, "tasks", "--kind", "nonsense"]) == 2
+    capsys.readouterr()
+    assert main(["--db", db, "summary", "--month", "2026-11", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["period_start"] == "2026-11-01" and "satisfaction_rate" in figures
+    assert figures["target_satisfaction_rate"] == 0.98
+    assert main(["--db", db, "summary", "--month", "2026-13"]) == 2

@@ -769,6 +769,7 @@ def _work_past_tasks(s: Session, rng: random.Random, today: dt.date) -> None:
             done.append(dict(tid=tid, done_on=day, owner=owner))
             if kind == TaskKind.FIRST_FOLLOWUP:
                 reopened.add(cid)
+        _log_demo_calls(s, rng, rows, done)
         if done:
             from sqlalchemy import bindparam
 
@@ -781,6 +782,48 @@ def _work_past_tasks(s: Session, rng: random.Random, today: dt.date) -> None:
         if not reopened:
             break
         refresh_derived(s, reopened, None, today)
+
+
+DEMO_KEY_POINTS = {
+    "first_followup": ["车辆使用正常，对维修质量满意", "客户反映刹车已无异响", "提醒注意轮胎气压",
+                       "客户询问下次保养时间，已告知", "客户对接待服务满意，建议缩短等待时间"],
+    "second_followup": ["车况良好，介绍冬季免费检测周", "告知空调保养知识", "客户暂无新的服务需求",
+                        "介绍保养套餐优惠"],
+}
+
+
+def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> None:
+    """The calls that did the demo's follow-up work (R7), so registers and figures have data."""
+    from db.models import Call, TaskKind
+
+    kinds = {r[0]: (r[1], r[2]) for r in rows}
+    calls = []
+    for d in done:
+        customer_id, kind = kinds[d["tid"]]
+        if kind not in (TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP):
+            continue
+        at = dt.datetime.combine(d["done_on"], dt.time(rng.randint(9, 17), rng.randint(0, 59)))
+        audit = dict(created_at=at, created_by_id=d["owner"], updated_at=at,
+                     updated_by_id=d["owner"], deleted_at=None, deleted_by_id=None)
+        base = dict(customer_id=customer_id, vehicle_id=None, task_id=d["tid"],
+                    campaign_id=None, clerk_id=d["owner"], direction="out",
+                    call_type="followup", phone="", retry_at=None, customer_request="",
+                    caller_name="", **audit)
+        if rng.random() < 0.15:  # nobody answered the first time
+            calls.append(dict(base, called_at=at - dt.timedelta(hours=2), reached=False,
+                              no_answer_reason=rng.choice(["no_answer", "powered_off"]),
+                              points_covered="", key_points="", satisfaction="",
+                              result="未接通"))
+        roll = rng.random()
+        satisfaction = "satisfied" if roll < 0.93 else "basic" if roll < 0.985 else "unsatisfied"
+        points = "1,2" if kind == TaskKind.FIRST_FOLLOWUP else "3,4,5"
+        calls.append(dict(base, called_at=at, reached=True, no_answer_reason="",
+                          points_covered=points, key_points=rng.choice(DEMO_KEY_POINTS[kind]),
+                          satisfaction=satisfaction,
+                          result={"satisfied": "满意", "basic": "基本满意",
+                                  "unsatisfied": "不满意"}[satisfaction]))
+    if calls:
+        _insert(s, Call, calls)
 
 
 def _insert(s: Session, model: type, rows: list[dict]) -> None:

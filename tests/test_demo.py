@@ -262,4 +262,10 @@ def test_demo_has_a_working_centers_tasks(tmp_path):
     overdue = [i for i in items if i.overdue(today)]
     assert done and overdue and len(done) > 5 * len(overdue)
     assert all(i.window_start <= i.done_on < today for i in done)
+    from app.contacts import ContactService
+
+    contacts = ContactService(store)
+    calls = contacts.call_rows(contacts.call_ids())
+    assert calls and all(c.called_at.date() < today for c in calls.values())
+    assert any(c.satisfaction == "satisfied" for c in calls.values())
     store.close()

@@ -18,7 +18,9 @@ from db.models import (
     Call,
     Customer,
     CustomerRequest,
+    FiledSummary,
     Letter,
+    Staff,
     Task,
     TaskKind,
     TaskStatus,
@@ -254,9 +256,60 @@ def lost_customers(s: Session, as_of: dt.date, clerk_id: int | None, months: int
         .order_by(last.c.customer_id)).all()
 
 
+@dataclass(frozen=True)
+class FiledInfo:
+    id: int
+    kind: str
+    title: str
+    period_start: dt.date
+    period_end: dt.date
+    clerk_id: int | None
+    figures: dict[str, object]
+    text: str
+    filed_at: dt.datetime
+    filed_by: str
+
+
 class SummaryService:
     def __init__(self, store: Store):
         self.store = store
+
+    def file(self, kind: str, title: str, p: Period, text: str, *,
+             clerk_id: int | None = None) -> int:
+        """File the supervisor's summary with the figures as they are now (R10)."""
+        import json
+
+        from app.normalize import ValidationError
+
+        if not text.strip():
+            raise ValidationError("text", "请填写小结/总结的正文。")
+        figures = self.figures(p, clerk_id=clerk_id)
+        frozen = dict(figures.as_flat_dict(), loyal=figures.loyal, lost=figures.lost)
+        with self.store.session() as s:
+            row = FiledSummary(kind=kind, title=title.strip() or p.label,
+                               period_start=p.start, period_end=p.end, clerk_id=clerk_id,
+                               figures_json=json.dumps(frozen, ensure_ascii=False),
+                               text=text.strip())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def filed(self) -> list[FiledInfo]:
+        import json
+
+        with self.store.read() as s:
+            names = dict(s.execute(select(Staff.id, Staff.name)).all())
+            return [FiledInfo(r.id, r.kind, r.title, r.period_start, r.period_end, r.clerk_id,
+                              json.loads(r.figures_json), r.text, r.created_at,
+                              names.get(r.created_by_id, ""))
+                    for r in s.scalars(select(FiledSummary).order_by(
+                        FiledSummary.period_start.desc(), FiledSummary.id.desc()))]
+
+    def filed_one(self, summary_id: int) -> FiledInfo:
+        for f in self.filed():
+            if f.id == summary_id:
+                return f
+        raise LookupError(summary_id)
 
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
                 lost_months: int = 6) -> Figures:

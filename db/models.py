@@ -372,3 +372,19 @@ class LetterTemplate(Audited, Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+class FiledSummary(Audited, Base):
+    """R10: a 月度小结 / 年度总结 as filed: the supervisor's text and a frozen copy of the
+    figures, so later edits to the records never change what was filed."""
+
+    __tablename__ = "filed_summary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # week / month / year / custom
+    title: Mapped[str] = mapped_column(String(100))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    clerk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    figures_json: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")

@@ -112,3 +112,17 @@ def test_per_clerk_and_lost_and_loyal(store, archive, november):
                                                     intake_date=day, pickup_date=day))
     assert summary.figures(NOV, loyal_visits=3).loyal == [cid]
     assert summary.complaints_by_department(NOV) == {"车间": 1}
+
+
+def test_a_filed_summary_is_frozen(store, archive, november):
+    summary = SummaryService(store)
+    sid = summary.file("month", "2026年11月小结", NOV, "本月返修率偏高，需与车间沟通。")
+    before = summary.filed_one(sid)
+    assert before.figures["visits"] == 3 and before.figures["target_comeback_rate"] == 0.02
+    assert before.filed_by == "管理员"
+    # a later edit to the records changes the live figures, not the filed copy
+    archive.delete_customer(november[2])
+    assert summary.figures(NOV).values["visits"] == 2
+    assert summary.filed_one(sid).figures["visits"] == 3
+    with pytest.raises(Exception, match="正文"):
+        summary.file("month", "", NOV, "  ")

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 from db.engine import make_engine, make_session_factory
 from db.migrate import MigrationResult, prepare_database
 
+# Revisions are zero-padded numbers, so they compare as strings.
+SUMMARY_SINCE = "0002"  # the revision that added customer_summary
+TASKS_SINCE = "0003"  # the revision that added task
+
 
 class Store:
     def __init__(self, url: str, *, migrate: bool = True):
@@ -18,10 +22,14 @@ class Store:
         self.migration: MigrationResult | None = prepare_database(self.engine) if migrate else None
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
-        if self.migration is not None and (
-            (self.migration.upgraded and self.migration.from_revision) or self._read_model_empty()
-        ):
-            self._rebuild_read_model()
+        if self.migration is not None:
+            before = self.migration.from_revision if self.migration.upgraded else None
+            # Derived tables are rebuilt only when the upgrade crossed the migration that
+            # introduced them: a later schema change must not cost a 50k-customer rebuild.
+            summaries = (before is not None and before < SUMMARY_SINCE) or self._read_model_empty()
+            tasks = before is not None and before < TASKS_SINCE
+            if summaries or tasks:
+                self._rebuild_read_model(summaries=summaries, tasks=tasks)
 
     def _read_model_empty(self) -> bool:
         """Customers but no summary rows: a database written by hand or an interrupted upgrade.
@@ -37,8 +45,8 @@ class Store:
             has_summary = conn.execute(select(CustomerSummary.customer_id).limit(1)).first()
         return has_customers and has_summary is None
 
-    def _rebuild_read_model(self) -> None:
-        """An upgraded database gets its derived tables recomputed from the records."""
+    def _rebuild_read_model(self, *, summaries: bool, tasks: bool) -> None:
+        """An upgraded database gets its derived tables computed from the records."""
         import datetime as dt
 
         from sqlalchemy import select
@@ -49,10 +57,12 @@ class Store:
         from db.models import Customer
 
         with self.session() as s:
-            rebuild_all(s)
-            # Records from before the follow-up engine get their tasks (recent ones only).
-            ids = s.scalars(select(Customer.id)).all()
-            sync_customers(s, ids, load_rules(s), dt.date.today())
+            if summaries:
+                rebuild_all(s)
+            if tasks:
+                # Records from before the follow-up engine get their tasks (recent ones only).
+                ids = s.scalars(select(Customer.id)).all()
+                sync_customers(s, ids, load_rules(s), dt.date.today())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -227,7 +227,7 @@ class Task(Audited, Base):
     # Where a request, campaign or retry task came from (migration 0004).
     request_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    parent_task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parent_task_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
     # Covering indexes for the three hot reads (measured on 130k tasks: 200 ms → 15 ms):
     # today's agenda for everyone, for one clerk, and the month view's per-day counts.

@@ -18,6 +18,7 @@ from app.normalize import ValidationError, normalize_phone, search_key
 from app.rules import Window
 from app.settings import load_rules
 from app.store import Store
+from app.workdays import is_working_day
 from db.models import (
     Call,
     Campaign,
@@ -323,6 +324,16 @@ class ContactService:
         return s.scalar(select(func.count(Call.id)).where(
             Call.reached.is_(False), Call.deleted_at.is_(None),
             or_(Call.task_id == task_id, Call.task_id.in_(retry_ids)))) or 0
+
+    @staticmethod
+    def suggested_retry(after: dt.datetime, hour: int = 10) -> dt.datetime:
+        """When to try again after nobody answered: the next working day at 10:00."""
+        day = after.date() + dt.timedelta(days=1)
+        for _ in range(30):
+            if is_working_day(day):
+                break
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(hour))
 
     def attempts_for(self, task_id: int) -> int:
         with self.store.read() as s:

@@ -111,6 +111,11 @@ class CallInput:
                 raise ValidationError("retry_at", "再次联系的时间早于这次通话。")
             if self.request is not None:
                 raise ValidationError("request", "未接通的电话不能登记客户要求。")
+        if self.request is not None and self.customer_id is None and \
+                self.request.handling != "answered":
+            # An answer on the spot is kept in the call; a follow-up needs an archive.
+            raise ValidationError(
+                "request", "登记客户要求须先选择客户；档案中没有的来电人，请先新建客户。")
         if any(p not in STANDARD_POINTS for p in self.points_covered):
             raise ValidationError("points_covered", "通话内容只能从七项中选择。")
         if self.request is not None:
@@ -202,9 +207,19 @@ def _points(text: str) -> tuple[int, ...]:
 
 
 class ContactService:
-    def __init__(self, store: Store, unreachable_after: int = UNREACHABLE_DEFAULT):
+    def __init__(self, store: Store, unreachable_after: int | None = None):
         self.store = store
-        self.unreachable_after = unreachable_after
+        self._unreachable_after = unreachable_after
+
+    @property
+    def unreachable_after(self) -> int:
+        """Failed attempts before a task offers a letter instead (setting, default 3)."""
+        if self._unreachable_after is None:
+            from app.settings import UNREACHABLE_KEY, load_int
+
+            with self.store.read() as s:
+                self._unreachable_after = load_int(s, UNREACHABLE_KEY, UNREACHABLE_DEFAULT)
+        return self._unreachable_after
 
     # ------------------------------------------------------------ incoming calls
 
@@ -253,6 +268,14 @@ class ContactService:
                     out.request_id = self._open_request(s, call, data, today, out)
             elif task is not None:
                 self._failed_attempt(s, task, call, today, out)
+            elif call.retry_at is not None and data.customer_id is not None:
+                # A call from the archive, not from a task: the agreed time still needs a task.
+                day = call.retry_at.date()
+                out.opened_task_ids.append(self._add_task(
+                    s, TaskKind.RETRY, data.customer_id, Window(day, day),
+                    self._clerk_of(s, data.customer_id) or self.store.actor_id,
+                    f"call:{call.id}:retry",
+                    topic=f"重拨（{call.retry_at:%H:%M}）：{data.key_points or '约定再次联系'}"))
             if not call.result:
                 call.result = self._result_text(data, out)
             if data.customer_id is not None:

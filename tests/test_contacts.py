@@ -206,3 +206,23 @@ def test_the_agenda_says_how_often_nobody_answered(store, customer, people):
                                     reached=False, no_answer_reason=reason))
     [item] = [i for i in tasks.agenda(people["clerk"], TODAY) if i.task_id == first.task_id]
     assert item.failed_attempts == 3 and item.kind_label == "第一次跟踪"
+
+
+def test_settings_and_edges_of_logging(store, customer):
+    from app.settings import UNREACHABLE_KEY, save_int
+
+    with store.session() as s:
+        save_int(s, UNREACHABLE_KEY, 2)
+    contacts = ContactService(store)
+    assert contacts.unreachable_after == 2
+    with pytest.raises(ValidationError) as e:
+        contacts.log_call(CallInput(customer_id=None, phone="13900000000", called_at=NOW,
+                                    direction="in", call_type="consultation", key_points="问路",
+                                    request=RequestInput("要发票", "study")))
+    assert e.value.field == "request"
+    out = contacts.log_call(CallInput(customer_id=customer, called_at=NOW, reached=False,
+                                      no_answer_reason="reschedule",
+                                      retry_at=NOW + dt.timedelta(days=1)))
+    assert out.opened_task_ids  # a retry without a task still lands on the agenda
+    retry = task_of(TaskService(store), customer, "retry")
+    assert retry.due == TODAY + dt.timedelta(days=1)

@@ -607,6 +607,7 @@ def make_task_table(model: TaskTableModel, name: str) -> QTableView:
 class CalendarTab(QWidget):
     openCustomer = Signal(int)  # customer id: Enter, double-click or 打开客户
     changed = Signal()  # a task was closed here: counts elsewhere are stale
+    callRequested = Signal(object)  # AgendaItem: log the call that does this task (F3)
 
     AGENDA, MONTH = 0, 1
 
@@ -742,11 +743,18 @@ class CalendarTab(QWidget):
         # -- actions on the selected task
         self.open_button = QPushButton(tr("打开客户"))
         self.open_button.setToolTip(tr("在“客户档案”中打开这位客户（Enter 或双击）"))
+        self.call_button = QPushButton(tr("记录通话… (F3)"))
+        self.call_button.setToolTip(tr("打电话并记录：通话完成后任务自动关闭，第二次跟踪自动安排"))
+        self.call_button.clicked.connect(self.call_current)
+        call_key = QShortcut(QKeySequence(Qt.Key.Key_F3), self)
+        call_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        call_key.activated.connect(self.call_current)
         self.done_button = QPushButton(tr("标记完成…"))
         self.done_button.setToolTip(tr("把选中的任务记为今天完成"))
-        hint = QLabel(tr("Enter 或双击：打开客户　·　F5：刷新"))
+        hint = QLabel(tr("Enter 或双击：打开客户　·　F3：记录通话　·　F5：刷新"))
         hint.setStyleSheet("color:#777")
         bottom = QHBoxLayout()
+        bottom.addWidget(self.call_button)
         bottom.addWidget(self.open_button)
         bottom.addWidget(self.done_button)
         bottom.addSpacing(12)
@@ -957,11 +965,17 @@ class CalendarTab(QWidget):
         item = self.current_item()
         self.open_button.setEnabled(item is not None)
         self.done_button.setEnabled(item is not None and item.status == TaskStatus.OPEN)
+        self.call_button.setEnabled(item is not None and item.status == TaskStatus.OPEN)
 
     def open_current(self) -> None:
         item = self.current_item()
         if item is not None:
             self.openCustomer.emit(item.customer_id)
+
+    def call_current(self) -> None:
+        item = self.current_item()
+        if item is not None and item.status == TaskStatus.OPEN:
+            self.callRequested.emit(item)
 
     def mark_done(self) -> None:
         item = self.current_item()

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.archive_tab.model.modelReset.connect(self._update_counts)
         self.calendar_tab.openCustomer.connect(self.open_customer)
         self.calendar_tab.changed.connect(self._update_task_counts)
+        self.calendar_tab.callRequested.connect(self.call_for_task)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
@@ -114,6 +115,18 @@ class MainWindow(QMainWindow):
         self.act_calendar = self._action("今日工作", self.show_agenda, "Ctrl+T",
                                          sp.SP_FileDialogContentsView, "跟踪日历：今天要做的事")
         self.act_about = self._action("关于", self.about)
+        self.act_incoming = self._action("来电…", self.incoming_call, "F4",
+                                         sp.SP_MessageBoxQuestion,
+                                         "客户打来电话：输入号码找到客户并记录")
+        self.act_call = self._action("记录通话…", self.call_current_customer, "Ctrl+Shift+C",
+                                     None, "给当前客户打电话并记录")
+        self.act_letter = self._action("发信函…", self.letter_current_customer, None, None,
+                                       "给当前客户写通知、邀请函或答复函")
+        self.act_campaigns = self._action("活动管理…", self.manage_campaigns, None, None,
+                                          "联谊活动、优惠服务月、免费检测周…：邀请与通知")
+        self.act_requests = self._action("客户要求与投诉…", self.open_requests, None, None,
+                                         "主管批示上报的要求与投诉")
+        self.act_templates = self._action("信函模板与信头…", self.edit_templates)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -126,6 +139,10 @@ class MainWindow(QMainWindow):
                       self.act_vehicle])
         m.addSeparator()
         m.addActions([self.act_delete, self.act_bin])
+        m = bar.addMenu(tr("联系(&L)"))
+        m.addActions([self.act_incoming, self.act_call, self.act_letter])
+        m.addSeparator()
+        m.addActions([self.act_campaigns, self.act_requests, self.act_templates])
         if self.user.is_supervisor:
             m = bar.addMenu(tr("管理(&M)"))
             m.addActions([self.act_absence, self.act_rules])
@@ -141,6 +158,7 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         tb.setMovable(False)
         tb.addAction(self.act_calendar)
+        tb.addAction(self.act_incoming)
         tb.addSeparator()
         tb.addActions([self.act_new_customer, self.act_visit, self.act_edit])
         tb.addSeparator()
@@ -192,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self, customer_id=None) -> None:
         has = self.archive_tab.current_customer_id() is not None
-        for a in (self.act_edit, self.act_vehicle):
+        for a in (self.act_edit, self.act_vehicle, self.act_call, self.act_letter):
             a.setEnabled(has)
         # Delete acts on the archive list: never from another tab, where the key means nothing.
         self.act_delete.setEnabled(has and self.tabs.currentWidget() is self.archive_tab)
@@ -370,6 +388,84 @@ class MainWindow(QMainWindow):
     def show_agenda(self) -> None:
         self.tabs.setCurrentWidget(self.calendar_tab)
         self.calendar_tab.show_view(CalendarTab.AGENDA)
+
+    # -- calls, letters, campaigns (R2, R4–R8)
+
+    def contacts(self):
+        from app.contacts import ContactService
+
+        return ContactService(self.store)
+
+    def letters(self):
+        from app.letters import LetterService
+
+        return LetterService(self.store)
+
+    def _run_call_dialog(self, **kwargs) -> None:
+        from ui.call_dialog import CallDialog
+
+        dialog = CallDialog(self.contacts(), self.archive, self, clerks=self.clerks(), **kwargs)
+        accepted = dialog.exec()
+        task = kwargs.get("task")
+        if dialog.wants_letter and task is not None:
+            self.write_letters([task.customer_id], kind="notice")
+        if accepted:
+            self.statusBar().showMessage(tr("通话已记录"), 4000)
+            cid = self.archive_tab.current_customer_id()
+            self.archive_tab.reload(keep=cid)
+        self.tasks_changed()
+
+    def call_for_task(self, item) -> None:
+        self._run_call_dialog(customer_id=item.customer_id, task=item)
+
+    def call_current_customer(self) -> None:
+        cid = self.archive_tab.current_customer_id()
+        if cid is not None:
+            self._run_call_dialog(customer_id=cid)
+
+    def incoming_call(self) -> None:
+        self._run_call_dialog(incoming=True)
+
+    def write_letters(self, customer_ids: list[int], *, kind: str | None = None,
+                      campaign_id: int | None = None, request_id: int | None = None) -> None:
+        from ui.letter_dialog import LetterDialog
+
+        dialog = LetterDialog(self.letters(), self, customer_ids=customer_ids, kind=kind,
+                              campaign_id=campaign_id, request_id=request_id,
+                              today_fn=self.today_fn)
+        dialog.exec()
+        self.tasks_changed()
+
+    def letter_current_customer(self) -> None:
+        cid = self.archive_tab.current_customer_id()
+        if cid is not None:
+            self.write_letters([cid])
+
+    def manage_campaigns(self) -> None:
+        from app.campaigns import CampaignService
+        from ui.campaign_dialog import CampaignDialog
+
+        campaigns = CampaignService(self.store)
+        dialog = CampaignDialog(campaigns, self, self.today_fn)
+        dialog.lettersRequested.connect(lambda cid: (
+            self.write_letters(campaigns.invitees(cid), kind="invitation", campaign_id=cid),
+            dialog.refresh()))
+        dialog.campaignCreated.connect(lambda _cid: self.tasks_changed())
+        dialog.exec()
+        self.tasks_changed()
+
+    def open_requests(self) -> None:
+        from ui.request_dialog import RequestQueueDialog
+
+        dialog = RequestQueueDialog(self.contacts(), self, today_fn=self.today_fn)
+        dialog.changed.connect(self.tasks_changed)
+        dialog.exec()
+        self.tasks_changed()
+
+    def edit_templates(self) -> None:
+        from ui.template_dialog import TemplateDialog
+
+        TemplateDialog(self.letters(), self).exec()
 
     def open_customer(self, customer_id: int) -> None:
         """From a task in 跟踪日历 to the customer's archive page."""

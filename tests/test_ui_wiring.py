@@ -1,0 +1,69 @@
+"""The main window opens the right dialog for each contact action."""
+
+import datetime as dt
+
+import pytest
+
+from app.archive import CustomerInput, VehicleInput, VisitInput
+from db.models import VisitKind
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def window(qtbot, store, admin, archive, ui_settings, msgbox):
+    from ui.main_window import MainWindow
+
+    cid = archive.create_customer(
+        CustomerInput(name="张伟", phone="13812345678", address="广州", clerk_id=admin.id),
+        [VehicleInput(plate="粤A12345", model="朗逸")])
+    vid = archive.detail(cid).vehicles[0].id
+    pickup = TODAY - dt.timedelta(days=4)
+    archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=pickup,
+                                                pickup_date=pickup))
+    w = MainWindow(store, admin, ui_settings)
+    qtbot.addWidget(w)
+    w.customer_id = cid
+    return w
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """Replaces exec() of the contact dialogs: records which dialog opened, with what."""
+    seen = []
+    from ui import call_dialog, campaign_dialog, letter_dialog, request_dialog
+
+    for module, name in ((call_dialog, "CallDialog"), (letter_dialog, "LetterDialog"),
+                         (campaign_dialog, "CampaignDialog"),
+                         (request_dialog, "RequestQueueDialog")):
+        cls = getattr(module, name)
+        monkeypatch.setattr(cls, "exec", lambda self, _n=name: seen.append((_n, self)) or 0)
+    return seen
+
+
+def test_f3_on_a_task_opens_the_call_dialog_for_it(window, opened):
+    tab = window.calendar_tab
+    tab.show_view(tab.AGENDA)
+    model = tab.agenda_table.model()
+    row = next(r for r in range(model.rowCount()) if model.item(r).kind == "first_followup")
+    tab._select_row(tab.agenda_table, row)
+    item = tab.current_item()
+    tab.call_current()
+    name, dialog = opened[-1]
+    assert name == "CallDialog" and dialog.task.task_id == item.task_id
+
+
+def test_contact_menu_actions(window, opened):
+    window.archive_tab.select_customer(window.customer_id)
+    window.act_call.trigger()
+    assert opened[-1][0] == "CallDialog"
+    window.act_incoming.trigger()
+    assert opened[-1][0] == "CallDialog" and opened[-1][1].incoming
+    window.act_letter.trigger()
+    assert opened[-1][0] == "LetterDialog"
+    window.act_campaigns.trigger()
+    assert opened[-1][0] == "CampaignDialog"
+    window.act_requests.trigger()
+    assert opened[-1][0] == "RequestQueueDialog"
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert "联系(&L)" in menus

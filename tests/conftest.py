@@ -13,6 +13,17 @@ from app.store import Store  # noqa: E402
 from db.models import Role  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at its real cost takes ~0.1 s a hash; tests check behaviour, not the cost."""
+    from argon2 import PasswordHasher
+
+    import app.staff
+
+    monkeypatch.setattr(app.staff, "_hasher",
+                        lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     s = Store(f"sqlite:///{tmp_path / 'followdesk.sqlite'}")

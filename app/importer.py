@@ -1076,10 +1076,18 @@ def import_file(
 ) -> ImportReport:
     """Import one spreadsheet into the archive, all or nothing; dry_run saves nothing.
 
+    A call or letter register goes to app.register_import instead (its headers tell).
+
     Raises ImportFormatError when the file cannot be read or has no recognisable header,
     ImportCancelled (a subclass) when cancelled() turns true; nothing is saved then.
     """
     path = Path(path)
+    # A call or letter register (跟踪服务电话/信函登记表) has its own import.
+    from app.register_import import try_import
+
+    register = try_import(store, path, dry_run=dry_run, progress=progress, cancelled=cancelled)
+    if register is not None:
+        return register
     sheet = _read(path)
     report = ImportReport(mapped=sheet.mapped, ignored=sheet.ignored, sheet=sheet.name)
     total = len(sheet.rows)

@@ -532,7 +532,7 @@ class RecordsTab(QWidget):
         self.customer.setObjectName("recordsCustomer")
         self.customer.setPlaceholderText(tr("客户：姓名、拼音首字母、电话或车号"))
         self.customer.setClearButtonEnabled(True)
-        self.customer.setMinimumWidth(220)
+        self.customer.setMinimumWidth(160)
         self.show_deleted = QCheckBox(tr("显示已删除"))
         self.count_label = QLabel()
         self.count_label.setObjectName("recordsCount")
@@ -552,9 +552,11 @@ class RecordsTab(QWidget):
         bar.addSpacing(8)
         bar.addWidget(QLabel(tr("经办人")))
         bar.addWidget(self.clerk)
-        bar.addSpacing(8)
-        bar.addWidget(self.customer, 1)
-        bar.addWidget(self.show_deleted)
+        bar.addStretch(1)
+        # The customer filter on a row of its own keeps the tab usable in a narrow window.
+        bar2 = QHBoxLayout()
+        bar2.addWidget(self.customer, 1)
+        bar2.addWidget(self.show_deleted)
 
         # -- the two registers
         self.call_model = CallTableModel(contacts, self.archive, self)
@@ -584,6 +586,7 @@ class RecordsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(bar2)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -188,7 +188,13 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.db_label)
         m = self.store.migration
         if m is not None and m.backup_path is not None:
-            sb.showMessage(tr("数据库已升级，升级前的备份：{p}").format(p=m.backup_path), 15000)
+            # A label of its own: a temporary message would be painted over the user label.
+            self.upgrade_label = QLabel(tr("数据库已升级，升级前的备份：{p}").format(
+                p=m.backup_path.name))
+            self.upgrade_label.setToolTip(str(m.backup_path))
+            self.upgrade_label.setStyleSheet("color:#1a6b2f")
+            sb.addWidget(self.upgrade_label)
+            QTimer.singleShot(30000, self.upgrade_label.hide)
 
     def _db_text(self) -> str:
         url = self.store.url

@@ -620,7 +620,14 @@ class RecordsTab(QWidget):
                 lambda *_a: self._update_buttons())
             pane.model.modelReset.connect(self._after_reset)
         self._show_delete_or_restore(False)
-        self.apply_filters()
+        # The registers load when the tab is first shown: the window opens on another tab,
+        # and 200k calls should not cost every start.
+        self._loaded = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.apply_filters()
 
     # -- public
 
@@ -647,9 +654,11 @@ class RecordsTab(QWidget):
     def reload(self) -> None:
         """Re-read both registers (a call or letter was logged elsewhere)."""
         self._customer_text = None  # search again: there may be new customers
-        self.apply_filters()
+        if self._loaded or self.isVisible():
+            self.apply_filters()
 
     def apply_filters(self) -> None:
+        self._loaded = True
         self._customer_timer.stop()
         try:
             start, end = self._period()

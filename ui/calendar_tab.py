@@ -790,6 +790,9 @@ class CalendarTab(QWidget):
         self.clock.setInterval(60_000)
         self.clock.timeout.connect(self._tick)
         self.clock.start()
+        # The month view loads when it is first looked at: the day starts with the agenda.
+        self._loaded = False
+        self._month_stale = True
         self.refresh()
 
     def _tick(self) -> None:
@@ -840,8 +843,12 @@ class CalendarTab(QWidget):
         elif info.makeup_workday:
             text += tr("（调休上班）")
         self.date_label.setText(text)
+        self._loaded = True
         self.load_agenda()
-        self.load_month()
+        if self.pages.currentIndex() == self.MONTH:
+            self.load_month()
+        else:
+            self._month_stale = True
 
     def load_agenda(self) -> None:
         keep = self._current_task(self.agenda_table)
@@ -870,7 +877,13 @@ class CalendarTab(QWidget):
         self._select_row(self.agenda_table, row if row >= 0 else min(keep_row, len(ids) - 1))
         self._update_buttons()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.refresh()
+
     def load_month(self) -> None:
+        self._month_stale = False
         year, month = self.shown_year, self.shown_month
         counts = self.tasks.month_counts(self.user, year, month, self.today,
                                          clerk_id=self.clerk_id(), kinds=self.kinds())
@@ -908,7 +921,11 @@ class CalendarTab(QWidget):
     # -- navigation
 
     def show_view(self, view: int) -> None:
+        if not self._loaded:
+            self.refresh()
         self.pages.setCurrentIndex(view)
+        if view == self.MONTH and self._month_stale:
+            self.load_month()
         self.view_group.button(view).setChecked(True)
         (self.agenda_table if view == self.AGENDA else self.grid).setFocus()
         self._update_buttons()

@@ -169,3 +169,27 @@ class ErrorForm(QWidget):
 
     def error_text(self, name: str) -> str:
         return self.errors[name].text()
+
+
+class LazyTab(QWidget):
+    """A tab page whose real widget is built the first time it is shown.
+
+    The window opens on one tab; the others should not cost every start.
+    """
+
+    def __init__(self, build, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._build = build
+        self.widget: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_built(self) -> QWidget:
+        if self.widget is None:
+            self.widget = self._build()
+            self._layout.addWidget(self.widget)
+        return self.widget
+
+    def showEvent(self, event) -> None:
+        self.ensure_built()
+        super().showEvent(event)

@@ -50,13 +50,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.archive_tab = ArchiveTab(self.archive)
         self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn)
-        from ui.records_tab import RecordsTab
-
-        self.records_tab = RecordsTab(self.contacts(), self.letters(), self.clerks(),
-                                      archive=self.archive, today_fn=today_fn)
+        self.records_page = common.LazyTab(self._build_records_tab)
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
         self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
-        self.tabs.addTab(self.records_tab, tr("电话/信函记录"))
+        self.tabs.addTab(self.records_page, tr("电话/信函记录"))
         # The day starts with today's calls: open on 跟踪日历 / 今日工作.
         self.tabs.setCurrentWidget(self.calendar_tab)
         self.setCentralWidget(self.tabs)
@@ -74,8 +71,6 @@ class MainWindow(QMainWindow):
         self.calendar_tab.openCustomer.connect(self.open_customer)
         self.calendar_tab.changed.connect(self._update_task_counts)
         self.calendar_tab.callRequested.connect(self.call_for_task)
-        self.records_tab.openCustomer.connect(self.open_customer)
-        self.records_tab.changed.connect(self._update_task_counts)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
@@ -84,6 +79,20 @@ class MainWindow(QMainWindow):
         self.calendar_tab.agenda_table.setFocus()
 
     # -- building
+
+    def _build_records_tab(self):
+        from ui.records_tab import RecordsTab
+
+        tab = RecordsTab(self.contacts(), self.letters(), self.clerks(), archive=self.archive,
+                         today_fn=self.today_fn)
+        tab.openCustomer.connect(self.open_customer)
+        tab.changed.connect(self._update_task_counts)
+        tab.restore_state(self.settings)
+        return tab
+
+    @property
+    def records_tab(self):
+        return self.records_page.ensure_built()
 
     def _action(self, text: str, slot, shortcut=None, icon=None, tip: str = "") -> QAction:
         action = QAction(tr(text), self)
@@ -210,13 +219,13 @@ class MainWindow(QMainWindow):
             self.resize(1200, 720)
         self.archive_tab.restore_state(self.settings)
         self.calendar_tab.restore_state(self.settings)
-        self.records_tab.restore_state(self.settings)
 
     def save_state(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
         self.archive_tab.save_state(self.settings)
         self.calendar_tab.save_state(self.settings)
-        self.records_tab.save_state(self.settings)
+        if self.records_page.widget is not None:
+            self.records_page.widget.save_state(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
@@ -245,7 +254,8 @@ class MainWindow(QMainWindow):
     def tasks_changed(self) -> None:
         """Records changed (the archive service already re-planned the tasks): show it."""
         self.calendar_tab.refresh()
-        self.records_tab.reload()
+        if self.records_page.widget is not None:
+            self.records_page.widget.reload()
         self._update_task_counts()
 
     def _update_counts(self) -> None:

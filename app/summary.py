@@ -71,6 +71,27 @@ LABELS = {
     "lost_customers": "流失客户",
 }
 RATES = {k for k in LABELS if k.endswith("_rate") or k.endswith("_coverage")}
+# How the 统计 tab and the printed summary group the figures.
+GROUPS: list[tuple[str, list[str]]] = [
+    ("跟踪回访", ["first_followups_due", "first_followups_done", "first_followups_on_time",
+                 "first_followup_on_time_rate", "second_followups_done",
+                 "warranty_followups_due", "warranty_followups_done", "warranty_followup_rate",
+                 "calls"]),
+    ("满意度", ["rated_calls", "satisfied_calls", "satisfaction_rate"]),
+    ("投诉与要求", ["complaints", "complaints_escalated_on_time", "complaints_replied_on_time",
+                   "complaints_replied_on_time_rate", "complaints_closed", "requests"]),
+    ("返修", ["visits", "comebacks", "comeback_rate"]),
+    ("信函与活动", ["letters_notice", "letters_invitation", "letters_reply", "campaign_invitees",
+                   "campaign_notified", "campaign_notice_coverage"]),
+    ("保养与续保", ["maintenance_reminders_due", "maintenance_reminders_done",
+                   "insurance_reminders_due", "insurance_reminders_done"]),
+    ("客户", ["loyal_customers", "lost_customers"]),
+]
+# 篇一 十.1: feedback goes to these departments (app.contacts.DEPARTMENTS), or to nobody named.
+DEPARTMENTS = ["前台", "车间", "配件", "保险", "销售"]
+NO_DEPARTMENT = "未注明"
+# The written summary a period calls for (R10: 月度小结, 年度总结).
+SUMMARY_KINDS = {"week": "周小结", "month": "月度小结", "year": "年度总结", "custom": "小结"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,43 @@ def misses(name: str, value: float | None) -> bool:
         return False
     target, kind = TARGETS[name]
     return value < target if kind == "min" else value >= target
+
+
+def target_text(name: str) -> str:
+    """The target as printed beside the figure: "100%", "≥ 98%", "< 2%"; "" without one."""
+    if name not in TARGETS:
+        return ""
+    target, kind = TARGETS[name]
+    if kind == "min":
+        return f"{target:.0%}" if target >= 1 else f"≥ {target:.0%}"
+    return f"< {target:.0%}"
+
+
+def format_value(name: str, value: object) -> str:
+    """A rate as a percentage, a count as a number; "—" when there is nothing to measure."""
+    if value is None:
+        return "—"
+    if name in RATES:
+        return f"{float(value):.1%}"  # type: ignore[arg-type]
+    return str(int(value))  # type: ignore[call-overload]
+
+
+def summary_title(p: Period, kind: str) -> str:
+    """e.g. "2026年11月 售后跟踪服务 月度小结"."""
+    label = p.label or f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}"
+    return f"{label} 售后跟踪服务 {SUMMARY_KINDS.get(kind, '小结')}"
+
+
+def period_of(kind: str, start: dt.date, end: dt.date) -> Period:
+    """The Period a stored (kind, start, end) names, with its label."""
+    if kind == "month" and start.day == 1 and Period.month(start.year, start.month).end == end:
+        return Period.month(start.year, start.month)
+    if kind == "year" and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return Period.year(start.year)
+    week = Period.week(start)
+    if kind == "week" and (week.start, week.end) == (start, end):
+        return week
+    return Period(start, end, f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}")
 
 
 @dataclass
@@ -256,6 +314,335 @@ def lost_customers(s: Session, as_of: dt.date, clerk_id: int | None, months: int
         .order_by(last.c.customer_id)).all()
 
 
+# ---------------------------------------------------------------- the records behind a figure
+
+
+@dataclass(frozen=True)
+class Behind:
+    """What a figure counted: record ids of one kind (tasks, calls, visits, requests, letters,
+    customers). For a rate, the records that kept it from 100% (or, for the comeback rate, the
+    comebacks): the ones the supervisor wants to look at."""
+
+    name: str
+    kind: str
+    ids: list[int]
+    title: str
+
+
+# A rate → the records that pull it down, and how the list is called.
+_RATE_BEHIND = {
+    "first_followup_on_time_rate": "first_followups_late",
+    "warranty_followup_rate": "warranty_followups_missed",
+    "satisfaction_rate": "unsatisfied_calls",
+    "complaints_replied_on_time_rate": "complaints_replied_late",
+    "comeback_rate": "comebacks",
+    "campaign_notice_coverage": "campaign_not_notified",
+}
+_BEHIND_TITLES = {
+    "first_followups_late": "未在窗口内完成的第一次跟踪",
+    "warranty_followups_missed": "保修期内未回访",
+    "unsatisfied_calls": "评价为不满意的通话",
+    "complaints_replied_late": "有解决办法但未当日答复的投诉",
+    "campaign_not_notified": "未电话通知的活动邀请",
+}
+
+
+def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None, *,
+                   loyal_visits: int = 3, lost_months: int = 6) -> Behind:
+    """The ids a figure of compute() counted (the same selections, so the counts agree)."""
+    if name not in LABELS:
+        raise KeyError(name)
+    wanted = _RATE_BEHIND.get(name, name)
+    title = _BEHIND_TITLES.get(wanted, LABELS.get(wanted, ""))
+
+    def done(t: Task) -> bool:
+        return t.status == TaskStatus.DONE
+
+    task_lists = {
+        "first_followups": TaskKind.FIRST_FOLLOWUP, "warranty_followups": TaskKind.FIRST_FOLLOWUP,
+        "second_followups": TaskKind.SECOND_FOLLOWUP, "campaign": TaskKind.EVENT_NOTICE,
+        "maintenance_reminders": TaskKind.MAINTENANCE, "insurance_reminders": TaskKind.INSURANCE,
+    }
+    for prefix, kind in task_lists.items():
+        if not wanted.startswith(prefix):
+            continue
+        tasks = sorted(_tasks(s, kind, p, clerk_id), key=lambda t: (t.due, t.id))
+        if prefix == "warranty_followups":
+            tasks = [t for t in tasks if t.under_warranty]
+        picks = {
+            "first_followups_due": lambda t: True,
+            "first_followups_done": lambda t: done(t) and t.done_on is not None,
+            "first_followups_on_time": lambda t: done(t) and t.done_on is not None
+            and t.window_start <= t.done_on <= t.due,
+            "first_followups_late": lambda t: not (done(t) and t.done_on is not None
+                                                   and t.window_start <= t.done_on <= t.due),
+            "warranty_followups_due": lambda t: True,
+            "warranty_followups_done": done,
+            "warranty_followups_missed": lambda t: not done(t),
+            "second_followups_done": done,
+            "campaign_invitees": lambda t: True,
+            "campaign_notified": done,
+            "campaign_not_notified": lambda t: not done(t),
+            "maintenance_reminders_due": lambda t: True,
+            "maintenance_reminders_done": done,
+            "insurance_reminders_due": lambda t: True,
+            "insurance_reminders_done": done,
+        }
+        return Behind(name, "tasks", [t.id for t in tasks if picks[wanted](t)], title)
+
+    if wanted in ("visits", "comebacks"):
+        q = (select(Visit.id).join(Customer, Customer.id == Visit.customer_id)
+             .where(Visit.deleted_at.is_(None), Visit.intake_date >= p.start,
+                    Visit.intake_date <= p.end, Customer.deleted_at.is_(None),
+                    _customer_filter(clerk_id)))
+        if wanted == "comebacks":
+            q = q.where(Visit.is_comeback.is_(True))
+        return Behind(name, "visits", list(s.scalars(q.order_by(Visit.intake_date, Visit.id))),
+                      title)
+
+    if wanted in ("calls", "rated_calls", "satisfied_calls", "unsatisfied_calls"):
+        t0, t1 = p.datetimes()
+        q = select(Call.id).where(Call.deleted_at.is_(None), Call.called_at >= t0,
+                                  Call.called_at < t1)
+        if clerk_id is not None:
+            q = q.where(Call.clerk_id == clerk_id)
+        if wanted != "calls":
+            q = q.where(Call.reached.is_(True), Call.satisfaction != "")
+        if wanted == "satisfied_calls":
+            q = q.where(Call.satisfaction.in_(("satisfied", "basic")))
+        elif wanted == "unsatisfied_calls":
+            q = q.where(Call.satisfaction.not_in(("satisfied", "basic")))
+        return Behind(name, "calls", list(s.scalars(q.order_by(Call.called_at, Call.id))),
+                      title)
+
+    if wanted.startswith("complaints") or wanted == "requests":
+        reqs = s.scalars(
+            select(CustomerRequest).join(Customer, Customer.id == CustomerRequest.customer_id)
+            .where(CustomerRequest.raised_on >= p.start, CustomerRequest.raised_on <= p.end,
+                   _customer_filter(clerk_id))
+            .order_by(CustomerRequest.raised_on, CustomerRequest.id)).all()
+
+        def replied_on_time(r: CustomerRequest) -> bool:
+            return bool(r.solved_on and r.replied_on and r.replied_on <= r.solved_on)
+
+        rpicks = {
+            "requests": lambda r: not r.is_complaint,
+            "complaints": lambda r: r.is_complaint,
+            "complaints_escalated_on_time": lambda r: r.is_complaint and r.escalated_on
+            is not None and (r.escalated_on - r.raised_on).days <= 2,
+            "complaints_replied_on_time": lambda r: r.is_complaint and replied_on_time(r),
+            "complaints_replied_late": lambda r: r.is_complaint and r.solved_on is not None
+            and not replied_on_time(r),
+            "complaints_closed": lambda r: r.is_complaint and r.status == "closed",
+        }
+        return Behind(name, "requests", [r.id for r in reqs if rpicks[wanted](r)], title)
+
+    if wanted.startswith("letters_"):
+        q = select(Letter.id).where(Letter.deleted_at.is_(None), Letter.sent_on >= p.start,
+                                    Letter.sent_on <= p.end,
+                                    Letter.kind == wanted.removeprefix("letters_"))
+        if clerk_id is not None:
+            q = q.where(Letter.clerk_id == clerk_id)
+        return Behind(name, "letters", list(s.scalars(q.order_by(Letter.sent_on, Letter.id))),
+                      title)
+
+    if wanted == "loyal_customers":
+        return Behind(name, "customers", loyal_customers(s, p, clerk_id, loyal_visits),
+                      f"忠诚客户（截至 {p.end:%Y-%m-%d} 的一年内来访 {loyal_visits} 次及以上）")
+    if wanted == "lost_customers":
+        return Behind(name, "customers", lost_customers(s, p.end, clerk_id, lost_months),
+                      f"流失客户（截至 {p.end:%Y-%m-%d} 已 {lost_months} 个月以上未来访）")
+    raise KeyError(name)  # pragma: no cover - every LABELS name is handled above
+
+
+RECORD_HEADERS = {
+    "tasks": ["到期日", "任务", "档案编号", "客户名称", "车号", "负责人", "状态", "完成日期"],
+    "visits": ["来访日期", "类别", "档案编号", "客户名称", "车号", "维修养护项目", "返修"],
+    "calls": ["通话时间", "类别", "档案编号", "客户名称", "车号", "结果", "通话要点", "经办人"],
+    "requests": ["日期", "类别", "档案编号", "客户名称", "部门", "内容", "状态", "答复日期"],
+    "letters": ["发函日期", "类别", "客户名称", "事由", "经办人"],
+    "customers": ["档案编号", "客户名称", "联系电话", "车号", "车型", "跟踪业务员", "最近来访"],
+}
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One line of a records list: the record, its customer (to open) and the cells shown."""
+
+    id: int
+    customer_id: int | None
+    cells: tuple[str, ...]
+
+
+def _d(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
+    """The rows of RECORD_HEADERS[kind] for these ids (fetched 500 at a time)."""
+    from app.archive import VISIT_KIND_LABELS, format_archive_no
+    from app.contacts import CALL_TYPES, NO_ANSWER, REQUEST_STATUS, SATISFACTION
+    from app.followup import TASK_KIND_LABELS
+    from app.letters import LETTER_KINDS
+    from db.models import CustomerSummary, Vehicle
+
+    names = dict(s.execute(select(Staff.id, Staff.name)).all())
+    out: dict[int, RecordRow] = {}
+    cs = CustomerSummary
+
+    def archive_no(no: int | None) -> str:
+        return format_archive_no(no) if no is not None else ""
+
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        if kind == "tasks":
+            for t, no, name, plates, plate in s.execute(
+                    select(Task, cs.archive_no, cs.name, cs.plates, Vehicle.plate)
+                    .outerjoin(cs, cs.customer_id == Task.customer_id)
+                    .outerjoin(Vehicle, Vehicle.id == Task.vehicle_id)
+                    .where(Task.id.in_(chunk))):
+                state = {"open": "未完成", "done": "已完成", "cancelled": "已取消"}.get(
+                    t.status, t.status)
+                label = TASK_KIND_LABELS.get(t.kind, t.kind)  # type: ignore[call-overload]
+                out[t.id] = RecordRow(t.id, t.customer_id, (
+                    _d(t.due), label, archive_no(no), name or "",
+                    plate or (plates or "").split(" ")[0], names.get(t.owner_id, ""), state,
+                    _d(t.done_on)))
+        elif kind == "visits":
+            for v, no, name, plate in s.execute(
+                    select(Visit, cs.archive_no, cs.name, Vehicle.plate)
+                    .outerjoin(cs, cs.customer_id == Visit.customer_id)
+                    .outerjoin(Vehicle, Vehicle.id == Visit.vehicle_id)
+                    .where(Visit.id.in_(chunk))):
+                out[v.id] = RecordRow(v.id, v.customer_id, (
+                    _d(v.intake_date), VISIT_KIND_LABELS.get(v.kind, str(v.kind)),
+                    archive_no(no), name or "", plate or "", v.service_items or "",
+                    "返修" if v.is_comeback else ""))
+        elif kind == "calls":
+            for c, no, name, plates, plate in s.execute(
+                    select(Call, cs.archive_no, cs.name, cs.plates, Vehicle.plate)
+                    .outerjoin(cs, cs.customer_id == Call.customer_id)
+                    .outerjoin(Vehicle, Vehicle.id == Call.vehicle_id)
+                    .where(Call.id.in_(chunk))):
+                outcome = (SATISFACTION.get(c.satisfaction, c.result) if c.reached
+                           else NO_ANSWER.get(c.no_answer_reason, "未接通"))
+                out[c.id] = RecordRow(c.id, c.customer_id, (
+                    f"{c.called_at:%Y-%m-%d %H:%M}", CALL_TYPES.get(c.call_type, c.call_type),
+                    archive_no(no), name or c.caller_name, plate or (plates or "").split(" ")[0],
+                    outcome, c.key_points or c.customer_request, names.get(c.clerk_id, "")))
+        elif kind == "requests":
+            for r, no, name in s.execute(
+                    select(CustomerRequest, cs.archive_no, cs.name)
+                    .outerjoin(cs, cs.customer_id == CustomerRequest.customer_id)
+                    .where(CustomerRequest.id.in_(chunk))):
+                out[r.id] = RecordRow(r.id, r.customer_id, (
+                    _d(r.raised_on), "投诉" if r.is_complaint else "要求", archive_no(no),
+                    name or "", r.department or NO_DEPARTMENT, r.content,
+                    REQUEST_STATUS.get(r.status, r.status), _d(r.replied_on)))
+        elif kind == "letters":
+            for x in s.scalars(select(Letter).where(Letter.id.in_(chunk))):
+                out[x.id] = RecordRow(x.id, x.customer_id, (
+                    _d(x.sent_on), LETTER_KINDS.get(x.kind, x.kind), x.recipient, x.subject,
+                    names.get(x.clerk_id, "")))
+        elif kind == "customers":
+            for row in s.execute(
+                    select(cs.customer_id, cs.archive_no, cs.name, cs.phone, cs.plates, cs.models,
+                           cs.clerk_name, cs.last_visit_date).where(cs.customer_id.in_(chunk))):
+                out[row[0]] = RecordRow(row[0], row[0], (
+                    archive_no(row[1]), row[2], row[3], row[4], row[5], row[6], _d(row[7])))
+        else:
+            raise KeyError(kind)
+    return out
+
+
+# ---------------------------------------------------------------- the year's trend
+
+
+def trend_rates(s: Session, year: int, clerk_id: int | None = None,
+                until: dt.date | None = None) -> list[tuple[int, float | None, float | None]]:
+    """(month, first-follow-up on-time rate, satisfaction rate) for the 12 months, counted as
+    compute() counts them, in two queries. Months starting after `until` are (m, None, None):
+    their tasks are not late yet."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    q = select(Task.due, Task.status, Task.done_on, Task.window_start).where(
+        Task.kind == TaskKind.FIRST_FOLLOWUP, Task.due >= first, Task.due <= last,
+        Task.status != TaskStatus.CANCELLED)
+    if clerk_id is not None:
+        q = q.where(Task.owner_id == clerk_id)
+    due = [0] * 13
+    on_time = [0] * 13
+    for d, status, done_on, start in s.execute(q):
+        due[d.month] += 1
+        if status == TaskStatus.DONE and done_on and start <= done_on <= d:
+            on_time[d.month] += 1
+    c = select(Call.called_at, Call.satisfaction).where(
+        Call.deleted_at.is_(None), Call.called_at >= dt.datetime(year, 1, 1),
+        Call.called_at < dt.datetime(year + 1, 1, 1), Call.reached.is_(True),
+        Call.satisfaction != "")
+    if clerk_id is not None:
+        c = c.where(Call.clerk_id == clerk_id)
+    rated = [0] * 13
+    satisfied = [0] * 13
+    for at, sat in s.execute(c):
+        rated[at.month] += 1
+        if sat in ("satisfied", "basic"):
+            satisfied[at.month] += 1
+    out: list[tuple[int, float | None, float | None]] = []
+    for m in range(1, 13):
+        if until is not None and dt.date(year, m, 1) > until:
+            out.append((m, None, None))
+        else:
+            out.append((m, rate(on_time[m], due[m]), rate(satisfied[m], rated[m])))
+    return out
+
+
+def trend_axis(trend: list[tuple[int, float | None, float | None]]) -> tuple[float, float]:
+    """(bottom, step) of a trend chart's y axis; the top is 100%. The bottom leaves room for
+    the lowest rate and keeps the 98% and 100% target lines apart."""
+    import math
+
+    values = [v for _, a, b in trend for v in (a, b) if v is not None]
+    low = min([*values, 0.9])
+    bottom = math.floor(round(low * 10, 6)) / 10
+    span = round(1 - bottom, 6)
+    step = 0.02 if span <= 0.1 else 0.05 if span <= 0.3 else 0.1 if span <= 0.6 else 0.2
+    bottom = math.floor(round(bottom / step, 6)) * step
+    return round(bottom, 4), step
+
+
+def count_axis(largest: int) -> tuple[int, int]:
+    """(top, step) of a bar chart's count axis: at most six steps of 1, 2, 5, 10, 20, 50…"""
+    largest = max(largest, 1)
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+        step = candidate
+        if -(-largest // step) <= 6:
+            break
+    return -(-largest // step) * step, step
+
+
+def department_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The five departments in their order (zeros too), then 未注明 and any other name."""
+    out = [(d, counts.get(d, 0)) for d in DEPARTMENTS]
+    out += [(d, n) for d, n in counts.items() if d not in DEPARTMENTS and n]
+    return out
+
+
+def complaints_by_department(s: Session, p: Period, clerk_id: int | None = None
+                             ) -> dict[str, int]:
+    """Complaints raised in the period per department (the department left empty: 未注明)."""
+    q = (select(CustomerRequest.department, func.count())
+         .join(Customer, Customer.id == CustomerRequest.customer_id)
+         .where(CustomerRequest.is_complaint.is_(True), CustomerRequest.raised_on >= p.start,
+                CustomerRequest.raised_on <= p.end, _customer_filter(clerk_id))
+         .group_by(CustomerRequest.department))
+    out: dict[str, int] = {}
+    for dept, n in s.execute(q):
+        key = dept or NO_DEPARTMENT
+        out[key] = out.get(key, 0) + n
+    return out
+
+
 @dataclass(frozen=True)
 class FiledInfo:
     id: int
@@ -266,8 +653,34 @@ class FiledInfo:
     clerk_id: int | None
     figures: dict[str, object]
     text: str
-    filed_at: dt.datetime
+    filed_at: dt.datetime  # UTC, as stored
     filed_by: str
+
+    @property
+    def period(self) -> Period:
+        return period_of(self.kind, self.period_start, self.period_end)
+
+    @property
+    def values(self) -> dict[str, float | int | None]:
+        """The frozen figures by name (LABELS), as compute() gave them when filed."""
+        return {k: self.figures.get(k) for k in LABELS}  # type: ignore[misc]
+
+    @property
+    def trend_year(self) -> int:
+        return int(self.figures.get("trend_year") or self.period_end.year)  # type: ignore[call-overload]
+
+    @property
+    def trend(self) -> list[tuple[int, float | None, float | None]] | None:
+        """The frozen monthly trend; None for a summary filed before trends were frozen."""
+        raw = self.figures.get("trend")
+        if not isinstance(raw, list):
+            return None
+        return [(int(m), a, b) for m, a, b in raw]
+
+    @property
+    def departments(self) -> dict[str, int] | None:
+        raw = self.figures.get("complaints_by_department")
+        return dict(raw) if isinstance(raw, dict) else None
 
 
 class SummaryService:
@@ -275,18 +688,28 @@ class SummaryService:
         self.store = store
 
     def file(self, kind: str, title: str, p: Period, text: str, *,
-             clerk_id: int | None = None) -> int:
-        """File the supervisor's summary with the figures as they are now (R10)."""
+             clerk_id: int | None = None, today: dt.date | None = None) -> int:
+        """File the supervisor's summary with the figures as they are now (R10).
+
+        Frozen with them: the year's monthly trend (as of `today`) and the complaints by
+        department, so a reprint draws the same charts."""
         import json
 
         from app.normalize import ValidationError
 
         if not text.strip():
             raise ValidationError("text", "请填写小结/总结的正文。")
+        today = today or dt.date.today()
         figures = self.figures(p, clerk_id=clerk_id)
-        frozen = dict(figures.as_flat_dict(), loyal=figures.loyal, lost=figures.lost)
+        year = p.end.year
+        frozen = dict(figures.as_flat_dict(), loyal=figures.loyal, lost=figures.lost,
+                      trend_year=year,
+                      trend=[list(t) for t in self.monthly_trend(year, clerk_id=clerk_id,
+                                                                 until=today)],
+                      complaints_by_department=self.complaints_by_department(
+                          p, clerk_id=clerk_id))
         with self.store.session() as s:
-            row = FiledSummary(kind=kind, title=title.strip() or p.label,
+            row = FiledSummary(kind=kind, title=title.strip() or summary_title(p, kind),
                                period_start=p.start, period_end=p.end, clerk_id=clerk_id,
                                figures_json=json.dumps(frozen, ensure_ascii=False),
                                text=text.strip())
@@ -317,21 +740,39 @@ class SummaryService:
             return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits,
                            lost_months=lost_months)
 
-    def monthly_trend(self, year: int, *, clerk_id: int | None = None
+    def monthly_trend(self, year: int, *, clerk_id: int | None = None,
+                      until: dt.date | None = None
                       ) -> list[tuple[int, float | None, float | None]]:
-        """(month, first-follow-up on-time rate, satisfaction rate) for each month."""
-        out = []
+        """(month, first-follow-up on-time rate, satisfaction rate) for each month; months
+        starting after `until` (e.g. today) are (m, None, None)."""
         with self.store.read() as s:
-            for m in range(1, 13):
-                f = compute(s, Period.month(year, m), clerk_id=clerk_id)
-                out.append((m, f.values["first_followup_on_time_rate"],
-                            f.values["satisfaction_rate"]))
-        return out
+            return trend_rates(s, year, clerk_id, until)
 
-    def complaints_by_department(self, p: Period) -> dict[str, int]:
+    def complaints_by_department(self, p: Period, *, clerk_id: int | None = None
+                                 ) -> dict[str, int]:
         with self.store.read() as s:
-            rows = s.execute(select(CustomerRequest.department, func.count()).where(
-                CustomerRequest.is_complaint.is_(True), CustomerRequest.raised_on >= p.start,
-                CustomerRequest.raised_on <= p.end).group_by(CustomerRequest.department))
-            return {dept or "未注明": n for dept, n in rows}
+            return complaints_by_department(s, p, clerk_id)
 
+    def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
+                       loyal_visits: int = 3, lost_months: int = 6) -> Behind:
+        """What the figure `name` counted, so clicking the number lists it."""
+        with self.store.read() as s:
+            return records_behind(s, name, p, clerk_id, loyal_visits=loyal_visits,
+                                  lost_months=lost_months)
+
+    def record_rows(self, kind: str, ids: list[int]) -> dict[int, RecordRow]:
+        with self.store.read() as s:
+            return record_rows(s, kind, ids)
+
+    def center(self) -> dict[str, str]:
+        """The center's name, address and phone, for the printed headers."""
+        from app.settings import load_center
+
+        with self.store.read() as s:
+            return load_center(s)
+
+    def staff_name(self, staff_id: int | None) -> str:
+        if staff_id is None:
+            return ""
+        with self.store.read() as s:
+            return s.scalar(select(Staff.name).where(Staff.id == staff_id)) or ""

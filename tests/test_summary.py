@@ -126,3 +126,98 @@ def test_a_filed_summary_is_frozen(store, archive, november):
     assert summary.filed_one(sid).figures["visits"] == 3
     with pytest.raises(Exception, match="正文"):
         summary.file("month", "", NOV, "  ")
+
+
+def test_targets_and_values_as_shown():
+    from app.summary import format_value, summary_title, target_text
+
+    assert target_text("satisfaction_rate") == "≥ 98%"
+    assert target_text("warranty_followup_rate") == "100%"
+    assert target_text("comeback_rate") == "< 2%" and target_text("visits") == ""
+    assert format_value("satisfaction_rate", 0.9876) == "98.8%"
+    assert format_value("satisfaction_rate", None) == "—" and format_value("visits", 3) == "3"
+    assert summary_title(NOV, "month") == "2026年11月 售后跟踪服务 月度小结"
+    assert summary_title(Period.year(2026), "year") == "2026年 售后跟踪服务 年度总结"
+
+
+def test_the_records_behind_each_figure_agree_with_it(store, november):
+    from app.summary import LABELS, RATES, RECORD_HEADERS
+
+    summary = SummaryService(store)
+    v = summary.figures(NOV).values
+    for name in LABELS:
+        behind = summary.records_behind(name, NOV)
+        assert behind.title
+        if name not in RATES:
+            assert len(behind.ids) == v[name], name
+    # a rate lists what pulled it down: the late call, the unsatisfied call, the comeback
+    late = summary.records_behind("first_followup_on_time_rate", NOV)
+    assert late.kind == "tasks" and len(late.ids) == 2  # 王芳芳 called late, 李强 not yet
+    unsatisfied = summary.records_behind("satisfaction_rate", NOV)
+    rows = summary.record_rows("calls", unsatisfied.ids)
+    assert [r.cells[3] for r in rows.values()] == ["王芳芳"]
+    assert [r.cells[5] for r in rows.values()] == ["不满意"]
+    comebacks = summary.records_behind("comeback_rate", NOV)
+    visit = summary.record_rows("visits", comebacks.ids)[comebacks.ids[0]]
+    assert visit.customer_id == november[1] and visit.cells[-1] == "返修"
+    complaint = summary.records_behind("complaints", NOV)
+    row = summary.record_rows("requests", complaint.ids)[complaint.ids[0]]
+    assert (row.cells[1], row.cells[4], row.cells[5]) == ("投诉", "车间", "返修后仍漏油")
+    tasks = summary.record_rows("tasks", summary.records_behind("first_followups_due", NOV).ids)
+    assert len(tasks) == 3 and all(len(r.cells) == len(RECORD_HEADERS["tasks"])
+                                   for r in tasks.values())
+    lost = summary.records_behind("lost_customers", Period.month(2027, 6))
+    customers = summary.record_rows("customers", lost.ids)
+    assert {r.cells[1] for r in customers.values()} == {"张伟", "王芳芳", "李强"}
+
+
+def test_the_trend_counts_each_month_as_the_figures_do(store, november):
+    summary = SummaryService(store)
+    trend = summary.monthly_trend(2026)
+    assert len(trend) == 12 and trend[10] == (11, pytest.approx(1 / 3), 0.5)
+    nov = summary.figures(NOV).values
+    assert trend[10][1] == nov["first_followup_on_time_rate"]
+    assert trend[0] == (1, None, None)  # nothing due in January: nothing to measure
+    # months after `until` are not drawn: their follow-ups are not late yet
+    cut = summary.monthly_trend(2026, until=D(2026, 10, 31))
+    assert cut[10] == (11, None, None) and cut[9] == trend[9]
+
+
+def test_complaints_by_department_per_clerk(store, november):
+    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
+    summary = SummaryService(store)
+    assert summary.complaints_by_department(NOV, clerk_id=other.id) == {}
+    assert summary.complaints_by_department(Period.month(2026, 10)) == {}
+
+
+def test_a_filed_summary_freezes_the_charts_too(store, archive, november):
+    summary = SummaryService(store)
+    sid = summary.file("month", "", NOV, "返修率偏高。", today=D(2026, 11, 30))
+    filed = summary.filed_one(sid)
+    assert filed.title == "2026年11月 售后跟踪服务 月度小结"
+    assert filed.period == NOV and filed.trend_year == 2026
+    assert filed.trend[10] == (11, pytest.approx(1 / 3), 0.5) and filed.trend[11][1:] == (
+        None, None)
+    assert filed.departments == {"车间": 1} and filed.values["visits"] == 3
+    # later edits change neither the frozen trend nor the departments
+    contacts = ContactService(store)
+    contacts.log_call(CallInput(
+        customer_id=november[2], called_at=dt.datetime(2026, 11, 25, 10), points_covered=[1],
+        satisfaction="unsatisfied",
+        request=RequestInput("配件等了两周", "escalated", True, "配件")), today=D(2026, 11, 25))
+    assert summary.complaints_by_department(NOV) == {"车间": 1, "配件": 1}
+    again = summary.filed_one(sid)
+    assert again.departments == {"车间": 1} and again.trend == filed.trend
+
+
+def test_chart_axes():
+    from app.summary import count_axis, department_counts, trend_axis
+
+    assert trend_axis([(1, None, None)]) == (0.9, 0.02)  # the targets alone
+    assert trend_axis([(1, 0.99, 0.985)]) == (0.9, 0.02)
+    assert trend_axis([(1, 0.78, 0.99)]) == (0.7, 0.05)
+    assert trend_axis([(1, 0.0, 1.0)]) == (0.0, 0.2)
+    assert count_axis(0) == (1, 1) and count_axis(3) == (3, 1) and count_axis(7) == (8, 2)
+    assert count_axis(23) == (25, 5)
+    assert department_counts({"车间": 2, "未注明": 1})[:2] == [("前台", 0), ("车间", 2)]
+    assert department_counts({"未注明": 1})[-1] == ("未注明", 1)

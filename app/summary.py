@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.dates import add_months
@@ -187,10 +187,17 @@ class Figures:
         return out
 
 
-def _tasks(s: Session, kind: str, p: Period, clerk_id: int | None):
-    """Tasks of a kind whose due date falls in the period (cancelled ones don't count)."""
+def _tasks(s: Session, kind: str, p: Period, clerk_id: int | None,
+           as_of: dt.date | None = None):
+    """Tasks of a kind whose due date falls in the period (cancelled ones don't count).
+
+    With as_of, a task still open whose window has not closed by then is left out: it is not
+    late yet, and counting it would make the current week look worse than it is.
+    """
     q = select(Task).where(Task.kind == kind, Task.due >= p.start, Task.due <= p.end,
                            Task.status != TaskStatus.CANCELLED)
+    if as_of is not None:
+        q = q.where(or_(Task.status == TaskStatus.DONE, Task.due < as_of))
     if clerk_id is not None:
         q = q.where(Task.owner_id == clerk_id)
     return s.scalars(q).all()
@@ -201,7 +208,9 @@ def _customer_filter(clerk_id: int | None):
 
 
 def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-            lost_months: int = 6) -> Figures:
+            lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
+    """All figures for the period; as_of (default today) decides which windows have closed."""
+    as_of = as_of or dt.date.today()
     v: dict[str, float | int | None] = {}
     live_customer = and_(Customer.deleted_at.is_(None), _customer_filter(clerk_id))
 
@@ -215,7 +224,7 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     v["comeback_rate"] = rate(v["comebacks"], v["visits"])
 
     # R3 first follow-ups: due in the period; on time = done inside the window
-    firsts = _tasks(s, TaskKind.FIRST_FOLLOWUP, p, clerk_id)
+    firsts = _tasks(s, TaskKind.FIRST_FOLLOWUP, p, clerk_id, as_of)
     done = [t for t in firsts if t.status == TaskStatus.DONE and t.done_on]
     on_time = [t for t in done if t.window_start <= t.done_on <= t.due]
     v["first_followups_due"] = len(firsts)
@@ -226,8 +235,8 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     v["warranty_followups_due"] = len(warranty)
     v["warranty_followups_done"] = sum(1 for t in warranty if t.status == TaskStatus.DONE)
     v["warranty_followup_rate"] = rate(v["warranty_followups_done"], len(warranty))
-    v["second_followups_done"] = sum(1 for t in _tasks(s, TaskKind.SECOND_FOLLOWUP, p, clerk_id)
-                                     if t.status == TaskStatus.DONE)
+    seconds = _tasks(s, TaskKind.SECOND_FOLLOWUP, p, clerk_id, as_of)
+    v["second_followups_done"] = sum(1 for t in seconds if t.status == TaskStatus.DONE)
 
     # satisfaction from rated calls in the period (基本满意 counts as satisfied)
     t0, t1 = p.datetimes()
@@ -270,14 +279,14 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
         v[f"letters_{kind}"] = by_kind.get(kind, 0)
 
     # R6 campaign notice coverage: notice tasks due in the period, done
-    notices = _tasks(s, TaskKind.EVENT_NOTICE, p, clerk_id)
+    notices = _tasks(s, TaskKind.EVENT_NOTICE, p, clerk_id, as_of)
     v["campaign_invitees"] = len(notices)
     v["campaign_notified"] = sum(1 for t in notices if t.status == TaskStatus.DONE)
     v["campaign_notice_coverage"] = rate(v["campaign_notified"], len(notices))
 
     # M reminders
     for kind, name in ((TaskKind.MAINTENANCE, "maintenance"), (TaskKind.INSURANCE, "insurance")):
-        rows = _tasks(s, kind, p, clerk_id)
+        rows = _tasks(s, kind, p, clerk_id, as_of)
         v[f"{name}_reminders_due"] = len(rows)
         v[f"{name}_reminders_done"] = sum(1 for t in rows if t.status == TaskStatus.DONE)
 
@@ -348,8 +357,10 @@ _BEHIND_TITLES = {
 
 
 def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None, *,
-                   loyal_visits: int = 3, lost_months: int = 6) -> Behind:
+                   loyal_visits: int = 3, lost_months: int = 6,
+                   as_of: dt.date | None = None) -> Behind:
     """The ids a figure of compute() counted (the same selections, so the counts agree)."""
+    as_of = as_of or dt.date.today()
     if name not in LABELS:
         raise KeyError(name)
     wanted = _RATE_BEHIND.get(name, name)
@@ -366,7 +377,7 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
     for prefix, kind in task_lists.items():
         if not wanted.startswith(prefix):
             continue
-        tasks = sorted(_tasks(s, kind, p, clerk_id), key=lambda t: (t.due, t.id))
+        tasks = sorted(_tasks(s, kind, p, clerk_id, as_of), key=lambda t: (t.due, t.id))
         if prefix == "warranty_followups":
             tasks = [t for t in tasks if t.under_warranty]
         picks = {
@@ -572,6 +583,8 @@ def trend_rates(s: Session, year: int, clerk_id: int | None = None,
     due = [0] * 13
     on_time = [0] * 13
     for d, status, done_on, start in s.execute(q):
+        if until is not None and status != TaskStatus.DONE and d >= until:
+            continue  # not late yet: compute() leaves it out as well
         due[d.month] += 1
         if status == TaskStatus.DONE and done_on and start <= done_on <= d:
             on_time[d.month] += 1
@@ -735,10 +748,10 @@ class SummaryService:
         raise LookupError(summary_id)
 
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-                lost_months: int = 6) -> Figures:
+                lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
         with self.store.read() as s:
             return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits,
-                           lost_months=lost_months)
+                           lost_months=lost_months, as_of=as_of)
 
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
                       until: dt.date | None = None
@@ -754,11 +767,12 @@ class SummaryService:
             return complaints_by_department(s, p, clerk_id)
 
     def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
-                       loyal_visits: int = 3, lost_months: int = 6) -> Behind:
+                       loyal_visits: int = 3, lost_months: int = 6,
+                       as_of: dt.date | None = None) -> Behind:
         """What the figure `name` counted, so clicking the number lists it."""
         with self.store.read() as s:
             return records_behind(s, name, p, clerk_id, loyal_visits=loyal_visits,
-                                  lost_months=lost_months)
+                                  lost_months=lost_months, as_of=as_of)
 
     def record_rows(self, kind: str, ids: list[int]) -> dict[int, RecordRow]:
         with self.store.read() as s:

@@ -76,7 +76,7 @@ def november(store, archive):
 
 
 def test_month_figures_counted_by_hand(store, november):
-    f = SummaryService(store).figures(NOV)
+    f = SummaryService(store).figures(NOV, as_of=D(2026, 12, 1))
     v = f.values
     assert (v["visits"], v["comebacks"]) == (3, 1)
     assert v["comeback_rate"] == pytest.approx(1 / 3) and misses("comeback_rate",
@@ -144,14 +144,15 @@ def test_the_records_behind_each_figure_agree_with_it(store, november):
     from app.summary import LABELS, RATES, RECORD_HEADERS
 
     summary = SummaryService(store)
-    v = summary.figures(NOV).values
+    when = D(2026, 12, 1)  # every November window has closed
+    v = summary.figures(NOV, as_of=when).values
     for name in LABELS:
-        behind = summary.records_behind(name, NOV)
+        behind = summary.records_behind(name, NOV, as_of=when)
         assert behind.title
         if name not in RATES:
             assert len(behind.ids) == v[name], name
     # a rate lists what pulled it down: the late call, the unsatisfied call, the comeback
-    late = summary.records_behind("first_followup_on_time_rate", NOV)
+    late = summary.records_behind("first_followup_on_time_rate", NOV, as_of=when)
     assert late.kind == "tasks" and len(late.ids) == 2  # 王芳芳 called late, 李强 not yet
     unsatisfied = summary.records_behind("satisfaction_rate", NOV)
     rows = summary.record_rows("calls", unsatisfied.ids)
@@ -163,7 +164,8 @@ def test_the_records_behind_each_figure_agree_with_it(store, november):
     complaint = summary.records_behind("complaints", NOV)
     row = summary.record_rows("requests", complaint.ids)[complaint.ids[0]]
     assert (row.cells[1], row.cells[4], row.cells[5]) == ("投诉", "车间", "返修后仍漏油")
-    tasks = summary.record_rows("tasks", summary.records_behind("first_followups_due", NOV).ids)
+    tasks = summary.record_rows("tasks", summary.records_behind("first_followups_due", NOV,
+                                                                 as_of=when).ids)
     assert len(tasks) == 3 and all(len(r.cells) == len(RECORD_HEADERS["tasks"])
                                    for r in tasks.values())
     lost = summary.records_behind("lost_customers", Period.month(2027, 6))
@@ -173,9 +175,9 @@ def test_the_records_behind_each_figure_agree_with_it(store, november):
 
 def test_the_trend_counts_each_month_as_the_figures_do(store, november):
     summary = SummaryService(store)
-    trend = summary.monthly_trend(2026)
+    trend = summary.monthly_trend(2026, until=D(2026, 12, 1))
     assert len(trend) == 12 and trend[10] == (11, pytest.approx(1 / 3), 0.5)
-    nov = summary.figures(NOV).values
+    nov = summary.figures(NOV, as_of=D(2026, 12, 1)).values
     assert trend[10][1] == nov["first_followup_on_time_rate"]
     assert trend[0] == (1, None, None)  # nothing due in January: nothing to measure
     # months after `until` are not drawn: their follow-ups are not late yet
@@ -221,3 +223,12 @@ def test_chart_axes():
     assert count_axis(23) == (25, 5)
     assert department_counts({"车间": 2, "未注明": 1})[:2] == [("前台", 0), ("车间", 2)]
     assert department_counts({"未注明": 1})[-1] == ("未注明", 1)
+
+
+def test_a_window_still_open_is_not_late_yet(store, november):
+    summary = SummaryService(store)
+    # On 25 November 李强's window [11-23, 11-27] is still open: not counted against anyone.
+    mid = summary.figures(NOV, as_of=D(2026, 11, 25)).values
+    assert (mid["first_followups_due"], mid["first_followups_on_time"]) == (2, 1)
+    after = summary.figures(NOV, as_of=D(2026, 12, 1)).values
+    assert after["first_followups_due"] == 3

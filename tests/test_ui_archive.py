@@ -273,7 +273,8 @@ def test_only_working_tabs_and_admin_menu_for_admins(qtbot, store, filled, ui_se
     clerk = StaffService(store).create("clerk1", "业务员一", Role.CLERK, "secret1")
     w = MainWindow(store, clerk, ui_settings)
     qtbot.addWidget(w)
-    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == ["客户档案", "跟踪日历", "电话/信函记录"]
+    tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+    assert tabs == ["客户档案", "跟踪日历", "电话/信函记录"]
     menus = [a.text() for a in w.menuBar().actions()]
     assert not any("管理" in m for m in menus)
     assert "业务员一" in w.user_label.text()

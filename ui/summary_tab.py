@@ -1018,7 +1018,7 @@ class SummaryTab(QWidget):
         clerk = self.clerk_id()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.figures = self.summary.figures(p, clerk_id=clerk)
+            self.figures = self.summary.figures(p, clerk_id=clerk, as_of=self.today_fn())
             year = p.end.year
             trend = self.summary.monthly_trend(year, clerk_id=clerk, until=self.today_fn())
             depts = self.summary.complaints_by_department(p, clerk_id=clerk)
@@ -1038,7 +1038,8 @@ class SummaryTab(QWidget):
     def show_records(self, name: str) -> RecordsDialog:
         """List what the figure `name` counted (customers for 忠诚/流失客户)."""
         p = self.period()
-        behind = self.summary.records_behind(name, p, self.clerk_id())
+        behind = self.summary.records_behind(name, p, self.clerk_id(),
+                                              as_of=self.today_fn())
         return self._records_dialog(behind, p)
 
     def _fetch(self, kind: str) -> Callable[[list[int]], dict[int, RecordRow]]:
@@ -1067,7 +1068,8 @@ class SummaryTab(QWidget):
     def show_department(self, department: str) -> RecordsDialog:
         """A click on a department's bar: its complaints of the period."""
         p = self.period()
-        behind = self.summary.records_behind("complaints", p, self.clerk_id())
+        behind = self.summary.records_behind("complaints", p, self.clerk_id(),
+                                              as_of=self.today_fn())
         rows = self.summary.record_rows("requests", behind.ids)
         ids = [i for i in behind.ids if i in rows and rows[i].cells[4] == department]
         titled = Behind(behind.name, behind.kind, ids,

@@ -67,3 +67,12 @@ def test_contact_menu_actions(window, opened):
     assert opened[-1][0] == "RequestQueueDialog"
     menus = [a.text() for a in window.menuBar().actions()]
     assert "联系(&L)" in menus
+
+
+def test_the_statistics_tab_is_built_when_opened(window, qtbot):
+    assert window.summary_page.widget is None
+    window.show()
+    window.tabs.setCurrentWidget(window.summary_page)
+    qtbot.waitUntil(lambda: window.summary_page.widget is not None)
+    qtbot.waitUntil(lambda: window.summary_tab.figures is not None)
+    assert window.summary_tab.figures.values["visits"] >= 1

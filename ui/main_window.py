@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
         self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
         self.tabs.addTab(self.records_page, tr("电话/信函记录"))
+        self.summary_page = common.LazyTab(self._build_summary_tab)
+        self.tabs.addTab(self.summary_page, tr("统计"))
         # The day starts with today's calls: open on 跟踪日历 / 今日工作.
         self.tabs.setCurrentWidget(self.calendar_tab)
         self.setCentralWidget(self.tabs)
@@ -89,6 +91,19 @@ class MainWindow(QMainWindow):
         tab.changed.connect(self._update_task_counts)
         tab.restore_state(self.settings)
         return tab
+
+    def _build_summary_tab(self):
+        from app.summary import SummaryService
+        from ui.summary_tab import SummaryTab
+
+        tab = SummaryTab(SummaryService(self.store), self.contacts(), self.archive,
+                         self.clerks(), self.user, today_fn=self.today_fn)
+        tab.openCustomer.connect(self.open_customer)
+        return tab
+
+    @property
+    def summary_tab(self):
+        return self.summary_page.ensure_built()
 
     @property
     def records_tab(self):

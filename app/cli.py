@@ -59,6 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--year", type=int, metavar="YYYY")
     m.add_argument("--clerk", metavar="NAME")
     m.add_argument("--json", action="store_true")
+
+    f = sub.add_parser("print", help="打印四张表格（PDF 或 Excel）",
+                       description="FORM：archive（客户档案基本资料表）、call-record（跟踪服务"
+                                   "电话记录表）、call-register（跟踪服务电话登记表）、"
+                                   "letter-register（跟踪服务信函登记表）")
+    f.add_argument("form", metavar="FORM",
+                   help="archive, call-record, call-register, letter-register")
+    f.add_argument("--from", dest="start", type=_date_arg, metavar="DATE",
+                   help="登记表默认本月一日")
+    f.add_argument("--to", dest="end", type=_date_arg, metavar="DATE", help="登记表默认本月末")
+    f.add_argument("--clerk", metavar="NAME", help="只要这位业务员经办的")
+    f.add_argument("--customer", metavar="ARCHIVE_NO", help="档案编号（archive）")
+    f.add_argument("--call", metavar="ID", help="通话编号（call-record）")
+    f.add_argument("--limit", type=int, metavar="N", help="最多打印多少份 / 多少行")
+    f.add_argument("--format", choices=["pdf", "xlsx"], help="默认按输出文件的扩展名，否则 pdf")
+    f.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     return p
 
 
@@ -253,6 +269,68 @@ def cmd_summary(url: str, args) -> int:
     return 0
 
 
+def cmd_print(url: str, args) -> int:
+    from app.forms import FORMS, FormInputError, FormRequest, FormsService, period_range
+    from app.staff import StaffService
+
+    def bad(message: str) -> int:
+        print(message, file=sys.stderr)
+        return 2
+
+    if args.form not in FORMS:
+        return bad(f"未知的表格：{args.form}（可选：{'、'.join(FORMS)}）")
+    fmt = args.format or ("xlsx" if args.output.suffix.lower() == ".xlsx" else "pdf")
+    if not args.output.parent.is_dir():
+        return bad(f"保存的文件夹不存在：{args.output.parent}")
+    if args.customer and args.form != "archive":
+        return bad("--customer 只用于 archive（客户档案基本资料表）")
+    if args.call and args.form != "call-record":
+        return bad("--call 只用于 call-record（跟踪服务电话记录表）")
+    req = FormRequest(args.form, start=args.start, end=args.end, limit=args.limit)
+    if args.form in ("call-register", "letter-register") and not (args.start or args.end):
+        req.start, req.end = period_range("month", req.today)
+    store = _open_store(url)
+    try:
+        forms = FormsService(store)
+        if args.clerk:
+            clerk = StaffService(store).by_name(args.clerk)
+            if clerk is None:
+                return bad(f"没有这位员工：{args.clerk}")
+            req.clerk_id, req.clerk_name = clerk.id, clerk.name
+        if args.customer:
+            cid = forms.customer_id_by_archive_no(args.customer)
+            if cid is None:
+                return bad(f"没有档案编号为 {args.customer} 的客户")
+            req.customer_ids = [cid]
+        if args.call:
+            if not args.call.strip().isdigit():
+                return bad(f"通话编号应是数字：{args.call}")
+            req.call_ids = [int(args.call)]
+        try:
+            data = forms.gather(req, progress=_stderr_progress("收集"))
+        except FormInputError as e:
+            return bad(str(e))
+    finally:
+        store.close()
+    assert data is not None
+    try:
+        if fmt == "pdf":
+            from app.forms_pdf import write_form_pdf
+
+            result = write_form_pdf(data, args.output)
+            print(f"已保存{req.title}：{args.output}（{result.pages} 页）")
+            if result.font_note:
+                print(result.font_note, file=sys.stderr)
+        else:
+            from app.forms_xlsx import write_form_xlsx
+
+            write_form_xlsx(data, args.output)
+            print(f"已保存{req.title}：{args.output}")
+    except OSError as e:
+        return bad(f"无法保存 {args.output}：{e.strerror or e}")
+    return 0
+
+
 def demo_url(cli_db: str | None) -> str:
     return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"))
 
@@ -270,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_tasks(url, args)
     if args.command == "summary":
         return cmd_summary(url, args)
+    if args.command == "print":
+        return cmd_print(url, args)
     hint = ""
     if args.demo:
         from app.demo import ensure_demo

@@ -1,0 +1,738 @@
+"""The four forms (R11) laid out on A4 and drawn as PDF.
+
+The layout is computed first, as a list of pages of plain drawing operations (tuples): it
+knows every page's contents before anything is drawn, so 第 N 页 共 M 页 is right, and the
+same pages are drawn by reportlab here and by QPainter in the program's preview and printing.
+Tables are paginated by hand (row heights from the wrapped text): one huge platypus Table is
+several times slower and grows superlinearly. Column headers repeat on every page; a row is
+never split; signatures come after the last row, on the same page as at least that row.
+
+Operations, in points with the origin at the bottom left (reportlab's convention):
+  (TEXT, x, y, text, size, bold, align)   baseline at y; align "l", "c" or "r" at x
+  (LINE, x1, y1, x2, y2, width)
+  (FILL, x, y, w, h, gray)                a filled rectangle (header shading)
+  (CHECK, x, y, size, checked)            a tick box with its lower left corner at x, y
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.contacts import STANDARD_POINTS
+from app.forms import (
+    ARCHIVE_VEHICLE_COLUMNS,
+    ARCHIVE_VISIT_COLUMNS,
+    HANDLING_LABELS,
+    SATISFACTION_LABELS,
+    ArchiveForm,
+    ArchiveSheet,
+    CallRecordForm,
+    CallRecordSheet,
+    FormData,
+    FormHeader,
+    RegisterForm,
+)
+from app.letters_pdf import MM, Measure, Op, Painter, printable
+from app.pdf_fonts import FontChoice, register_fonts
+
+TEXT, LINE, FILL, CHECK = 0, 1, 2, 3
+
+PORTRAIT = (210 * MM, 297 * MM)
+LANDSCAPE = (297 * MM, 210 * MM)
+MARGIN_X = 12 * MM
+MARGIN_TOP = 11 * MM
+MARGIN_BOTTOM = 14 * MM  # the page number sits in it
+PORTRAIT_MARGIN_X = 15 * MM
+
+BODY = 9.0  # table text
+LEADING = 1.36
+PAD_X, PAD_Y = 2.5, 2.6
+HEAD_GRAY = 0.88
+RULE = 0.5
+SIGN_GAP = 16.0  # space above the signature line
+SIGN_H = SIGN_GAP + 14.0
+
+_CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _lines_of(text: str) -> list[str]:
+    if _CTRL.search(text):
+        text = printable(text)
+    return text.split("\n") if "\n" in text else [text]
+
+
+class CheckLine(list):
+    """One line of tick boxes: a list of (checked, label, label width)."""
+
+
+@dataclass(slots=True)
+class Cell:
+    x: float
+    w: float
+    lines: list  # str or CheckLine items
+    bold: bool = False
+    align: str = "l"
+    shade: bool = False
+    size: float = BODY
+    min_lines: int = 1
+
+
+@dataclass(slots=True)
+class Row:
+    cells: list[Cell]
+    h: float
+    border: bool = True
+
+
+@dataclass
+class FormLayout:
+    """The pages of one print job; each page a list of drawing operations."""
+
+    form: str
+    title: str
+    page_size: tuple[float, float]
+    pages: list[list[tuple]] = field(default_factory=list)
+    font: FontChoice | None = None
+    rows: int = 0  # register lines, sheets otherwise
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def landscape(self) -> bool:
+        return self.page_size[0] > self.page_size[1]
+
+
+class Typesetter:
+    """Wraps cell text with letters_pdf's Chinese line breaking and measures rows."""
+
+    def __init__(self, font: FontChoice, m: Measure | None = None):
+        self.font = font
+        self.m = m or Measure()
+
+    def wrap(self, text: str, width: float, size: float = BODY, bold: bool = False
+             ) -> list[str]:
+        name = self.font.bold_name if bold else self.font.name
+        out: list[str] = []
+        width_of = self.m.width
+        for para in _lines_of(text):
+            if width_of(para, name, size) <= width:
+                out.append(para)
+            else:
+                out += self.m.wrap(para, name, size, width)
+        return out
+
+    def check_lines(self, items: list[tuple[bool, str]], width: float, size: float = BODY,
+                    inline: bool = True) -> list:
+        """Tick boxes side by side (inline) or one a line; a long label wraps under itself."""
+        box = size * 1.9
+        lines: list = []
+        measured = [(checked, label, self.m.width(label, self.font.name, size))
+                    for checked, label in items]
+        if inline and sum(box + w + size * 1.5 for _, _, w in measured) <= width:
+            return [CheckLine(measured)]
+        for checked, label in items:
+            parts = self.wrap(label, width - box, size)
+            lines.append(CheckLine([(checked, parts[0],
+                                     self.m.width(parts[0], self.font.name, size))]))
+            lines += [_Indent(p) for p in parts[1:]]
+        return lines
+
+    def cell(self, x: float, w: float, text: str, *, bold: bool = False, align: str = "l",
+             shade: bool = False, size: float = BODY, min_lines: int = 1) -> Cell:
+        return Cell(x, w, self.wrap(text, w - 2 * PAD_X, size, bold), bold, align, shade, size,
+                    min_lines)
+
+    @staticmethod
+    def row(cells: list[Cell], border: bool = True) -> Row:
+        h = 0.0
+        for c in cells:
+            n = max(len(c.lines), c.min_lines)
+            h = max(h, n * c.size * LEADING)
+        return Row(cells, h + 2 * PAD_Y, border)
+
+
+class _Indent(str):
+    """A wrapped tick-box label's continuation: drawn under the label, not the box."""
+
+
+def _has_glyph(font: FontChoice, ch: str) -> bool:
+    if not font.embedded:
+        return False
+    from reportlab.pdfbase import pdfmetrics
+
+    face = getattr(pdfmetrics.getFont(font.name), "face", None)
+    return face is not None and ord(ch) in getattr(face, "charToGlyph", {})
+
+
+# ---------------------------------------------------------------- the page flow
+
+
+class Flow:
+    """Places rows top to bottom, page by page, for one form (one customer, one register…).
+
+    `header(ops, continued)` draws the page head and returns the y below it. Rows set with
+    `repeat` are placed again at the top of every following page (column headers).
+    """
+
+    def __init__(self, page_size: tuple[float, float], header: Callable[[list, bool], float],
+                 bottom: float = MARGIN_BOTTOM):
+        self.w, self.h = page_size
+        self.header = header
+        self.bottom = bottom
+        self.pages: list[list[tuple]] = []
+        self.ops: list[tuple] = []
+        self.y = 0.0
+        self.repeat: list[Row] = []
+        self._seg_xs: tuple[float, ...] = ()
+        self._seg_top = self._seg_bottom = 0.0
+        self._fresh_y = 0.0  # y right after a page's head (and repeated rows)
+        self.new_page()
+
+    def new_page(self) -> None:
+        self._flush()
+        self.ops = []
+        self.pages.append(self.ops)
+        self.y = self.header(self.ops, len(self.pages) > 1)
+        for row in self.repeat:
+            self._draw(row)
+        self._fresh_y = self.y
+
+    def start_table(self, head: Row, keep_with: float = 0.0) -> None:
+        """Place a table's header row; it repeats on the following pages until end_table."""
+        self.place(head, keep_with)
+        self.repeat = [head]
+
+    def end_table(self) -> None:
+        self.repeat = []
+
+    def room(self) -> float:
+        return self.y - self.bottom
+
+    def space(self, h: float) -> None:
+        self._flush()
+        self.y -= h
+
+    def place(self, row: Row, keep_with: float = 0.0) -> None:
+        """Place a row, starting a page first when it (and `keep_with` below it) won't fit.
+
+        A row taller than a whole page is placed anyway (it runs into the margin) rather
+        than looping; the wrapping keeps such rows to freak cases.
+        """
+        if self.y - row.h - keep_with < self.bottom and self.y != self._fresh_y:
+            self.new_page()
+        self._draw(row)
+
+    def _draw(self, row: Row) -> None:
+        ops = self.ops
+        top = self.y
+        bottom = top - row.h
+        if row.border:
+            xs = tuple(c.x for c in row.cells) + (row.cells[-1].x + row.cells[-1].w,)
+            if xs != self._seg_xs or abs(self._seg_bottom - top) > 0.01:
+                self._flush()
+                self._seg_xs, self._seg_top = xs, top
+                ops.append((LINE, xs[0], top, xs[-1], top, RULE))
+            self._seg_bottom = bottom
+            ops.append((LINE, xs[0], bottom, xs[-1], bottom, RULE))
+        else:
+            self._flush()
+        for c in row.cells:
+            if c.shade:
+                ops.append((FILL, c.x, bottom, c.w, row.h, HEAD_GRAY))
+            lead = c.size * LEADING
+            n = len(c.lines)
+            # Centred vertically in the row; the first baseline a line box down.
+            y = top - (row.h - n * lead) / 2 - lead + (lead - c.size) / 2 + c.size * 0.14
+            for line in c.lines:
+                if isinstance(line, CheckLine):
+                    self._check_line(ops, c, line, y)
+                else:
+                    if c.align == "l":
+                        x = c.x + PAD_X + (c.size * 1.9 if isinstance(line, _Indent) else 0)
+                    elif c.align == "c":
+                        x = c.x + c.w / 2
+                    else:
+                        x = c.x + c.w - PAD_X
+                    if line:
+                        ops.append((TEXT, x, y, line, c.size, c.bold, c.align))
+                y -= lead
+        self.y = bottom
+
+    @staticmethod
+    def _check_line(ops: list, c: Cell, line: CheckLine, y: float) -> None:
+        size = c.size
+        box = size * 0.95
+        x = c.x + PAD_X
+        for checked, label, label_w in line:
+            ops.append((CHECK, x, y - size * 0.08, box, checked))
+            ops.append((TEXT, x + size * 1.9, y, label, size, False, "l"))
+            x += size * 1.9 + label_w + size * 1.5
+
+    def _flush(self) -> None:
+        if self._seg_xs and self._seg_top > self._seg_bottom:
+            for x in self._seg_xs:
+                self.ops.append((LINE, x, self._seg_top, x, self._seg_bottom, RULE))
+        self._seg_xs = ()
+
+    def finish(self, footer: Callable[[list, int, int], None]) -> list[list[tuple]]:
+        self._flush()
+        total = len(self.pages)
+        for i, ops in enumerate(self.pages, 1):
+            footer(ops, i, total)
+        return self.pages
+
+
+# ---------------------------------------------------------------- page head and foot
+
+
+def _header_fn(ts: Typesetter, page_size: tuple[float, float], margin_x: float,
+               head: FormHeader, left_first: str, left_more: str):
+    w, h = page_size
+    center = head.center or "汽车维修服务中心"
+    size = 11.0
+    while size > 7 and ts.m.width(center, ts.font.name, size) > w - 2 * margin_x:
+        size -= 0.5
+
+    def header(ops: list, continued: bool) -> float:
+        y = h - MARGIN_TOP - size
+        ops.append((TEXT, w / 2, y, center, size, False, "c"))
+        y -= 8 + 17
+        ops.append((TEXT, w / 2, y, head.title, 17.0, True, "c"))
+        y -= 10 + 9
+        left = left_more if continued else left_first
+        if left:
+            ops.append((TEXT, margin_x, y, left, 9.0, False, "l"))
+        ops.append((TEXT, w - margin_x, y, head.printed_text, 9.0, False, "r"))
+        return y - 6
+
+    return header
+
+
+def _footer_fn(page_size: tuple[float, float]):
+    w, _ = page_size
+
+    def footer(ops: list, n: int, total: int) -> None:
+        ops.append((TEXT, w / 2, MARGIN_BOTTOM - 16, f"第 {n} 页 共 {total} 页", 9.0, False,
+                    "c"))
+
+    return footer
+
+
+def _signatures(ts: Typesetter, labels: tuple[str, ...], x0: float, width: float,
+                with_date: bool = True) -> list[tuple]:
+    """The signature line's operations, relative to y = 0 (shifted when placed)."""
+    items = list(labels) + (["日期"] if with_date else [])
+    slot = width / len(items)
+    ops = []
+    for i, label in enumerate(items):
+        x = x0 + i * slot
+        text = label + "："
+        ops.append((TEXT, x, 0.0, text, 10.0, False, "l"))
+        tw = ts.m.width(text, ts.font.name, 10.0)
+        ops.append((LINE, x + tw + 1, -2.0, x + slot - 14, -2.0, 0.6))
+    return ops
+
+
+def _place_signatures(flow: Flow, ops: list[tuple]) -> None:
+    if flow.room() < SIGN_H:
+        flow.new_page()
+    y = flow.y - SIGN_GAP - 10
+    for op in ops:
+        if op[0] == TEXT:
+            flow.ops.append((TEXT, op[1], op[2] + y, *op[3:]))
+        else:
+            flow.ops.append((LINE, op[1], op[2] + y, op[3], op[4] + y, op[5]))
+    flow.y = y - 4
+
+
+# ---------------------------------------------------------------- registers
+
+
+def _column_xs(widths_mm: list[float], x0: float, total: float) -> list[tuple[float, float]]:
+    fixed = sum(w * MM for w in widths_mm)
+    flex = [i for i, w in enumerate(widths_mm) if not w]
+    rest = (total - fixed) / len(flex) if flex else 0.0
+    out, x = [], x0
+    for w in widths_mm:
+        width = w * MM if w else rest
+        out.append((x, width))
+        x += width
+    return out
+
+
+_CENTRED = {"序号", "日期", "时间", "发函日期", "类别", "信函类别", "寄送方式", "经办人"}
+
+
+def layout_register(form: RegisterForm, ts: Typesetter,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> FormLayout | None:
+    page = LANDSCAPE
+    width = page[0] - 2 * MARGIN_X
+    cols = _column_xs([c.width_mm for c in form.columns], MARGIN_X, width)
+    flow = Flow(page, _header_fn(ts, page, MARGIN_X, form.header, form.header.left,
+                                 form.header.left + "（续）"))
+    flow.start_table(ts.row([ts.cell(x, w, c.title, bold=True, align="c", shade=True)
+                             for (x, w), c in zip(cols, form.columns, strict=True)]))
+    aligns = ["c" if c.title in _CENTRED else "l" for c in form.columns]
+    # Per column: (x, width, text width, align), the register's hot loop reads these.
+    spec = [(x, w, w - 2 * PAD_X, a) for (x, w), a in zip(cols, aligns, strict=True)]
+    name = ts.font.name
+    width_of, wrap = ts.m.width, ts.m.wrap
+    rows = form.rows
+    n = len(rows)
+    sig = _signatures(ts, form.signatures, MARGIN_X, width)
+    if not rows:
+        flow.place(ts.row([Cell(MARGIN_X, width, ["（本期间没有记录）"], align="c")]))
+    for i, values in enumerate(rows):
+        if i % 500 == 0:
+            if cancelled and cancelled():
+                return None
+            if progress:
+                progress(i, n)
+        cells = []
+        most = 1
+        for (x, w, tw, align), text in zip(spec, values, strict=True):
+            if "\n" in text or _CTRL.search(text):
+                lines: list[str] = []
+                for para in _lines_of(text):
+                    lines += wrap(para, name, BODY, tw) if width_of(para, name, BODY) > tw \
+                        else [para]
+            elif width_of(text, name, BODY) > tw:
+                lines = wrap(text, name, BODY, tw)
+            else:
+                lines = [text]
+            if len(lines) > most:
+                most = len(lines)
+            cells.append(Cell(x, w, lines, False, align))
+        row = Row(cells, most * BODY * LEADING + 2 * PAD_Y)
+        flow.place(row, keep_with=SIGN_H if i == n - 1 else 0.0)
+    _place_signatures(flow, sig)
+    pages = flow.finish(_footer_fn(page))
+    if progress:
+        progress(n, n)
+    return FormLayout(form.form, form.header.title, page, pages, ts.font, n)
+
+
+# ---------------------------------------------------------------- archive
+
+
+def _grid(ts: Typesetter, x0: float, widths: list[float], items: list[tuple[str, str]],
+          label_flags: list[bool], min_lines: int = 1) -> Row:
+    """One row of a label/value grid; `widths` in points, labels shaded and bold."""
+    cells, x = [], x0
+    for (text, _), w, is_label in zip(items, widths, label_flags, strict=True):
+        cells.append(ts.cell(x, w, text, bold=is_label, shade=is_label,
+                             align="c" if is_label else "l",
+                             min_lines=1 if is_label else min_lines))
+        x += w
+    return ts.row(cells)
+
+
+def _label_value(ts: Typesetter, x0: float, total: float, label_w: float,
+                 pairs: list[tuple[str, str]], min_lines: int = 1) -> Row:
+    """label | value [| label | value]: one or two pairs across the width."""
+    if len(pairs) == 1:
+        widths = [label_w, total - label_w]
+        items = [(pairs[0][0], ""), (pairs[0][1], "")]
+        flags = [True, False]
+    else:
+        half = total / 2
+        widths = [label_w, half - label_w, label_w, half - label_w]
+        items = [(pairs[0][0], ""), (pairs[0][1], ""), (pairs[1][0], ""), (pairs[1][1], "")]
+        flags = [True, False, True, False]
+    return _grid(ts, x0, widths, items, flags, min_lines)
+
+
+def _section(ts: Typesetter, x0: float, total: float, title: str) -> Row:
+    return ts.row([ts.cell(x0 - PAD_X, total, title, bold=True, size=10.5)], border=False)
+
+
+def _table_rows(ts: Typesetter, x0: float, widths_mm: list[float], total: float,
+                titles: list[str], rows: list[tuple[str, ...]], centred: set[int]
+                ) -> tuple[Row, list[Row]]:
+    cols = _column_xs(widths_mm, x0, total)
+    head = ts.row([ts.cell(x, w, t, bold=True, align="c", shade=True)
+                   for (x, w), t in zip(cols, titles, strict=True)])
+    body = [ts.row([ts.cell(x, w, v, align="c" if i in centred else "l")
+                    for i, ((x, w), v) in enumerate(zip(cols, values, strict=True))])
+            for values in rows]
+    return head, body
+
+
+def layout_archive_sheet(sheet: ArchiveSheet, head: FormHeader, signatures: tuple[str, ...],
+                         ts: Typesetter) -> list[list[tuple]]:
+    page = PORTRAIT
+    x0 = PORTRAIT_MARGIN_X
+    total = page[0] - 2 * x0
+    first = f"档案编号：{sheet.archive_no}"
+    more = f"档案编号：{sheet.archive_no}　　客户：{sheet.name}（续）"
+    flow = Flow(page, _header_fn(ts, page, x0, head, first, more))
+    lw = 31 * MM
+    flow.place(_label_value(ts, x0, total, lw, [("档案编号", sheet.archive_no),
+                                                ("建档日期", sheet.created_on)]))
+    flow.place(_label_value(ts, x0, total, lw, [("客户名称", sheet.name),
+                                                ("联系电话", sheet.phones)]))
+    flow.place(_label_value(ts, x0, total, lw, [("地址", sheet.address)]))
+    flow.place(_label_value(ts, x0, total, lw, [("负责人", sheet.contact_person),
+                                                ("跟踪业务员", sheet.clerk_name)]))
+    flow.place(_label_value(ts, x0, total, lw, [("客户希望得到的服务", sheet.services_wanted)],
+                            min_lines=2))
+    if sheet.notes:
+        flow.place(_label_value(ts, x0, total, lw, [("备注", sheet.notes)]))
+
+    flow.space(6)
+    vhead, vrows = _table_rows(ts, x0, [24, 0, 15, 35, 22, 22, 22], total,
+                               ARCHIVE_VEHICLE_COLUMNS, sheet.vehicles, {2, 4, 5, 6})
+    flow.place(_section(ts, x0, total, "车辆"), keep_with=vhead.h + 20)
+    flow.start_table(vhead)
+    if not vrows:
+        flow.place(ts.row([Cell(x0, total, ["（无）"], align="c")]))
+    for r in vrows:
+        flow.place(r)
+    flow.end_table()
+
+    flow.space(6)
+    head_row, rows = _table_rows(ts, x0, [23, 22, 25, 0, 22], total, ARCHIVE_VISIT_COLUMNS,
+                                 sheet.visits, {0, 1, 2, 4})
+    flow.place(_section(ts, x0, total, "送修、来访记录（维修、保养记录）"),
+               keep_with=head_row.h + 20)
+    flow.start_table(head_row)
+    sig = _signatures(ts, signatures, x0, total)
+    if not rows:
+        flow.place(ts.row([Cell(x0, total, ["（无）"], align="c")]), keep_with=SIGN_H)
+    for i, r in enumerate(rows):
+        flow.place(r, keep_with=SIGN_H if i == len(rows) - 1 else 0.0)
+    flow.end_table()
+    _place_signatures(flow, sig)
+    return flow.finish(_footer_fn(page))
+
+
+# ---------------------------------------------------------------- call record
+
+
+def layout_call_record(sheet: CallRecordSheet, head: FormHeader, signatures: tuple[str, ...],
+                       ts: Typesetter) -> list[list[tuple]]:
+    page = PORTRAIT
+    x0 = PORTRAIT_MARGIN_X
+    total = page[0] - 2 * x0
+    first = f"记录编号：第 {sheet.call_id} 号"
+    flow = Flow(page, _header_fn(ts, page, x0, head, first, first + "（续）"))
+    lw = 31 * MM
+    kind = sheet.call_type + (f"（{sheet.direction}）" if sheet.direction else "")
+    flow.place(_label_value(ts, x0, total, lw, [("日期时间", sheet.called_at),
+                                                ("通话类别", kind)]))
+    flow.place(_label_value(ts, x0, total, lw, [("客户", sheet.customer),
+                                                ("联系电话", sheet.phone)]))
+    flow.place(_label_value(ts, x0, total, lw, [("车号", sheet.plate),
+                                                ("经办人", sheet.clerk_name)]))
+    if sheet.reached:
+        flow.place(_label_value(ts, x0, total, lw, [("通话结果", sheet.reached)]))
+
+    # The seven talking points of 篇二 §3, each ticked when the call covered it.
+    items = [(p in sheet.points, f"（{p}）{text}") for p, text in STANDARD_POINTS.items()]
+    label = ts.cell(x0, lw, "通话内容", bold=True, shade=True, align="c")
+    value = Cell(x0 + lw, total - lw, ts.check_lines(items, total - lw - 2 * PAD_X,
+                                                       inline=False))
+    flow.place(ts.row([label, value]))
+    flow.place(_label_value(ts, x0, total, lw, [("通话要点", sheet.key_points)], min_lines=4))
+    flow.place(_label_value(ts, x0, total, lw, [("客户要求/希望/投诉",
+                                                 sheet.customer_request)], min_lines=4))
+    handling = [(sheet.handling == k, v) for k, v in HANDLING_LABELS.items()]
+    flow.place(ts.row([ts.cell(x0, lw, "处理方式", bold=True, shade=True, align="c"),
+                       Cell(x0 + lw, total - lw,
+                            ts.check_lines(handling, total - lw - 2 * PAD_X))]))
+    flow.place(_label_value(ts, x0, total, lw, [("上报主管日期", sheet.escalated_on),
+                                                ("答复客户日期", sheet.replied_on)]))
+    flow.place(_label_value(ts, x0, total, lw, [("解决办法", sheet.solution)], min_lines=4))
+    sat = [(sheet.satisfaction == k, v) for k, v in SATISFACTION_LABELS.items()]
+    flow.place(ts.row([ts.cell(x0, lw, "满意度", bold=True, shade=True, align="c"),
+                       Cell(x0 + lw, total - lw, ts.check_lines(sat, total - lw - 2 * PAD_X))]),
+               keep_with=SIGN_H)
+    _place_signatures(flow, _signatures(ts, signatures, x0, total))
+    return flow.finish(_footer_fn(page))
+
+
+# ---------------------------------------------------------------- the whole job
+
+
+def layout_form(data: FormData, progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> FormLayout | None:
+    """The pages of a form; None when cancelled. Registers the PDF font on first use."""
+    font = register_fonts()
+    ts = Typesetter(font)
+    if isinstance(data, RegisterForm):
+        return layout_register(data, ts, progress, cancelled)
+    out = FormLayout(data.form, data.header.title, PORTRAIT, [], font)
+    sheets = data.sheets
+    for i, sheet in enumerate(sheets):
+        if i % 10 == 0:
+            if cancelled and cancelled():
+                return None
+            if progress:
+                progress(i, len(sheets))
+        if isinstance(data, ArchiveForm):
+            out.pages += layout_archive_sheet(sheet, data.header, data.signatures, ts)
+        else:
+            assert isinstance(data, CallRecordForm)
+            out.pages += layout_call_record(sheet, data.header, data.signatures, ts)
+    if not sheets:
+        head = data.header
+        flow = Flow(PORTRAIT, _header_fn(ts, PORTRAIT, PORTRAIT_MARGIN_X, head, "", ""))
+        flow.place(ts.row([Cell(PORTRAIT_MARGIN_X, PORTRAIT[0] - 2 * PORTRAIT_MARGIN_X,
+                                ["（没有要打印的记录）"], align="c")]))
+        out.pages += flow.finish(_footer_fn(PORTRAIT))
+    out.rows = len(sheets)
+    if progress:
+        progress(len(sheets), len(sheets))
+    return out
+
+
+# ---------------------------------------------------------------- drawing with reportlab
+
+
+@dataclass
+class FormPdfResult:
+    path: Path
+    pages: int = 0
+    rows: int = 0
+    font: FontChoice | None = None
+    cancelled: bool = False
+
+    @property
+    def font_note(self) -> str:
+        return self.font.note if self.font else ""
+
+
+class PdfPainter:
+    """Draws a layout's pages on a reportlab canvas."""
+
+    def __init__(self, canvas, font: FontChoice, m: Measure):
+        self.c = canvas
+        self.font = font
+        self.m = m
+        self.bold = Painter(canvas, font, m)  # letters_pdf's, with its fake bold
+        self.tick = _has_glyph(font, "✓")
+
+    def draw(self, ops: list[tuple]) -> None:
+        c = self.c
+        name = self.font.name
+        width = self.m.width
+        lines: dict[float, list[tuple]] = {}
+        fills, checks, bolds = [], [], []
+        text = c.beginText()
+        current = None
+        for op in ops:
+            kind = op[0]
+            if kind == TEXT:
+                if op[5]:
+                    bolds.append(Op(op[1], op[2], op[3], op[4], bold=True, align=op[6]))
+                    continue
+                _, x, y, s, size, _, align = op
+                if current != size:
+                    text.setFont(name, size)
+                    current = size
+                if align != "l":
+                    w = width(s, name, size)
+                    x -= w / 2 if align == "c" else w
+                text.setTextOrigin(x, y)
+                text.textOut(s)
+            elif kind == LINE:
+                lines.setdefault(op[5], []).append(op)
+            elif kind == FILL:
+                fills.append(op)
+            else:
+                checks.append(op)
+        for _, x, y, w, h, gray in fills:
+            c.setFillGray(gray)
+            c.rect(x, y, w, h, stroke=0, fill=1)
+        c.setFillGray(0)
+        c.setStrokeGray(0)
+        for lw, group in lines.items():
+            c.setLineWidth(lw)
+            path = c.beginPath()
+            for _, x1, y1, x2, y2, _ in group:
+                path.moveTo(x1, y1)
+                path.lineTo(x2, y2)
+            c.drawPath(path, stroke=1, fill=0)
+        if checks:
+            c.setLineWidth(0.6)
+            for _, x, y, size, checked in checks:
+                c.rect(x, y, size, size, stroke=1, fill=0)
+                if checked and self.tick:
+                    text.setFont(name, size * 1.05)
+                    current = None
+                    text.setTextOrigin(x + size * 0.1, y + size * 0.12)
+                    text.textOut("✓")
+                elif checked:
+                    c.setLineWidth(1.1)
+                    p = c.beginPath()
+                    p.moveTo(x + size * 0.18, y + size * 0.52)
+                    p.lineTo(x + size * 0.42, y + size * 0.2)
+                    p.lineTo(x + size * 0.86, y + size * 0.86)
+                    c.drawPath(p, stroke=1, fill=0)
+                    c.setLineWidth(0.6)
+        c.drawText(text)
+        if bolds:
+            self.bold.draw(bolds)
+
+
+def write_form_pdf(data: FormData | FormLayout, path: str | os.PathLike, *,
+                   progress: Callable[[int, int], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> FormPdfResult:
+    """Write the form to `path` (appears only when complete; a cancel leaves no file).
+
+    progress(done, 1000): the layout is the first third, drawing the rest.
+    """
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = Path(path)
+    result = FormPdfResult(path)
+
+    def stage(lo: int, hi: int):
+        if progress is None:
+            return None
+        return lambda done, total: progress(lo + (hi - lo) * done // max(total, 1), 1000)
+
+    layout = data if isinstance(data, FormLayout) else \
+        layout_form(data, stage(0, 330), cancelled)
+    if layout is None:
+        result.cancelled = True
+        return result
+    font = layout.font or register_fonts()
+    result.font, result.rows = font, layout.rows
+    fd, tmp = tempfile.mkstemp(prefix=".form-", suffix=".pdf.part", dir=path.parent)
+    os.close(fd)
+    try:
+        c = Canvas(tmp, pagesize=layout.page_size, pageCompression=1,
+                   initialFontName=font.name, initialFontSize=BODY, lang="zh-CN")
+        c.setTitle(layout.title)
+        c.setCreator("FollowDesk 售后跟踪服务台")
+        painter = PdfPainter(c, font, Measure())
+        draw_stage = stage(330, 1000)
+        total = layout.page_count
+        for i, ops in enumerate(layout.pages):
+            if i % 20 == 0:
+                if cancelled and cancelled():
+                    result.cancelled = True
+                    return result
+                if draw_stage:
+                    draw_stage(i, total)
+            painter.draw(ops)
+            c.showPage()
+        c.save()
+        os.replace(tmp, path)
+        tmp = None
+        result.pages = total
+        if draw_stage:
+            draw_stage(total, total)
+        return result
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "电话记录表）、call-register（跟踪服务电话登记表）、"
                                    "letter-register（跟踪服务信函登记表）")
     f.add_argument("form", metavar="FORM",
-                   help="archive, call-record, call-register, letter-register")
+                   help="archive, call-record, call-register, letter-register, summary")
     f.add_argument("--from", dest="start", type=_date_arg, metavar="DATE",
                    help="登记表默认本月一日")
     f.add_argument("--to", dest="end", type=_date_arg, metavar="DATE", help="登记表默认本月末")
@@ -74,8 +74,59 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--call", metavar="ID", help="通话编号（call-record）")
     f.add_argument("--limit", type=int, metavar="N", help="最多打印多少份 / 多少行")
     f.add_argument("--format", choices=["pdf", "xlsx"], help="默认按输出文件的扩展名，否则 pdf")
+    f.add_argument("--month", metavar="YYYY-MM", help="summary：月度小结")
+    f.add_argument("--year", type=int, metavar="YYYY", help="summary：年度总结")
     f.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     return p
+
+
+def _month_arg(text: str) -> tuple[int, int] | None:
+    import re
+
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return int(m.group(1)), int(m.group(2))
+
+
+def cmd_print_summary(url: str, args) -> int:
+    """followdesk print summary --month YYYY-MM | --year YYYY -o FILE.pdf (R10)."""
+    from app.staff import StaffService
+    from app.summary import Period, SummaryService
+    from app.summary_pdf import summary_doc, write_summary_pdf
+
+    if args.month:
+        ym = _month_arg(args.month)
+        if ym is None:
+            print(f"月份“{args.month}”应写成 YYYY-MM，例如 2026-11", file=sys.stderr)
+            return 2
+        period, kind = Period.month(*ym), "month"
+    elif args.year:
+        period, kind = Period.year(args.year), "year"
+    else:
+        print("summary 须指定 --month YYYY-MM 或 --year YYYY", file=sys.stderr)
+        return 2
+    if args.output.suffix.lower() not in ("", ".pdf") or args.format == "xlsx":
+        print("小结/总结只能输出 PDF", file=sys.stderr)
+        return 2
+    store = _open_store(url)
+    try:
+        clerk_id, clerk_name = None, ""
+        if args.clerk:
+            clerk = StaffService(store).by_name(args.clerk)
+            if clerk is None:
+                print(f"没有这位员工：{args.clerk}", file=sys.stderr)
+                return 2
+            clerk_id, clerk_name = clerk.id, clerk.name
+        service = SummaryService(store)
+        result = write_summary_pdf(summary_doc(service, period, kind, clerk_id=clerk_id),
+                                   service.center(), args.output, clerk_name=clerk_name)
+    finally:
+        store.close()
+    print(f"已保存：{args.output}（{result.pages} 页）")
+    if result.font_note:
+        print(result.font_note, file=sys.stderr)
+    return 0
 
 
 def _date_arg(text: str):
@@ -270,6 +321,8 @@ def cmd_summary(url: str, args) -> int:
 
 
 def cmd_print(url: str, args) -> int:
+    if args.form == "summary":
+        return cmd_print_summary(url, args)
     from app.forms import FORMS, FormInputError, FormRequest, FormsService, period_range
     from app.staff import StaffService
 

@@ -95,3 +95,15 @@ def test_tasks_and_summary_json(tmp_path, capsys):
     assert figures["period_start"] == "2026-11-01" and "satisfaction_rate" in figures
     assert figures["target_satisfaction_rate"] == 0.98
     assert main(["--db", db, "summary", "--month", "2026-13"]) == 2
+
+
+def test_print_summary_pdf(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    db = str(tmp_path / "t.sqlite")
+    assert main(["--db", db, "demo", "--customers", "40", "--seed", "2"]) == 0
+    out = tmp_path / "小结.pdf"
+    assert main(["--db", db, "print", "summary", "--month", "2026-11", "-o", str(out)]) == 0
+    text = PdfReader(out).pages[0].extract_text()
+    assert "2026年11月" in text and "第 1 页" in text
+    assert main(["--db", db, "print", "summary", "-o", str(out)]) == 2

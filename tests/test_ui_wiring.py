@@ -76,3 +76,25 @@ def test_the_statistics_tab_is_built_when_opened(window, qtbot):
     qtbot.waitUntil(lambda: window.summary_page.widget is not None)
     qtbot.waitUntil(lambda: window.summary_tab.figures is not None)
     assert window.summary_tab.figures.values["visits"] >= 1
+
+
+def test_printing_the_archive_form_and_a_call_record(window, monkeypatch):
+    import ui.forms_tab
+
+    printed = []
+    monkeypatch.setattr(ui.forms_tab, "print_archive_form",
+                        lambda parent, forms, cid, **kw: printed.append(("archive", cid)))
+    monkeypatch.setattr(ui.forms_tab, "print_call_record",
+                        lambda parent, forms, call_id, **kw: printed.append(("call", call_id)))
+    window.archive_tab.select_customer(window.customer_id)
+    window.act_print_archive.trigger()
+    window.records_tab.printCallRecord.emit(7)
+    assert printed == [("archive", window.customer_id), ("call", 7)]
+
+
+def test_the_forms_tab_is_built_when_opened(window, qtbot):
+    assert window.forms_page.widget is None
+    window.show()
+    window.tabs.setCurrentWidget(window.forms_page)
+    qtbot.waitUntil(lambda: window.forms_page.widget is not None)
+    window.close()  # stops any export the tab started

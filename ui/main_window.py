@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
         self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
         self.tabs.addTab(self.records_page, tr("电话/信函记录"))
+        self.forms_page = common.LazyTab(self._build_forms_tab)
+        self.tabs.addTab(self.forms_page, tr("登记表"))
         self.summary_page = common.LazyTab(self._build_summary_tab)
         self.tabs.addTab(self.summary_page, tr("统计"))
         # The day starts with today's calls: open on 跟踪日历 / 今日工作.
@@ -89,8 +91,31 @@ class MainWindow(QMainWindow):
                          today_fn=self.today_fn)
         tab.openCustomer.connect(self.open_customer)
         tab.changed.connect(self._update_task_counts)
+        tab.printCallRecord.connect(self.print_call_record)
         tab.restore_state(self.settings)
         return tab
+
+    def forms(self):
+        from app.forms import FormsService
+
+        return FormsService(self.store)
+
+    def _build_forms_tab(self):
+        from ui.forms_tab import FormsTab
+
+        return FormsTab(self.forms(), self.clerks(), today_fn=self.today_fn)
+
+    def print_archive_form(self) -> None:
+        from ui.forms_tab import print_archive_form
+
+        cid = self.archive_tab.current_customer_id()
+        if cid is not None:
+            print_archive_form(self, self.forms(), cid)
+
+    def print_call_record(self, call_id: int) -> None:
+        from ui.forms_tab import print_call_record
+
+        print_call_record(self, self.forms(), call_id)
 
     def _build_summary_tab(self):
         from app.summary import SummaryService
@@ -158,6 +183,8 @@ class MainWindow(QMainWindow):
         self.act_requests = self._action("客户要求与投诉…", self.open_requests, None, None,
                                          "主管批示上报的要求与投诉")
         self.act_templates = self._action("信函模板与信头…", self.edit_templates)
+        self.act_print_archive = self._action("打印客户档案表…", self.print_archive_form, "Ctrl+P",
+                                              None, "打印当前客户的《客户档案基本资料表》")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -168,6 +195,7 @@ class MainWindow(QMainWindow):
         m = bar.addMenu(tr("客户(&C)"))
         m.addActions([self.act_find, self.act_new_customer, self.act_visit, self.act_edit,
                       self.act_vehicle])
+        m.addAction(self.act_print_archive)
         m.addSeparator()
         m.addActions([self.act_delete, self.act_bin])
         m = bar.addMenu(tr("联系(&L)"))
@@ -244,12 +272,15 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
+        if self.forms_page.widget is not None:
+            self.forms_page.widget.stop()  # a running export ends before the window does
         self.save_state()
         super().closeEvent(event)
 
     def _selection_changed(self, customer_id=None) -> None:
         has = self.archive_tab.current_customer_id() is not None
-        for a in (self.act_edit, self.act_vehicle, self.act_call, self.act_letter):
+        for a in (self.act_edit, self.act_vehicle, self.act_call, self.act_letter,
+                  self.act_print_archive):
             a.setEnabled(has)
         # Delete acts on the archive list: never from another tab, where the key means nothing.
         self.act_delete.setEnabled(has and self.tabs.currentWidget() is self.archive_tab)

@@ -490,6 +490,7 @@ class _Pane(QWidget):
 
 class RecordsTab(QWidget):
     openCustomer = Signal(int)  # 打开客户: the main window shows the archive
+    printCallRecord = Signal(int)  # call id: print its 跟踪服务电话记录表
     changed = Signal()  # a record was deleted or restored here
 
     def __init__(self, contacts: ContactService, letters: LetterService,
@@ -574,8 +575,12 @@ class RecordsTab(QWidget):
         self.open_button = QPushButton(tr("打开客户"))
         self.delete_button = QPushButton(tr("删除"))
         self.restore_button = QPushButton(tr("恢复"))
+        self.print_button = QPushButton(tr("打印记录表…"))
+        self.print_button.setToolTip(tr("打印这次通话的《跟踪服务电话记录表》"))
+        self.print_button.clicked.connect(self._print_current)
         buttons = QHBoxLayout()
-        for b in (self.view_button, self.open_button, self.delete_button, self.restore_button):
+        for b in (self.view_button, self.open_button, self.print_button, self.delete_button,
+                  self.restore_button):
             b.setMinimumWidth(80)
             buttons.addWidget(b)
         buttons.addSpacing(12)
@@ -774,9 +779,16 @@ class RecordsTab(QWidget):
         has = self.current_pane.current_id() is not None
         for b in (self.view_button, self.open_button, self.delete_button, self.restore_button):
             b.setEnabled(has)
+        self.print_button.setEnabled(False)
         if has:
             info = self._current_record()
             self.open_button.setEnabled(info is not None and info.customer_id is not None)
+            self.print_button.setEnabled(isinstance(info, CallInfo))
+
+    def _print_current(self) -> None:
+        info = self._current_record()
+        if isinstance(info, CallInfo):
+            self.printCallRecord.emit(info.id)
 
     # -- actions
 

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
-        self._update_task_counts()
+        self._update_task_counts(agenda_just_loaded=True)
         self._restore_state()
         self.calendar_tab.agenda_table.setFocus()
 
@@ -291,8 +291,14 @@ class MainWindow(QMainWindow):
             self.calendar_tab.refresh()
         self._update_task_counts()
 
-    def _update_task_counts(self) -> None:
-        open_today, overdue = self.tasks.status_counts(self.user, self.today_fn())
+    def _update_task_counts(self, *, agenda_just_loaded: bool = False) -> None:
+        cal, today = self.calendar_tab, self.today_fn()
+        if agenda_just_loaded and cal.clerk_id() is None and cal.kinds() is None \
+                and cal.today == today:
+            # At start the agenda has just counted the same tasks: don't ask twice.
+            open_today, overdue = cal.counts
+        else:
+            open_today, overdue = self.tasks.status_counts(self.user, today)
         red = "color:#c0392b; font-weight:bold;" if overdue else ""
         self.task_label.setText(tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
             n=open_today, m=overdue, s=red))

@@ -55,7 +55,26 @@ def local_time(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def customer_html(c: CustomerDetail) -> str:
+def history_html(calls, letters) -> str:
+    """R7/R8: the customer's calls and letters, kept in the archive."""
+    rows = "".join(
+        f"<tr><td width=104>{c.called_at:%Y-%m-%d}</td><td width=44>{tr(c.type_label)}</td>"
+        f"<td width=70>{_e(c.outcome_label)}</td><td>{_e(c.key_points)}</td>"
+        f"<td width=50>{_e(c.clerk_name)}</td></tr>"
+        for c in calls
+    ) or f"<tr><td>{tr('还没有通话记录')}</td></tr>"
+    letter_rows = "".join(
+        f"<tr><td width=104>{x.sent_on}</td><td width=44>{tr(x.kind_label)}</td>"
+        f"<td width=70>{tr(x.way_label)}</td><td>{_e(x.subject)}</td>"
+        f"<td width=50>{_e(x.clerk_name)}</td></tr>"
+        for x in letters
+    ) or f"<tr><td>{tr('还没有信函')}</td></tr>"
+    return (f"<h3>{tr('通话记录')}（{len(calls)}）</h3><table cellspacing=0 width='100%'>"
+            f"{rows}</table><h3>{tr('信函')}（{len(letters)}）</h3>"
+            f"<table cellspacing=0 width='100%'>{letter_rows}</table>")
+
+
+def customer_html(c: CustomerDetail, history: str = "") -> str:
     """The archive page of one customer, laid out like 客户档案基本资料表."""
     deleted = (
         f"<p style='color:#c0392b'><b>{tr('已删除（在回收站中）')}</b></p>" if c.deleted_at else ""
@@ -114,6 +133,7 @@ def customer_html(c: CustomerDetail) -> str:
 <h3>{tr('维修/来访记录')}（{len(c.visits)}）</h3>
 <table cellspacing=0 width='100%'>
 {visits}</table>
+{history}
 <p style='color:#888'>{audit}</p>
 """
 
@@ -124,9 +144,12 @@ class ArchiveTab(QWidget):
     visitLinkClicked = Signal(int, int)  # customer id, visit id
     selectionChangedTo = Signal(object)  # customer id or None
 
-    def __init__(self, archive: ArchiveService, parent: QWidget | None = None):
+    def __init__(self, archive: ArchiveService, parent: QWidget | None = None, *,
+                 history=None):
         super().__init__(parent)
         self.archive = archive
+        # customer id → HTML of their calls and letters (the window supplies it)
+        self.history = history
         self.search = QLineEdit()
         self.search.setObjectName("archiveSearch")
         self.search.setPlaceholderText(
@@ -217,7 +240,8 @@ class ArchiveTab(QWidget):
             self.detail.clear()
             return
         try:
-            self.detail.setHtml(customer_html(self.archive.detail(customer_id)))
+            history = self.history(customer_id) if self.history else ""
+            self.detail.setHtml(customer_html(self.archive.detail(customer_id), history))
         except NotFound:
             self.detail.clear()
 

@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
             name=user.name, role=tr(user.role_label)))
 
         self.tabs = QTabWidget()
-        self.archive_tab = ArchiveTab(self.archive)
+        self.archive_tab = ArchiveTab(self.archive, history=self._customer_history)
         self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn)
         self.records_page = common.LazyTab(self._build_records_tab)
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
@@ -468,6 +468,13 @@ class MainWindow(QMainWindow):
         self.calendar_tab.show_view(CalendarTab.AGENDA)
 
     # -- calls, letters, campaigns (R2, R4–R8)
+
+    def _customer_history(self, customer_id: int) -> str:
+        from ui.archive_tab import history_html
+
+        calls = self.contacts().calls_for_customer(customer_id, limit=20)
+        letters = self.letters().letters_for_customer(customer_id)[:20]
+        return history_html(calls, letters)
 
     def contacts(self):
         from app.contacts import ContactService

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app.archive import ArchiveService, SummaryRow, format_archive_no
-from ui.common import tr
-
-Index = QModelIndex | QPersistentModelIndex
+from ui.lazy_model import Index, LazyIdModel
 
 # (summary field, header); the field doubles as the SQL sort key.
 COLUMNS = [
@@ -26,16 +24,13 @@ COLUMNS = [
     ("clerk_name", "跟踪业务员"),
     ("last_visit_date", "最近来访"),
 ]
-PAGE = 100
 CustomerIdRole = Qt.ItemDataRole.UserRole + 1
 
 
-class ArchiveTableModel(QAbstractTableModel):
+class ArchiveTableModel(LazyIdModel):
     def __init__(self, archive: ArchiveService, parent=None):
         super().__init__(parent)
         self._archive = archive
-        self._ids: list[int] = []
-        self._rows: dict[int, SummaryRow] = {}
         self._query = ""
         self._sort = "archive_no"
         self._descending = False
@@ -57,48 +52,25 @@ class ArchiveTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self._ids = self._archive.search_ids(
-            self._query, sort=self._sort, descending=self._descending, deleted=self._deleted
-        )
-        self._rows.clear()
         self._loaded = True
-        self.endResetModel()
+        self.reset_ids(self._archive.search_ids(
+            self._query, sort=self._sort, descending=self._descending, deleted=self._deleted
+        ))
 
     def refresh_customer(self, customer_id: int) -> None:
         """Re-read one row after an edit, without resetting the view."""
-        self._rows.pop(customer_id, None)
-        try:
-            row = self._ids.index(customer_id)
-        except ValueError:
-            return
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self.forget(customer_id)
 
     def customer_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        return self.id_at(row)
 
-    def row_of(self, customer_id: int) -> int:
-        try:
-            return self._ids.index(customer_id)
-        except ValueError:
-            return -1
+    # -- LazyIdModel
 
-    # -- Qt model interface
+    def headers(self) -> list[str]:
+        return [header for _key, header in COLUMNS]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return tr(COLUMNS[section][1])
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
-        return None
+    def fetch_rows(self, ids: list[int]) -> dict[int, SummaryRow]:
+        return self._archive.summary_rows(ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -107,7 +79,7 @@ class ArchiveTableModel(QAbstractTableModel):
             return self._ids[index.row()]
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        row = self._row(index.row())
+        row = self.row_data(index.row())
         if row is None:
             return None
         value = getattr(row, COLUMNS[index.column()][0])
@@ -125,17 +97,3 @@ class ArchiveTableModel(QAbstractTableModel):
             return  # the view re-announces its sort indicator; the rows are already in order
         self._sort, self._descending = key, descending
         self.refresh()
-
-    def _row(self, row: int) -> SummaryRow | None:
-        if not 0 <= row < len(self._ids):
-            return None
-        cid = self._ids[row]
-        hit = self._rows.get(cid)
-        if hit is None:
-            start = row - row % PAGE
-            page = self._ids[start : start + PAGE]
-            if len(self._rows) > 20 * PAGE:
-                self._rows.clear()
-            self._rows.update(self._archive.summary_rows(page))
-            hit = self._rows.get(cid)
-        return hit

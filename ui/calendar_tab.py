@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -58,6 +57,7 @@ from app.workdays import day_info
 from db.models import TaskKind, TaskStatus
 from ui import common
 from ui.common import tr
+from ui.lazy_model import LazyIdModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -134,7 +134,6 @@ COLUMNS = [
     Column("topic", "通话要点/内容", 0),
 ]
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
-PAGE = 100
 TaskIdRole = Qt.ItemDataRole.UserRole + 1
 CustomerIdRole = Qt.ItemDataRole.UserRole + 2
 
@@ -160,13 +159,11 @@ def _status(item: AgendaItem, today: dt.date) -> str:
     return tr("未到窗口")
 
 
-class TaskTableModel(QAbstractTableModel):
+class TaskTableModel(LazyIdModel):
     """Tasks as rows: either ids with a fetch function (the agenda) or a short list (one day)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._ids: list[int] = []
-        self._rows: dict[int, AgendaItem] = {}
         self._fetch: Callable[[list[int]], dict[int, AgendaItem]] | None = None
         self._today = dt.date.today()
         self._stand_in = ""
@@ -177,57 +174,28 @@ class TaskTableModel(QAbstractTableModel):
 
     def set_ids(self, ids: list[int], fetch: Callable[[list[int]], dict[int, AgendaItem]],
                 today: dt.date, stand_in: str = "") -> None:
-        self.beginResetModel()
-        self._ids, self._fetch, self._rows = list(ids), fetch, {}
+        self._fetch = fetch
         self._today, self._stand_in = today, stand_in
-        self.endResetModel()
+        self.reset_ids(ids)
 
     def set_items(self, items: list[AgendaItem], today: dt.date, stand_in: str = "") -> None:
-        self.beginResetModel()
-        self._ids = [i.task_id for i in items]
-        self._rows = {i.task_id: i for i in items}
         self._fetch = None
         self._today, self._stand_in = today, stand_in
-        self.endResetModel()
+        self.reset_ids([i.task_id for i in items], {i.task_id: i for i in items})
 
     def item(self, row: int) -> AgendaItem | None:
-        if not 0 <= row < len(self._ids):
-            return None
-        tid = self._ids[row]
-        hit = self._rows.get(tid)
-        if hit is None and self._fetch is not None:
-            start = row - row % PAGE
-            if len(self._rows) > 20 * PAGE:
-                self._rows.clear()
-            self._rows.update(self._fetch(self._ids[start : start + PAGE]))
-            hit = self._rows.get(tid)
-        return hit
+        return self.row_data(row)
 
     def task_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        return self.id_at(row)
 
-    def row_of(self, task_id: int) -> int:
-        try:
-            return self._ids.index(task_id)
-        except ValueError:
-            return -1
+    # -- LazyIdModel
 
-    # -- Qt model interface
+    def headers(self) -> list[str]:
+        return [c.header for c in COLUMNS]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return tr(COLUMNS[section].header)
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
-        return None
+    def fetch_rows(self, ids: list[int]) -> dict[int, AgendaItem]:
+        return self._fetch(ids) if self._fetch is not None else {}
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

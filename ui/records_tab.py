@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSettings,
@@ -57,9 +56,9 @@ from app.normalize import ValidationError
 from app.staff import StaffInfo
 from ui import common
 from ui.common import DateField, tr
+from ui.lazy_model import LazyIdModel
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 100
 RecordIdRole = Qt.ItemDataRole.UserRole + 1
 # A customer filter matching more customers than this (one letter typed) lists the records of
 # the first ones only: each customer is one indexed query.
@@ -95,7 +94,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class _RecordModel(QAbstractTableModel):
+class _RecordModel(LazyIdModel):
     """Ids from the service, rows fetched a page at a time; filters live in SQL."""
 
     COLUMNS: list[tuple[str, str]] = []
@@ -104,8 +103,6 @@ class _RecordModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._ids: list[int] = []
-        self._rows: dict[int, object] = {}
         self.start: dt.date | None = None
         self.end: dt.date | None = None
         self.kind: str | None = None
@@ -147,39 +144,21 @@ class _RecordModel(QAbstractTableModel):
         return [i for i in self._ids_for(**base) if i in wanted] if wanted else []
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self._ids = self._query()
-        self._rows.clear()
-        self.endResetModel()
+        self.reset_ids(self._query())
 
     def record_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
-
-    def row_of(self, record_id: int) -> int:
-        try:
-            return self._ids.index(record_id)
-        except ValueError:
-            return -1
+        return self.id_at(row)
 
     def record(self, row: int):
-        return self._row(row)
+        return self.row_data(row)
 
-    # -- Qt model interface
+    # -- LazyIdModel
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+    def headers(self) -> list[str]:
+        return [header for _key, header in self.COLUMNS]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return tr(self.COLUMNS[section][1])
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
-        return None
+    def fetch_rows(self, ids: list[int]) -> dict[int, object]:
+        return self._rows_for(ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -197,7 +176,7 @@ class _RecordModel(QAbstractTableModel):
             return None
         if key == "serial":
             return None if role == Qt.ItemDataRole.ToolTipRole else str(index.row() + 1)
-        info = self._row(index.row())
+        info = self.row_data(index.row())
         if info is None:
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -206,19 +185,6 @@ class _RecordModel(QAbstractTableModel):
 
     def _tooltip(self, info, key: str) -> str | None:
         return None
-
-    def _row(self, row: int):
-        if not 0 <= row < len(self._ids):
-            return None
-        rid = self._ids[row]
-        hit = self._rows.get(rid)
-        if hit is None:
-            start = row - row % PAGE
-            if len(self._rows) > 20 * PAGE:
-                self._rows.clear()
-            self._rows.update(self._rows_for(self._ids[start : start + PAGE]))
-            hit = self._rows.get(rid)
-        return hit
 
 
 class CallTableModel(_RecordModel):

@@ -287,6 +287,7 @@ def window_for(qtbot, store, ui_settings, msgbox):
 
         w = MainWindow(store, user, ui_settings, today_fn=lambda: TODAY)
         qtbot.addWidget(w)
+        w.show()  # the calendar reads its tasks when it is first shown
         return w
     return make
 

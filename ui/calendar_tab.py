@@ -581,7 +581,7 @@ class CalendarTab(QWidget):
 
     def __init__(self, tasks: TaskService, user: StaffInfo, clerks: list[StaffInfo],
                  today_fn: Callable[[], dt.date] = dt.date.today,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, load: bool = True):
         super().__init__(parent)
         self.tasks = tasks
         self.user = user
@@ -759,9 +759,12 @@ class CalendarTab(QWidget):
         self.clock.timeout.connect(self._tick)
         self.clock.start()
         # The month view loads when it is first looked at: the day starts with the agenda.
+        # With load=False nothing is read until the tab is first shown (the window may open
+        # on another tab).
         self._loaded = False
         self._month_stale = True
-        self.refresh()
+        if load:
+            self.refresh()
 
     def _tick(self) -> None:
         if self.today_fn() != self.today:
@@ -844,6 +847,10 @@ class CalendarTab(QWidget):
         row = self.agenda_model.row_of(keep) if keep is not None else -1
         self._select_row(self.agenda_table, row if row >= 0 else min(keep_row, len(ids) - 1))
         self._update_buttons()
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.archive_tab = ArchiveTab(self.archive, history=self._customer_history)
-        self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn)
+        self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn, load=False)
         self.records_page = common.LazyTab(self._build_records_tab)
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
         self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
@@ -293,8 +293,8 @@ class MainWindow(QMainWindow):
 
     def _update_task_counts(self, *, agenda_just_loaded: bool = False) -> None:
         cal, today = self.calendar_tab, self.today_fn()
-        if agenda_just_loaded and cal.clerk_id() is None and cal.kinds() is None \
-                and cal.today == today:
+        if agenda_just_loaded and cal.loaded and cal.clerk_id() is None \
+                and cal.kinds() is None and cal.today == today:
             # At start the agenda has just counted the same tasks: don't ask twice.
             open_today, overdue = cal.counts
         else:

@@ -100,7 +100,7 @@ def test_the_forms_tab_is_built_when_opened(window, qtbot):
     window.close()  # stops any export the tab started
 
 
-def test_the_archive_page_keeps_the_calls_and_letters(window, store):
+def test_the_archive_page_keeps_the_calls_and_letters(window, store, qtbot):
     import datetime as dt
 
     from app.contacts import CallInput, ContactService
@@ -109,5 +109,6 @@ def test_the_archive_page_keeps_the_calls_and_letters(window, store):
         customer_id=window.customer_id, called_at=dt.datetime.now(), points_covered=[1],
         key_points="车况良好，提醒保养", satisfaction="satisfied"))
     window.archive_tab.select_customer(window.customer_id)
+    qtbot.waitUntil(lambda: "通话记录" in window.archive_tab.detail.toPlainText())
     text = window.archive_tab.detail.toPlainText()
     assert "通话记录（1）" in text and "车况良好，提醒保养" in text and "信函（0）" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -150,6 +150,7 @@ class ArchiveTab(QWidget):
         self.archive = archive
         # customer id → HTML of their calls and letters (the window supplies it)
         self.history = history
+        self._shown: int | None = None
         self.search = QLineEdit()
         self.search.setObjectName("archiveSearch")
         self.search.setPlaceholderText(
@@ -240,10 +241,23 @@ class ArchiveTab(QWidget):
             self.detail.clear()
             return
         try:
-            history = self.history(customer_id) if self.history else ""
-            self.detail.setHtml(customer_html(self.archive.detail(customer_id), history))
+            detail = self.archive.detail(customer_id)
         except NotFound:
             self.detail.clear()
+            return
+        self._shown = customer_id
+        self.detail.setHtml(customer_html(detail))
+        if self.history:
+            # Calls and letters follow a moment later: the list and the archive page paint
+            # first, and arrowing through customers stays quick.
+            QTimer.singleShot(0, lambda: self._add_history(customer_id, detail))
+
+    def _add_history(self, customer_id: int, detail: CustomerDetail) -> None:
+        if self._shown != customer_id or self.history is None:
+            return  # the clerk has moved on to another customer
+        scroll = self.detail.verticalScrollBar().value()
+        self.detail.setHtml(customer_html(detail, self.history(customer_id)))
+        self.detail.verticalScrollBar().setValue(scroll)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/header", self.table.horizontalHeader().saveState())

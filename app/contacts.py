@@ -541,19 +541,22 @@ class ContactService:
         names = dict(s.execute(select(Staff.id, Staff.name)).all())
         stmt = (
             select(Call, CustomerSummary.archive_no, CustomerSummary.name,
-                   CustomerSummary.plates, Vehicle.plate)
+                   CustomerSummary.plates, Vehicle.plate, CustomerSummary.phone)
             .outerjoin(CustomerSummary, CustomerSummary.customer_id == Call.customer_id)
             .outerjoin(Vehicle, Vehicle.id == Call.vehicle_id)
             .where(where)
         )
+        # A call logged without the number dialled shows the customer's (first) phone, as
+        # the register and the record form print it.
         return [
             CallInfo(c.id, c.customer_id, no, name or c.caller_name,
-                     plate or (plates or "").split(" ")[0], c.phone, c.called_at,
+                     plate or (plates or "").split(" ")[0],
+                     c.phone or (phones or "").split(" / ")[0], c.called_at,
                      c.direction, c.call_type, c.reached, c.no_answer_reason,
                      _points(c.points_covered), c.key_points, c.customer_request,
                      c.satisfaction, c.result, names.get(c.clerk_id, ""), c.task_id,
                      c.deleted_at is not None)
-            for c, no, name, plates, plate in s.execute(stmt)
+            for c, no, name, plates, plate, phones in s.execute(stmt)
         ]
 
     def calls_for_customer(self, customer_id: int, limit: int | None = None

@@ -31,7 +31,7 @@ from app.dates import add_months
 from app.letters import LetterService
 from app.settings import load_center
 from app.store import Store
-from db.models import Call, Customer, CustomerRequest, CustomerSummary, Visit
+from db.models import Call, Customer, CustomerRequest, Visit
 
 FORMS = {
     "archive": "客户档案基本资料表",
@@ -320,8 +320,6 @@ class FormsService:
                 return None
             chunk = ids[i:i + 1000]
             infos = self.contacts.call_rows(chunk)
-            phones = self._phones({c.customer_id for c in infos.values()
-                                   if not c.phone and c.customer_id})
             for cid in chunk:
                 c = infos.get(cid)
                 if c is None:
@@ -341,7 +339,7 @@ class FormsService:
                     notes.append(NO_ANSWER.get(c.no_answer_reason, "未接通"))
                 rows.append((str(len(rows) + 1), d(c.called_at.date()),
                              f"{c.called_at:%H:%M}", c.customer_name, c.plate,
-                             c.phone or phones.get(c.customer_id, ""),
+                             c.phone,
                              c.type_label, summary, c.result, c.clerk_name, "，".join(notes)))
             if progress:
                 progress(min(i + 1000, len(ids)), len(ids))
@@ -370,15 +368,6 @@ class FormsService:
                 progress(min(i + 1000, len(ids)), len(ids))
         cols = [Column(t, w, wraps) for t, w, wraps in LETTER_REGISTER_COLUMNS]
         return RegisterForm(req.form, self._header(req, req.period_left()), cols, rows)
-
-    def _phones(self, customer_ids: set[int]) -> dict[int, str]:
-        """The archive's phone, for calls logged without the number dialled."""
-        if not customer_ids:
-            return {}
-        with self.store.engine.connect() as conn:
-            return dict(conn.execute(
-                select(CustomerSummary.customer_id, CustomerSummary.phone)
-                .where(CustomerSummary.customer_id.in_(customer_ids))).all())
 
     def archive_sheet(self, customer_id: int) -> ArchiveSheet:
         try:
@@ -444,8 +433,7 @@ class FormsService:
                     f"{label}：{content}"
             escalated, replied = d(esc_on), d(rep_on)
         reached = "" if c.reached else NO_ANSWER.get(c.no_answer_reason, "未接通")
-        phone = c.phone or (self._phones({c.customer_id}).get(c.customer_id, "")
-                            if c.customer_id else "")
+        phone = c.phone
         return CallRecordSheet(
             c.id, f"{c.called_at:%Y-%m-%d %H:%M}", customer, phone, c.plate,
             CALL_TYPES.get(c.call_type, c.call_type), DIRECTIONS.get(c.direction, ""), reached,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -209,18 +208,7 @@ class CallTableModel(_RecordModel):
         return self.contacts.call_ids(call_type=kind, **filters)
 
     def _rows_for(self, ids: list[int]) -> dict[int, object]:
-        rows = self.contacts.call_rows(ids)
-        # A call logged without a number shows the customer's phone, as the register would.
-        missing = list({c.customer_id for c in rows.values()
-                        if not c.phone and c.customer_id is not None})
-        if missing:
-            # The summary holds "phone / phone2": the register line shows the first.
-            phones = {cid: r.phone.split(" / ")[0]
-                      for cid, r in self.archive.summary_rows(missing).items()}
-            rows = {i: replace(c, phone=phones.get(c.customer_id, ""))
-                    if not c.phone and c.customer_id is not None else c
-                    for i, c in rows.items()}
-        return dict(rows)
+        return dict(self.contacts.call_rows(ids))
 
     def _value(self, c: CallInfo, key: str) -> str:
         if key == "date":

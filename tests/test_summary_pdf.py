@@ -6,14 +6,13 @@ import re
 
 import pytest
 
-from app.archive import CustomerInput, VehicleInput, VisitInput
 from app.contacts import CallInput, ContactService, RequestInput
 from app.feedback import weekly_feedback, write_feedback_pdf
 from app.staff import StaffService
 from app.summary import Period, SummaryService
 from app.summary_pdf import SummaryDoc, summary_doc, write_summary_pdf
-from app.tasks import TaskService
-from db.models import FiledSummary, Role, VisitKind
+from db.models import FiledSummary, Role
+from tests.worlds import november_2026
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -49,32 +48,7 @@ def november(store, archive, monkeypatch):
     unsatisfied with a complaint for 车间, one customer not called yet."""
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
     clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
-    ids = []
-    for i, (name, pickup, comeback) in enumerate([
-        ("张伟", D(2026, 11, 2), False), ("王芳芳", D(2026, 11, 10), True),
-        ("李强", D(2026, 11, 20), False),
-    ]):
-        cid = archive.create_customer(
-            CustomerInput(name=name, phone=f"1381234567{i}", address="广州", clerk_id=clerk.id),
-            [VehicleInput(plate=f"粤A1234{i}", model="朗逸", kind="轿车",
-                          warranty_end=D(2027, 1, 1) if i == 0 else None)])
-        vid = archive.detail(cid).vehicles[0].id
-        archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=pickup,
-                                                     pickup_date=pickup, is_comeback=comeback))
-        ids.append(cid)
-    tasks = TaskService(store)
-    tasks.sync(ids, TODAY)
-    firsts = {t.customer_id: t for t in tasks.between(NOV.start, NOV.end, TODAY)
-              if t.kind == "first_followup"}
-    contacts = ContactService(store)
-    contacts.log_call(CallInput(customer_id=ids[0], called_at=dt.datetime(2026, 11, 6, 10),
-                                task_id=firsts[ids[0]].task_id, points_covered=[1],
-                                satisfaction="satisfied"))
-    contacts.log_call(CallInput(
-        customer_id=ids[1], called_at=dt.datetime(2026, 11, 19, 10),
-        task_id=firsts[ids[1]].task_id, points_covered=[1], satisfaction="unsatisfied",
-        request=RequestInput("返修后仍漏油", "escalated", True, "车间")), today=D(2026, 11, 19))
-    return ids
+    return november_2026(store, archive, clerk.id, TODAY)
 
 
 def test_a_summary_prints_title_period_pages_figures_text_and_signature(

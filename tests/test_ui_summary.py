@@ -6,12 +6,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 
-from app.archive import CustomerInput, VehicleInput, VisitInput
-from app.contacts import CallInput, ContactService, RequestInput
+from app.contacts import ContactService
 from app.staff import StaffService
 from app.summary import Period, SummaryService
-from app.tasks import TaskService
-from db.models import Role, VisitKind
+from db.models import Role
+from tests.worlds import november_2026
 from ui import summary_tab
 from ui.summary_tab import RED, SummaryTab
 
@@ -34,33 +33,7 @@ def staff(store, monkeypatch):
 def november(store, archive, staff):
     """Three visits in November (one a comeback): one call on time, one late and unsatisfied
     with a complaint for 车间, one not called yet."""
-    ids = []
-    for i, (name, pickup, comeback) in enumerate([
-        ("张伟", D(2026, 11, 2), False), ("王芳芳", D(2026, 11, 10), True),
-        ("李强", D(2026, 11, 20), False),
-    ]):
-        cid = archive.create_customer(
-            CustomerInput(name=name, phone=f"1381234567{i}", address="广州",
-                          clerk_id=staff["wang"].id),
-            [VehicleInput(plate=f"粤A1234{i}", model="朗逸", kind="轿车",
-                          warranty_end=D(2027, 1, 1) if i == 0 else None)])
-        vid = archive.detail(cid).vehicles[0].id
-        archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=pickup,
-                                                     pickup_date=pickup, is_comeback=comeback))
-        ids.append(cid)
-    tasks = TaskService(store)
-    tasks.sync(ids, TODAY)
-    firsts = {t.customer_id: t for t in tasks.between(NOV.start, NOV.end, TODAY)
-              if t.kind == "first_followup"}
-    contacts = ContactService(store)
-    contacts.log_call(CallInput(customer_id=ids[0], called_at=dt.datetime(2026, 11, 6, 10),
-                                task_id=firsts[ids[0]].task_id, points_covered=[1],
-                                satisfaction="satisfied"))
-    contacts.log_call(CallInput(
-        customer_id=ids[1], called_at=dt.datetime(2026, 11, 19, 10),
-        task_id=firsts[ids[1]].task_id, points_covered=[1], satisfaction="unsatisfied",
-        request=RequestInput("返修后仍漏油", "escalated", True, "车间")), today=D(2026, 11, 19))
-    return ids
+    return november_2026(store, archive, staff["wang"].id, TODAY)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import rules
+from app import clock, rules
 from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
@@ -169,7 +169,7 @@ class VisitInput:
             c.errors["mileage_km"] = "行驶里程不能为负数。"
         if self.amount_fen is not None and self.amount_fen < 0:
             c.errors["amount_fen"] = "金额不能为负数。"
-        if self.intake_date and self.intake_date > dt.date.today() + dt.timedelta(days=1):
+        if self.intake_date and self.intake_date > clock.today() + dt.timedelta(days=1):
             c.errors["intake_date"] = f"送修日期 {self.intake_date:%Y-%m-%d} 还没到。"
         c.raise_if_any()
         return VisitInput(

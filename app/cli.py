@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from app import __version__
+from app import __version__, clock
 from app.config import ENV_DB, data_dir, database_url, to_url
 
 DEMO_DEFAULT_CUSTOMERS = 2000
@@ -221,14 +221,13 @@ def cmd_template(path: Path) -> int:
 
 
 def cmd_tasks(url: str, args) -> int:
-    import datetime as dt
 
     from app.followup import TASK_KIND_LABELS
     from app.staff import StaffService
     from app.tasks import TaskService
     from db.models import TaskKind
 
-    today = dt.date.today()
+    today = clock.today()
     start = args.start or today
     end = args.end or start
     if end < start:
@@ -390,6 +389,7 @@ def demo_url(cli_db: str | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    clock.freeze_from_environment()
     url = demo_url(args.db) if args.demo else database_url(args.db)
     if args.command == "demo":
         return cmd_demo(url, args.customers, args.seed, args.years)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.archive import ARCHIVE_COUNTER
 from app.dates import add_months
 from app.derived import refresh_derived
@@ -680,7 +681,7 @@ def fill_demo(
             "这个数据库里已经有员工或客户资料，演示数据只能填入空数据库，"
             "以免和真实资料混在一起。请换一个新的数据库文件再试。"
         )
-    today = today or dt.date.today()
+    today = today or clock.today()
     report = progress or (lambda _done, _total: None)
     # Writing a customer takes about twice as long as indexing it for search.
     total = 3 * customers

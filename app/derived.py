@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.followup import sync_customers
 from app.search_index import refresh_customers
 from app.settings import load_rules
@@ -24,4 +25,4 @@ def refresh_derived(
 ) -> None:
     ids = sorted(set(customer_ids))
     refresh_customers(s, ids)
-    sync_customers(s, ids, load_rules(s), today or dt.date.today(), actor_id)
+    sync_customers(s, ids, load_rules(s), today or clock.today(), actor_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app import clock
 from app.store import Store
 from app.summary import DEPARTMENTS, NO_DEPARTMENT, Period, compute, rate
 from db.models import Call, Customer, CustomerRequest, CustomerSummary, Staff, Vehicle
@@ -218,7 +219,7 @@ def write_feedback_pdf(feedback: Feedback, center: dict, path: str | os.PathLike
     )
 
     center = {k: printable(str(v or "")) for k, v in center.items()}
-    printed_on = printed_on or dt.date.today()
+    printed_on = printed_on or clock.today()
     font = register_fonts()
     m = Measure()
     w = feedback.week

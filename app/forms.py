@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
 
+from app import clock
 from app.archive import ArchiveService, NotFound, format_archive_no
 from app.contacts import (
     CALL_TYPES,
@@ -199,7 +200,7 @@ class FormRequest:
     customer_ids: list[int] | None = None
     call_ids: list[int] | None = None
     limit: int | None = None
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
 
     def check(self) -> None:
         if self.form not in FORMS:

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.archive import ARCHIVE_COUNTER, VISIT_KIND_LABELS, format_archive_no, next_archive_no
 from app.dates import add_months
 from app.derived import refresh_derived
@@ -761,7 +762,7 @@ class _Importer:
             raise _Rejected(
                 f"{ph}“{r.pickup_date:%Y-%m-%d}”早于{ih}“{r.intake_date:%Y-%m-%d}”。"
             )
-        if r.intake_date > dt.date.today() + dt.timedelta(days=1):
+        if r.intake_date > clock.today() + dt.timedelta(days=1):
             raise _Rejected(f"{ih}“{r.intake_date:%Y-%m-%d}”还没到，请检查年份。")
         if r.visit_kind is None:
             if r.plate and "保养" in r.service_items:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app import clock
 from app.normalize import ValidationError
 from app.settings import load_center, save_center
 from app.store import Store
@@ -153,7 +154,7 @@ class LetterService:
     def draft(self, template_id: int, customer_ids: list[int], *,
               campaign_id: int | None = None, request_id: int | None = None,
               today: dt.date | None = None) -> list[LetterDraft]:
-        today = today or dt.date.today()
+        today = today or clock.today()
         with self.store.read() as s:
             t = s.get_one(LetterTemplate, template_id)
             center = load_center(s)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from app import clock
 from app.pdf_fonts import FontChoice, register_fonts
 
 MM = 72 / 25.4
@@ -415,7 +416,7 @@ def write_letters_pdf(letters: Sequence[LetterLike], center: dict, path: str | o
     center = {k: printable(str(v or "")) for k, v in center.items()}
     font = register_fonts()
     m = Measure()
-    default_day = sent_on or dt.date.today()
+    default_day = sent_on or clock.today()
     with_address = [x for x in letters if x.address.strip()] if labels else []
     result = PdfResult(path, font=font, letters=len(letters),
                        no_address=[x.recipient for x in letters if not x.address.strip()]

@@ -25,6 +25,7 @@ from typing import cast
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.archive import ARCHIVE_COUNTER, format_archive_no
 from app.contacts import CALL_TYPES, NO_ANSWER, SATISFACTION, CallInput, ContactService
 from app.importer import (
@@ -1061,7 +1062,7 @@ def import_register(
     `today` decides which follow-up tasks are still today's work (the rules' backfill):
     an old register fills the history without opening calls that were due long ago.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     report = RegisterReport(mapped=sheet.mapped, ignored=sheet.ignored, sheet=sheet.name,
                             register=sheet.kind)
     total = len(sheet.rows)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
+from app import clock
 from db.engine import make_engine, make_session_factory
 from db.migrate import MigrationResult, prepare_database
 
@@ -47,7 +48,6 @@ class Store:
 
     def _rebuild_read_model(self, *, summaries: bool, tasks: bool) -> None:
         """An upgraded database gets its derived tables computed from the records."""
-        import datetime as dt
 
         from sqlalchemy import select
 
@@ -62,7 +62,7 @@ class Store:
             if tasks:
                 # Records from before the follow-up engine get their tasks (recent ones only).
                 ids = s.scalars(select(Customer.id)).all()
-                sync_customers(s, ids, load_rules(s), dt.date.today())
+                sync_customers(s, ids, load_rules(s), clock.today())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.dates import add_months
 from app.store import Store
 from db.models import (
@@ -210,7 +211,7 @@ def _customer_filter(clerk_id: int | None):
 def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
             lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
     """All figures for the period; as_of (default today) decides which windows have closed."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     v: dict[str, float | int | None] = {}
     live_customer = and_(Customer.deleted_at.is_(None), _customer_filter(clerk_id))
 
@@ -360,7 +361,7 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
                    loyal_visits: int = 3, lost_months: int = 6,
                    as_of: dt.date | None = None) -> Behind:
     """The ids a figure of compute() counted (the same selections, so the counts agree)."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     if name not in LABELS:
         raise KeyError(name)
     wanted = _RATE_BEHIND.get(name, name)
@@ -712,7 +713,7 @@ class SummaryService:
 
         if not text.strip():
             raise ValidationError("text", "请填写小结/总结的正文。")
-        today = today or dt.date.today()
+        today = today or clock.today()
         figures = self.figures(p, clerk_id=clerk_id)
         year = p.end.year
         frozen = dict(figures.as_flat_dict(), loyal=figures.loyal, lost=figures.lost,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import clock
 from app.letters_pdf import (
     ACCENT,
     GREY,
@@ -118,7 +119,7 @@ def summary_doc(service: SummaryService, p: Period, kind: str, *, clerk_id: int 
         for f in service.filed():  # newest first
             if (f.period_start, f.period_end, f.clerk_id) == (p.start, p.end, clerk_id):
                 return SummaryDoc.from_filed(f, clerk_name)
-    today = today or dt.date.today()
+    today = today or clock.today()
     return SummaryDoc.live(
         service.figures(p, clerk_id=clerk_id), text, kind, clerk_name=clerk_name,
         trend=service.monthly_trend(p.end.year, clerk_id=clerk_id, until=today),
@@ -664,7 +665,7 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
     doc = summary if isinstance(summary, SummaryDoc) else SummaryDoc.from_filed(summary,
                                                                                    clerk_name)
     center = {k: printable(str(v or "")) for k, v in center.items()}
-    printed_on = printed_on or dt.date.today()
+    printed_on = printed_on or clock.today()
     font = register_fonts()
     m = Measure()
     p = doc.period

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import rules as R
 from app.followup import TASK_KIND_LABELS, sync_customers
 from app.normalize import ValidationError
@@ -110,7 +111,7 @@ class TaskService:
 
     def save_rules(self, rules: RuleSettings, today: dt.date | None = None) -> int:
         """Store new day counts and move every open task to its new window."""
-        today = today or dt.date.today()
+        today = today or clock.today()
         with self.store.session() as s:
             save_rules(s, rules)
             ids = s.scalars(select(Task.customer_id).where(
@@ -120,7 +121,7 @@ class TaskService:
 
     def sync(self, customer_ids, today: dt.date | None = None) -> None:
         with self.store.session() as s:
-            sync_customers(s, customer_ids, load_rules(s), today or dt.date.today(),
+            sync_customers(s, customer_ids, load_rules(s), today or clock.today(),
                            self.store.actor_id)
 
     # -- doing the work
@@ -134,7 +135,7 @@ class TaskService:
             task.status = TaskStatus.DONE
             task.done_on = done_on
             task.done_by_id = self.store.actor_id
-            sync_customers(s, [task.customer_id], load_rules(s), today or dt.date.today(),
+            sync_customers(s, [task.customer_id], load_rules(s), today or clock.today(),
                            self.store.actor_id)
 
     def reopen(self, task_id: int) -> None:

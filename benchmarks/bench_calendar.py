@@ -41,6 +41,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "app", "--db", str(args.db), "demo",
                         "--customers", "50000", "--years", "10"], check=True, cwd=ROOT)
 
+    from app import clock
     from app.staff import StaffService
     from app.store import Store
     from app.tasks import TaskService
@@ -50,7 +51,7 @@ def main() -> None:
     staff = StaffService(store)
     clerk = staff.login("wangfang", "wangfang123")
     boss = staff.login("zhuguan", "zhuguan123")
-    today = dt.date.today()
+    today = clock.today()
     raw = sqlite3.connect(args.db)
     n_tasks = raw.execute("SELECT count(*) FROM task").fetchone()[0]
     n_customers = raw.execute("SELECT count(*) FROM customer").fetchone()[0]

@@ -14,6 +14,17 @@ from db.models import Role  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test runs on the same known day; a test that needs another calls clock.freeze."""
+    from app import clock
+    from tests.worlds import NOW
+
+    clock.freeze(NOW)
+    yield clock
+    clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """Argon2 at its real cost takes ~0.1 s a hash; tests check behaviour, not the cost."""
     from argon2 import PasswordHasher

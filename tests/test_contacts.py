@@ -10,9 +10,7 @@ from app.normalize import ValidationError
 from app.staff import StaffService
 from app.tasks import TaskService
 from db.models import Role, VisitKind
-
-TODAY = dt.date.today()
-NOW = dt.datetime.combine(TODAY, dt.time(10, 30))
+from tests.worlds import NOW, TODAY
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from app.archive import ArchiveService, CustomerInput, VehicleInput, VisitInput
 from app.staff import StaffService
 from app.tasks import TaskService
 from db.models import Role, Task, VisitKind
+from tests.worlds import TODAY
 
 D = dt.date
-TODAY = dt.date.today()
 
 
 @pytest.fixture

@@ -52,3 +52,22 @@ def test_void_calls_keep_none_refcount(qapp):
         label.resize(100 + i % 3, 20)
     after = sys.getrefcount(None)
     assert abs(after - before) < 100
+
+
+def test_today_comes_from_the_one_clock():
+    """Only app/clock.py reads the system date: the rules, the windows and the tests all take
+    today from it, so a test can set it and the suite passes on any day."""
+    readers = ("date.today", "datetime.now", "datetime.today", "QDate.currentDate",
+               "QDateTime.currentDateTime", "time.localtime")
+    bad = []
+    for folder in ("app", "ui", "tests", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "app" / "clock.py" or path == Path(__file__):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute):
+                    dotted = f"{getattr(node.value, 'attr', getattr(node.value, 'id', ''))}." \
+                             f"{node.attr}"
+                    if dotted in readers:
+                        bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {dotted}")
+    assert bad == []

@@ -28,8 +28,7 @@ from app.staff import StaffService
 from app.store import Store
 from app.tasks import TaskService
 from db.models import Call, Customer, Letter, Role, Task, VisitKind
-
-TODAY = dt.date.today()
+from tests.worlds import TODAY
 
 
 def days(n: int) -> dt.date:

@@ -11,9 +11,7 @@ from app.contacts import CallInput, ContactService
 from app.staff import StaffService
 from app.tasks import TaskService
 from db.models import Role, VisitKind
-
-TODAY = dt.date.today()
-NOW = dt.datetime.combine(TODAY, dt.time(10, 30))
+from tests.worlds import NOW, TODAY
 
 # msgbox comes before qtbot in every signature: it is torn down after qtbot closes the
 # dialogs, so a close never reaches a real (blocking) message box.

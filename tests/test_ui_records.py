@@ -13,8 +13,8 @@ from app.dates import add_months
 from app.letters import LetterDraft, LetterService
 from app.staff import StaffService
 from db.models import Role
+from tests.worlds import TODAY
 
-TODAY = dt.date.today()
 LAST_MONTH = add_months(TODAY.replace(day=1), -1)
 LONG_AGO = TODAY - dt.timedelta(days=100)
 

@@ -6,8 +6,7 @@ import pytest
 
 from app.archive import CustomerInput, VehicleInput, VisitInput
 from db.models import VisitKind
-
-TODAY = dt.date.today()
+from tests.worlds import NOW, TODAY
 
 
 @pytest.fixture
@@ -69,7 +68,11 @@ def test_contact_menu_actions(window, opened):
     assert "联系(&L)" in menus
 
 
-def test_the_statistics_tab_is_built_when_opened(window, qtbot):
+def test_the_statistics_tab_is_built_when_opened(window, qtbot, archive):
+    # The tab opens on today's month: a visit today is in it whatever day of the month it is.
+    vid = archive.detail(window.customer_id).vehicles[0].id
+    archive.register_visit(window.customer_id, vid, VisitInput(
+        kind=VisitKind.CONSULTATION, intake_date=TODAY, pickup_date=TODAY))
     assert window.summary_page.widget is None
     window.show()
     window.tabs.setCurrentWidget(window.summary_page)
@@ -101,12 +104,11 @@ def test_the_forms_tab_is_built_when_opened(window, qtbot):
 
 
 def test_the_archive_page_keeps_the_calls_and_letters(window, store, qtbot):
-    import datetime as dt
 
     from app.contacts import CallInput, ContactService
 
     ContactService(store).log_call(CallInput(
-        customer_id=window.customer_id, called_at=dt.datetime.now(), points_covered=[1],
+        customer_id=window.customer_id, called_at=NOW, points_covered=[1],
         key_points="车况良好，提醒保养", satisfaction="satisfied"))
     window.archive_tab.select_customer(window.customer_id)
     qtbot.waitUntil(lambda: "通话记录" in window.archive_tab.detail.toPlainText())

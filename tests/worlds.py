@@ -1,6 +1,7 @@
 """Small worlds several test files build the same way."""
 
 import datetime as dt
+import os
 
 from app.archive import ArchiveService, CustomerInput, VehicleInput, VisitInput
 from app.contacts import CallInput, ContactService, RequestInput
@@ -9,6 +10,11 @@ from app.tasks import TaskService
 from db.models import VisitKind
 
 D = dt.date
+
+# The day the frozen clock reads in every test (tests/conftest.py). CI runs the suite a second
+# and third time with this moved to a month's first day and a year's last day.
+TODAY = D.fromisoformat(os.environ.get("FOLLOWDESK_TEST_TODAY") or "2026-12-15")
+NOW = dt.datetime.combine(TODAY, dt.time(10, 30))
 NOV = Period.month(2026, 11)
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.normalize import ValidationError
 from app.staff import StaffInfo
 from app.tasks import AbsenceInfo, TaskService
@@ -41,7 +42,7 @@ HEADERS = ["请假人", "开始", "结束", "代理人", "备注", "状态"]
 class AbsenceDialog(QDialog):
     def __init__(self, tasks: TaskService, staff: list[StaffInfo],
                  parent: QWidget | None = None, *,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.tasks = tasks
         # Clerks first: they are the ones who go on leave and stand in for each other.

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.archive import format_archive_no
 from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
@@ -165,7 +166,7 @@ class TaskTableModel(LazyIdModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._fetch: Callable[[list[int]], dict[int, AgendaItem]] | None = None
-        self._today = dt.date.today()
+        self._today = clock.today()
         self._stand_in = ""
         self._bold = QFont()
         self._bold.setBold(True)
@@ -341,8 +342,8 @@ class MonthGrid(QWidget):
         self.setObjectName("monthGrid")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
-        self.year, self.month = dt.date.today().year, dt.date.today().month
-        self.today = dt.date.today()
+        self.year, self.month = clock.today().year, clock.today().month
+        self.today = clock.today()
         self.selected: dt.date | None = None
         self.counts: dict[dt.date, DayCounts] = {}
 
@@ -580,7 +581,7 @@ class CalendarTab(QWidget):
     AGENDA, MONTH = 0, 1
 
     def __init__(self, tasks: TaskService, user: StaffInfo, clerks: list[StaffInfo],
-                 today_fn: Callable[[], dt.date] = dt.date.today,
+                 today_fn: Callable[[], dt.date] = clock.today,
                  parent: QWidget | None = None, *, load: bool = True):
         super().__init__(parent)
         self.tasks = tasks

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.archive import ArchiveService, CustomerDetail, format_archive_no
 from app.contacts import (
     CALL_TYPES,
@@ -172,7 +173,7 @@ class CallDialog(QDialog):
         customer_id: int | None = None,
         task: AgendaItem | None = None,
         incoming: bool = False,
-        now_fn: Callable[[], dt.datetime] = dt.datetime.now,
+        now_fn: Callable[[], dt.datetime] = clock.now,
         clerks: list[StaffInfo] | None = None,
     ):
         super().__init__(parent)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.campaigns import (
     CAMPAIGN_KINDS,
     NOTICE_DAYS_BEFORE,
@@ -113,7 +114,7 @@ class CampaignDialog(QDialog):
     campaignCreated = Signal(int)
 
     def __init__(self, campaigns: CampaignService, parent: QWidget | None = None,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.campaigns = campaigns
         self.today_fn = today_fn

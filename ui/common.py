@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.normalize import ValidationError, parse_date
 
 
@@ -83,7 +84,7 @@ class DateField(QLineEdit):
         self.setPlaceholderText(tr("如 2026-03-05"))
         self.setMaxLength(20)
         if today_default:
-            self.set_date(dt.date.today())
+            self.set_date(clock.today())
         self.textChanged.connect(self.dateChanged)
 
     def set_date(self, day: dt.date | None) -> None:
@@ -93,7 +94,7 @@ class DateField(QLineEdit):
         """The date typed; raises ValidationError with a Chinese message when it isn't one."""
         text = self.text().strip()
         if text.lower() in ("t", "."):
-            return dt.date.today()
+            return clock.today()
         return parse_date(text, field, label)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -103,9 +104,9 @@ class DateField(QLineEdit):
         key = Qt.Key(event.key())
         if key in steps or key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             try:
-                day = self.date() or dt.date.today()
+                day = self.date() or clock.today()
             except ValidationError:
-                day = dt.date.today()
+                day = clock.today()
             if key in steps:
                 day += dt.timedelta(days=steps[key])
             else:

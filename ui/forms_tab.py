@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
 from app.normalize import ValidationError
 from app.staff import StaffInfo
@@ -587,7 +588,7 @@ class FormsTab(QWidget):
 
     def __init__(self, forms: FormsService, clerks: list[StaffInfo],
                  parent: QWidget | None = None, *,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.forms = forms
         self.today_fn = today_fn

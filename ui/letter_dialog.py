@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.letters import LETTER_KINDS, WAYS, LetterDraft, LetterService
 from app.normalize import ValidationError
 from ui import common
@@ -111,7 +112,7 @@ class LetterDialog(QDialog):
     def __init__(self, letters: LetterService, parent: QWidget | None = None, *,
                  customer_ids: list[int], kind: str | None = None,
                  campaign_id: int | None = None, request_id: int | None = None,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.letters = letters
         self.customer_ids = list(customer_ids)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
+from app import __version__, clock
 from app.archive import ArchiveService, NotFound, format_archive_no
 from app.staff import StaffInfo, StaffService
 from app.store import Store
@@ -34,7 +34,7 @@ from ui.customer_dialog import CustomerDialog, VehicleDialog
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, user: StaffInfo, settings: QSettings | None = None,
                  parent: QWidget | None = None, *,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.store = store
         self.user = user

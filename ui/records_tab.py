@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.archive import ArchiveService, format_archive_no
 from app.contacts import (
     CALL_TYPES,
@@ -450,7 +451,7 @@ class RecordsTab(QWidget):
     def __init__(self, contacts: ContactService, letters: LetterService,
                  clerks: list[StaffInfo], parent: QWidget | None = None, *,
                  archive: ArchiveService | None = None,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.contacts = contacts
         self.letters = letters

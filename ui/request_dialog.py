@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.archive import format_archive_no
 from app.contacts import HANDLING, ContactService, RequestInfo
 from app.normalize import ValidationError
@@ -53,7 +54,7 @@ class RequestQueueDialog(QDialog):
     changed = Signal()
 
     def __init__(self, contacts: ContactService, parent: QWidget | None = None, *,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.contacts = contacts
         self.today_fn = today_fn

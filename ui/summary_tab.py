@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.dates import add_months
 from app.normalize import ValidationError
 from app.staff import StaffInfo
@@ -177,7 +178,7 @@ class TrendChart(_Chart):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.trend: list[tuple[int, float | None, float | None]] = []
-        self.year = dt.date.today().year
+        self.year = clock.today().year
         self.highlight: tuple[int, int] | None = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(tr("点击某月查看该月的指标"))
@@ -699,7 +700,7 @@ class SummaryTab(QWidget):
 
     def __init__(self, summary: SummaryService, contacts, archive, clerks: list[StaffInfo],
                  user: StaffInfo, parent: QWidget | None = None, *,
-                 today_fn: Callable[[], dt.date] = dt.date.today):
+                 today_fn: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.summary = summary
         self.contacts = contacts

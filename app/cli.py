@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--open", action="store_true", help="只列待办任务")
     k.add_argument("--json", action="store_true")
 
+    h = sub.add_parser("holidays", help="节假日与调休：查看某年的放假和调休日，或导入国务院通知")
+    h.add_argument("--year", type=int, metavar="YYYY", help="默认今年")
+    h.add_argument("--json", action="store_true")
+    h.add_argument("--import", dest="import_file", type=Path, metavar="FILE",
+                   help="导入通知（Excel/CSV：日期 / 类型 休|班 / 名称），文件中的年份整年替换")
+    h.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    h.add_argument("--template", type=Path, metavar="FILE.xlsx",
+                   help="把该年（按推算或已录入的）日期写成可填写的通知表")
+
     m = sub.add_parser("summary", help="统计指标（对照目标）")
     when = m.add_mutually_exclusive_group(required=True)
     when.add_argument("--week", type=_date_arg, metavar="DATE", help="含该日的一周（周一至周日）")
@@ -225,6 +234,7 @@ def cmd_tasks(url: str, args) -> int:
     from app.followup import TASK_KIND_LABELS
     from app.staff import StaffService
     from app.tasks import TaskService
+    from app.workdays import provisional_note
     from db.models import TaskKind
 
     today = clock.today()
@@ -256,10 +266,13 @@ def cmd_tasks(url: str, args) -> int:
             "window_start": i.window_start.isoformat(), "due": i.due.isoformat(),
             "owner": i.owner_name, "status": i.status, "overdue": i.overdue(today),
             "suggested_day": i.suggested_day.isoformat() if i.suggested_day else None,
+            "calendar": i.calendar, "carried_over": i.carried_over,
             "topic": i.topic,
         } for i in items], ensure_ascii=False, indent=1))
         return 0
     print(f"{start} 至 {end}：{len(items)} 项任务")
+    for year in sorted({(i.suggested_day or i.due).year for i in items if i.provisional}):
+        print(f"注意：{provisional_note(year)}，建议拨打日可能落在调休上班前后的休息日。")
     for i in items:
         state = "逾期" if i.overdue(today) else {"open": "待办", "done": "已完成",
                                                 "cancelled": "已取消"}[i.status]
@@ -267,6 +280,55 @@ def cmd_tasks(url: str, args) -> int:
             else i.kind
         print(f"{i.due}  {state:<4} {label:<6} {i.archive_no:06d} {i.customer_name:<6} "
               f"{i.plate:<9} {i.phone:<14} {i.owner_name}  {i.topic}")
+    return 0
+
+
+def cmd_holidays(url: str, args) -> int:
+    """followdesk holidays [--year Y] [--json] | --import FILE [--dry-run] | --template FILE."""
+    from app.public_days import PublicDayService
+    from app.sheets import ImportFormatError
+    from app.workdays import KIND_LABELS, write_notice_template
+    from db.models import PublicDayKind
+
+    store = _open_store(url)
+    try:
+        service = PublicDayService(store)
+        if args.import_file:
+            try:
+                result = service.import_notice(args.import_file, dry_run=args.dry_run)
+            except ImportFormatError as e:
+                print(str(e), file=sys.stderr)
+                return 2
+            for problem in result.problems:
+                print(problem.message, file=sys.stderr)
+            if result.problems:
+                print("通知有误，没有做任何修改。", file=sys.stderr)
+                return 1
+            years = "、".join(f"{y} 年 {len(d)} 天" for y, d in sorted(result.year_days.items()))
+            print(("检查通过（未写入）：" if args.dry_run else "已导入：") + years)
+            return 0
+        year = args.year or clock.today().year
+        if args.template:
+            write_notice_template(args.template, service.as_notice(year))
+            print(f"已保存：{args.template}")
+            return 0
+        cal = service.year(year)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"year": year, "calendar": cal.source, "entered": cal.entered,
+                          "days": [{
+                              "date": d.day.isoformat(),
+                              "kind": "work" if d.working else "off",
+                              "name": d.holiday_name or ("调休上班" if d.makeup_workday else ""),
+                              "source": cal.source,
+                          } for d in cal.days]}, ensure_ascii=False, indent=1))
+        return 0
+    print(cal.status_text)
+    for d in cal.days:
+        kind = KIND_LABELS[PublicDayKind.WORK if d.working else PublicDayKind.OFF]
+        name = d.holiday_name or ("调休上班" if d.makeup_workday else "")
+        print(f"{d.day}  周{'一二三四五六日'[d.day.weekday()]}  {kind}  {name}")
     return 0
 
 
@@ -401,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_tasks(url, args)
     if args.command == "summary":
         return cmd_summary(url, args)
+    if args.command == "holidays":
+        return cmd_holidays(url, args)
     if args.command == "print":
         return cmd_print(url, args)
     hint = ""

@@ -18,7 +18,7 @@ from app.normalize import ValidationError, normalize_phone, search_key
 from app.rules import Window
 from app.settings import load_rules
 from app.store import Store
-from app.workdays import is_working_day
+from app.workdays import load_calendar
 from db.models import (
     Call,
     Campaign,
@@ -348,14 +348,10 @@ class ContactService:
             Call.reached.is_(False), Call.deleted_at.is_(None),
             or_(Call.task_id == task_id, Call.task_id.in_(retry_ids)))) or 0
 
-    @staticmethod
-    def suggested_retry(after: dt.datetime, hour: int = 10) -> dt.datetime:
-        """When to try again after nobody answered: the next working day at 10:00."""
-        day = after.date() + dt.timedelta(days=1)
-        for _ in range(30):
-            if is_working_day(day):
-                break
-            day += dt.timedelta(days=1)
+    def suggested_retry(self, after: dt.datetime, hour: int = 10) -> dt.datetime:
+        """When to try again after nobody answered: the center's next working day at 10:00."""
+        with self.store.read() as s:
+            day = load_calendar(s).next_working_day(after.date())
         return dt.datetime.combine(day, dt.time(hour))
 
     def attempts_for(self, task_id: int) -> int:

@@ -8,9 +8,7 @@ The whole import is one transaction, so a failure or a cancel leaves the databas
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +32,7 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
+from app.sheets import ImportFormatError, read_sheets
 from app.store import Store
 from db.models import Counter, Customer, Staff, Vehicle, Visit, VisitKind, utcnow
 
@@ -41,7 +40,6 @@ HEADER_SCAN_ROWS = 10
 # Rows are parsed, looked up, written and reported in batches of this size: often enough
 # for a lively progress bar and a prompt cancel, rarely enough that each costs little.
 BATCH = 500
-INSTRUCTIONS_SHEET = "填写说明"
 
 
 # ---------------------------------------------------------------- columns
@@ -129,10 +127,6 @@ def recognise_header(text: object) -> str | None:
 
 
 # ---------------------------------------------------------------- report
-
-
-class ImportFormatError(Exception):
-    """The file cannot be imported at all; str(e) is the Chinese message for the user."""
 
 
 class ImportCancelled(ImportFormatError):
@@ -338,74 +332,8 @@ def _build_sheet(name: str, rows: Iterator[tuple[int, tuple]]) -> _Sheet | None:
     return _Sheet(name, headers, columns, mapped, ignored, kept)
 
 
-def _read_xlsx(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError) as e:
-        raise ImportFormatError(
-            f"无法打开“{path.name}”：文件已损坏、被加密或不是 Excel 工作簿（{e}）。"
-        ) from None
-    try:
-        for ws in wb.worksheets:
-            if ws.title == INSTRUCTIONS_SHEET:
-                continue
-            # Some programs write a wrong size into the file; read what is really there.
-            ws.reset_dimensions()
-            yield ws.title, (
-                (number, tuple(row))
-                for number, row in enumerate(ws.iter_rows(values_only=True), start=1)
-            )
-    finally:
-        wb.close()
-
-
-def _decode(raw: bytes, name: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFormatError(
-            f"无法识别“{name}”的文字编码：请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入。"
-        ) from None
-
-
-def _read_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]]:
-    text = _decode(path.read_bytes(), path.name)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:8192], delimiters=",\t;"
-        )
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    yield path.stem, ((reader.line_num, tuple(row)) for row in reader)
-
-
 def _read(path: Path) -> _Sheet:
-    if not path.is_file():
-        raise ImportFormatError(f"找不到文件：{path}")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(path)
-    elif suffix in (".csv", ".txt"):
-        sheets = _read_csv(path)
-    elif suffix in (".xls", ".et", ".wps"):
-        raise ImportFormatError(
-            f"“{path.name}”是旧版 Excel 格式，无法直接导入：请在 Excel 或 WPS 中"
-            "“另存为” .xlsx 后再导入。"
-        )
-    else:
-        raise ImportFormatError(
-            f"不支持的文件类型“{path.suffix or path.name}”：请选择 .xlsx 或 .csv 文件。"
-        )
+    sheets = read_sheets(path)
     try:
         for name, rows in sheets:
             sheet = _build_sheet(name, rows)

@@ -38,8 +38,6 @@ from app.importer import (
     _column_letter,
     _find_header,
     _is_blank,
-    _read_csv,
-    _read_xlsx,
     _text,
     header_key,
 )
@@ -53,6 +51,7 @@ from app.normalize import (
     validate_plate,
 )
 from app.settings import load_rules
+from app.sheets import read_csv, read_xlsx
 from app.store import Store
 from db.models import (
     Call,
@@ -227,9 +226,9 @@ def _sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]] | N
         return None
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return read_xlsx(path)
     if suffix in (".csv", ".txt"):
-        return _read_csv(path)
+        return read_csv(path)
     return None
 
 

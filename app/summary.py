@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.dates import add_months
+from app.rules import Window
 from app.store import Store
+from app.workdays import WorkCalendar, load_calendar
 from db.models import (
     Call,
     Customer,
@@ -208,10 +210,17 @@ def _customer_filter(clerk_id: int | None):
     return Customer.clerk_id == clerk_id if clerk_id is not None else True
 
 
+def _on_time(cal: WorkCalendar, t: Task) -> bool:
+    """Done inside the window, or on the first working day after a window that was all days
+    off (顺延, when the center counts it so)."""
+    return t.done_on is not None and cal.on_time(Window(t.window_start, t.due), t.done_on)
+
+
 def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
             lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
     """All figures for the period; as_of (default today) decides which windows have closed."""
     as_of = as_of or clock.today()
+    cal = load_calendar(s)
     v: dict[str, float | int | None] = {}
     live_customer = and_(Customer.deleted_at.is_(None), _customer_filter(clerk_id))
 
@@ -227,7 +236,7 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     # R3 first follow-ups: due in the period; on time = done inside the window
     firsts = _tasks(s, TaskKind.FIRST_FOLLOWUP, p, clerk_id, as_of)
     done = [t for t in firsts if t.status == TaskStatus.DONE and t.done_on]
-    on_time = [t for t in done if t.window_start <= t.done_on <= t.due]
+    on_time = [t for t in done if _on_time(cal, t)]
     v["first_followups_due"] = len(firsts)
     v["first_followups_done"] = len(done)
     v["first_followups_on_time"] = len(on_time)
@@ -375,6 +384,7 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
         "second_followups": TaskKind.SECOND_FOLLOWUP, "campaign": TaskKind.EVENT_NOTICE,
         "maintenance_reminders": TaskKind.MAINTENANCE, "insurance_reminders": TaskKind.INSURANCE,
     }
+    cal = load_calendar(s)
     for prefix, kind in task_lists.items():
         if not wanted.startswith(prefix):
             continue
@@ -384,10 +394,8 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
         picks = {
             "first_followups_due": lambda t: True,
             "first_followups_done": lambda t: done(t) and t.done_on is not None,
-            "first_followups_on_time": lambda t: done(t) and t.done_on is not None
-            and t.window_start <= t.done_on <= t.due,
-            "first_followups_late": lambda t: not (done(t) and t.done_on is not None
-                                                   and t.window_start <= t.done_on <= t.due),
+            "first_followups_on_time": lambda t: done(t) and _on_time(cal, t),
+            "first_followups_late": lambda t: not (done(t) and _on_time(cal, t)),
             "warranty_followups_due": lambda t: True,
             "warranty_followups_done": done,
             "warranty_followups_missed": lambda t: not done(t),
@@ -583,11 +591,12 @@ def trend_rates(s: Session, year: int, clerk_id: int | None = None,
         q = q.where(Task.owner_id == clerk_id)
     due = [0] * 13
     on_time = [0] * 13
+    cal = load_calendar(s)
     for d, status, done_on, start in s.execute(q):
         if until is not None and status != TaskStatus.DONE and d >= until:
             continue  # not late yet: compute() leaves it out as well
         due[d.month] += 1
-        if status == TaskStatus.DONE and done_on and start <= done_on <= d:
+        if status == TaskStatus.DONE and done_on and cal.on_time(Window(start, d), done_on):
             on_time[d.month] += 1
     c = select(Call.called_at, Call.satisfaction).where(
         Call.deleted_at.is_(None), Call.called_at >= dt.datetime(year, 1, 1),

@@ -17,7 +17,7 @@ from app.rules import RuleSettings, Window
 from app.settings import load_rules, save_rules
 from app.staff import StaffInfo
 from app.store import Store
-from app.workdays import first_working_day
+from app.workdays import COMPUTED, OFFICIAL, WorkCalendar, load_calendar
 from db.models import (
     Absence,
     CustomerSummary,
@@ -50,6 +50,12 @@ class AgendaItem:
     suggested_day: dt.date | None = None
     no_working_day: bool = False
     failed_attempts: int = 0  # calls that reached nobody, on this task or its retries
+    calendar: str = OFFICIAL  # how the suggested day's year is known: OFFICIAL or COMPUTED
+    carried_over: bool = False  # the whole window is days off: suggested after it (顺延)
+
+    @property
+    def provisional(self) -> bool:
+        return self.calendar == COMPUTED
 
     @property
     def kind_label(self) -> str:
@@ -57,6 +63,8 @@ class AgendaItem:
             TaskKind) else self.kind
 
     def overdue(self, today: dt.date) -> bool:
+        if self.carried_over and self.suggested_day is not None and self.suggested_day >= today:
+            return False  # 顺延: the window was all days off; the next working day is in time
         return self.status == TaskStatus.OPEN and self.due < today
 
     def urgency(self, today: dt.date) -> tuple[int, int]:
@@ -196,6 +204,7 @@ class TaskService:
         )
         rows = s.execute(stmt).all()
         attempts = _failed_attempts(s, [r[0] for r in rows])
+        cal = load_calendar(s)
         items = []
         for row in rows:
             (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
@@ -204,13 +213,14 @@ class TaskService:
             if proxy is None:
                 continue
             suggested, none_free = None, False
-            if status == TaskStatus.OPEN and due >= today:
-                suggested = first_working_day(Window(max(start, today), due))
-                none_free = suggested is None
+            if status == TaskStatus.OPEN:
+                suggested = cal.suggested_day(Window(start, due), today)
+                none_free = suggested is None and due >= today
             items.append(AgendaItem(
                 tid, kind, status, cid, no, name, phone, plate or plates.split(" ")[0],
                 start, due, owner, names.get(owner, ""), topic, warranty, done_on, proxy,
                 suggested, none_free, attempts.get(tid, 0),
+                cal.year_source((suggested or due).year), bool(suggested and suggested > due),
             ))
         return items
 
@@ -325,6 +335,11 @@ class TaskService:
             items = self._items(s, where, Scope(True, frozenset()), today)
         items.sort(key=lambda i: (i.due, i.window_start, i.archive_no, i.kind))
         return items
+
+    def work_calendar(self) -> WorkCalendar:
+        """The center's calendar as entered and set now (holidays, 调休, work week, 顺延)."""
+        with self.store.read() as s:
+            return load_calendar(s)
 
     def for_customer(self, customer_id: int, today: dt.date) -> list[AgendaItem]:
         with self.store.read() as s:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from app.importer import COLUMN_BY_KEY, INSTRUCTIONS_SHEET, iter_columns
+from app.importer import COLUMN_BY_KEY, iter_columns
+from app.sheets import INSTRUCTIONS_SHEET
 
 DATA_SHEET = "客户档案"
 # Enough formatted rows for a season's worth of typing; Excel extends formats anyway.

@@ -252,6 +252,26 @@ class Absence(Audited, Base):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class PublicDayKind(enum.StrEnum):
+    OFF = "off"  # 休: a public holiday or a rest day moved by the notice
+    WORK = "work"  # 班: a weekend day worked in exchange (调休上班)
+
+
+class PublicDay(Audited, Base):
+    """One day of the State Council's 放假/调休 notice, as the center entered it.
+
+    A year with any such day follows the notice alone; other years are computed.
+    """
+
+    __tablename__ = "public_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[PublicDayKind] = mapped_column(
+        Enum(PublicDayKind, native_enum=False, length=8,
+             values_callable=lambda e: [m.value for m in e]))
+    name: Mapped[str] = mapped_column(String(32), default="")
+
+
 class Setting(Base):
     """Center-wide settings (rule day counts …), one JSON value per key."""
 

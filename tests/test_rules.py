@@ -134,8 +134,8 @@ def test_make_up_workday_counts_as_working():
     assert info.working and info.makeup_workday and info.known
 
 
-def test_years_without_data_fall_back_to_weekends_and_say_so():
+def test_years_without_a_notice_compute_the_festivals_and_say_so():
     assert not year_is_covered(2031)
-    info = day_info(D(2031, 10, 1))  # a Wednesday: a holiday in truth, unknown here
-    assert info.working and not info.known
+    info = day_info(D(2031, 10, 2))  # a Thursday: 国庆节 computed, make-up days unknown
+    assert not info.working and info.holiday_name == "国庆节" and not info.known
     assert not is_working_day(D(2031, 10, 4))  # Saturday

@@ -88,7 +88,7 @@ class PublicDayService:
 
     def import_notice(self, path: Path, *, dry_run: bool = False,
                       by: StaffInfo | None = None) -> NoticeImport:
-        """Each year in the file replaces that year's notice; any problem and nothing changes."""
+        """The file's year replaces that year's notice; any problem and nothing changes."""
         _require_supervisor(by)
         rows, problems = W.read_notice(path)
         by_year: dict[int, list[W.NoticeDay]] = {}
@@ -98,9 +98,14 @@ class PublicDayService:
             problems = [W.NoticeProblem(0, "文件里没有任何日期。")]
         if problems or dry_run:
             return NoticeImport(by_year, problems, False)
+        # The notice is for one year (the one with most lines); a make-up day it names in the
+        # year before (2018-12-29 in the 2019 notice) joins that year instead of replacing it.
+        main_year = max(by_year, key=lambda y: len(by_year[y]))
         with self.store.session() as s:
+            W.replace_year(s, main_year, by_year[main_year])
             for year, days in by_year.items():
-                W.replace_year(s, year, days)
+                if year != main_year:
+                    W.merge_days(s, days)
         return NoticeImport(by_year, [], True)
 
     def work_week(self) -> tuple[frozenset[int], bool]:

@@ -299,6 +299,16 @@ def replace_year(s: Session, year: int, days: Iterable[NoticeDay]) -> None:
         s.add(PublicDay(day=d.day, kind=d.kind, name=d.name.strip()[:32]))
 
 
+def merge_days(s: Session, days: Iterable[NoticeDay]) -> None:
+    """Add or change single days, keeping the rest of their year's notice."""
+    for d in days:
+        row = s.get(PublicDay, d.day)
+        if row is None:
+            s.add(PublicDay(day=d.day, kind=d.kind, name=d.name.strip()[:32]))
+        else:
+            row.kind, row.name = d.kind, d.name.strip()[:32]
+
+
 # ---------------------------------------------------------------- checking a notice
 
 

@@ -17,6 +17,12 @@ TODAY = dt.date(2025, 6, 30)
 CUSTOMERS = 200
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def cheap_hashes():
     """Argon2's default cost is most of a small demo's time; cheaper hashes verify the same."""

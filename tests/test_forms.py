@@ -33,6 +33,12 @@ LONG_POINT = ("客户反映车辆在冷车启动后怠速偏高、方向盘有�
               + "已约定周六上午到店复查。")
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 @dataclass
 class World:
     store: object

@@ -25,6 +25,12 @@ TEXT = ("本月返修率偏高（33.3%），已与车间沟通，下月起返修
         "服务满意率 50.0%，不满意的客户反映返修后仍漏油，车间已安排免费复修。")
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 def texts(path) -> list[str]:
     return ["".join(p.extract_text().split()) for p in pypdf.PdfReader(str(path)).pages]
 

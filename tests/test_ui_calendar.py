@@ -15,6 +15,12 @@ TODAY = dt.date(2026, 11, 27)  # a Friday
 D = dt.timedelta
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 @pytest.fixture
 def tasks(store):
     return TaskService(store)
@@ -127,18 +133,56 @@ def test_agenda_overdue_in_red_first_then_due_today_bold_then_in_window(
     assert tab.agenda_table.currentIndex().row() == 0 and tab.done_button.isEnabled()
 
 
-def test_a_window_inside_the_national_day_holiday_says_it_has_no_working_day(
+def test_a_window_inside_the_national_day_holiday_moves_to_the_first_working_day_after(
         qtbot, tasks, staff, people, book):
-    # Picked up 2026-09-28: window 10-01..10-05, all 国庆节; seen on 2026-09-30.
+    # Picked up 2026-09-28: window 10-01..10-05, all 国庆节; seen on 2026-10-06.
+    cid = book.customer(staff["wang"], "国庆", pickup_days_ago=(TODAY - dt.date(2026, 9, 28)).days)
+    tasks.sync([cid], dt.date(2026, 9, 30))
+    tab = make_tab(qtbot, tasks, staff["boss"], people, today=dt.date(2026, 10, 6))
+    [row] = [r for r in range(tab.agenda_model.rowCount())
+             if cell(tab.agenda_model, r, "customer") == "国庆"]
+    assert cell(tab.agenda_model, row, "suggested") == "10-08 周四（顺延）"
+    assert cell(tab.agenda_model, row, "status") == "顺延至 10-08"  # not 逾期: still in time
+    color = cell(tab.agenda_model, row, "suggested", Qt.ItemDataRole.ForegroundRole)
+    assert color.color().name() == "#d35400"
+    tip = cell(tab.agenda_model, row, "suggested", Qt.ItemDataRole.ToolTipRole)
+    assert "顺延" in tip and "按时" in tip and "第一个工作日" in tip
+    assert "调休" in tab.date_label.text()  # 10-06 is a moved rest day of 国庆 2026
+
+
+def test_without_carry_over_a_holiday_window_says_it_has_no_working_day(
+        qtbot, store, tasks, staff, people, book):
+    from app.public_days import PublicDayService
+
+    PublicDayService(store).save_work_week({0, 1, 2, 3, 4}, carry_over=False)
     cid = book.customer(staff["wang"], "国庆", pickup_days_ago=(TODAY - dt.date(2026, 9, 28)).days)
     tasks.sync([cid], dt.date(2026, 9, 30))
     tab = make_tab(qtbot, tasks, staff["boss"], people, today=dt.date(2026, 10, 1))
     [row] = [r for r in range(tab.agenda_model.rowCount())
              if cell(tab.agenda_model, r, "customer") == "国庆"]
     assert cell(tab.agenda_model, row, "suggested") == "窗口内无工作日"
-    color = cell(tab.agenda_model, row, "suggested", Qt.ItemDataRole.ForegroundRole)
-    assert color.color().name() == "#d35400"
     assert "国庆节" in tab.date_label.text()
+
+
+def test_a_provisional_year_is_flagged_and_the_supervisor_gets_the_notice_task(
+        qtbot, tasks, staff, people):
+    day = dt.date(2026, 12, 10)  # 2027 is computed: from 11-01 the supervisor is asked
+    boss = make_tab(qtbot, tasks, staff["boss"], people, today=day)
+    assert boss.calendar_banner.isVisibleTo(boss)
+    assert "请录入 2027 年国务院放假与调休通知" in boss.calendar_note.text()
+    requested = []
+    boss.holidayNoticeRequested.connect(requested.append)
+    qtbot.mouseClick(boss.notice_button, Qt.MouseButton.LeftButton)
+    assert requested == [2027]
+    # a clerk is told, late in December when the agenda reaches into 2027, and has no button
+    clerk = make_tab(qtbot, tasks, staff["wang"], people, today=dt.date(2026, 12, 10))
+    assert "2027 年按推算（未录入国务院通知）" in clerk.calendar_note.text()
+    assert not clerk.notice_button.isVisibleTo(clerk)
+    clerk.show_view(clerk.MONTH)
+    assert not clerk.note_label.isVisibleTo(clerk)  # December 2026 follows the notice
+    clerk.shift_month(1)
+    assert clerk.note_label.isVisibleTo(clerk)
+    assert "2027 年按推算（未录入国务院通知）" in clerk.note_label.text()
 
 
 def test_kind_filter_narrows_the_agenda_and_the_month(qtbot, tasks, staff, people, three, book):
@@ -224,7 +268,8 @@ def test_holidays_and_a_year_without_holiday_data(qtbot, tasks, staff, people):
     assert "调休上班" in tab.grid.day_tooltip(dt.date(2026, 10, 10))  # a Saturday worked
     tab.show_month(2030, 5)
     assert not tab.note_label.isHidden()
-    assert tab.note_label.text() == "2030 年节假日数据缺失，仅按周末计算工作日"
+    assert tab.note_label.text().startswith("2030 年按推算（未录入国务院通知）")
+    assert "春节" in tab.grid.day_tooltip(dt.date(2030, 2, 4))  # computed for any year
     tab.go_today()
     assert tab.note_label.isHidden()
 
@@ -324,9 +369,9 @@ def test_admin_menu_by_role(qtbot, window_for, staff, admin, monkeypatch):
         return [a.text() for a in bar[0].menu().actions() if a.text()] if bar else None
 
     assert menu(window_for(staff["wang"])) is None
-    assert menu(window_for(staff["boss"])) == ["请假与代理…", "跟踪规则设置…"]
+    assert menu(window_for(staff["boss"])) == ["请假与代理…", "跟踪规则设置…", "节假日与调休…"]
     w = window_for(admin)
-    assert menu(w) == ["请假与代理…", "跟踪规则设置…", "员工管理…"]
+    assert menu(w) == ["请假与代理…", "跟踪规则设置…", "节假日与调休…", "员工管理…"]
     from ui import settings_dialog
 
     opened = []

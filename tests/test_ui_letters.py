@@ -16,6 +16,12 @@ D = dt.date
 TODAY = D(2026, 11, 20)
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 @pytest.fixture
 def invited(archive):
     return {

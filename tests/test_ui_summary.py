@@ -21,6 +21,12 @@ TODAY = D(2026, 11, 27)
 NOV = Period.month(2026, 11)
 
 
+@pytest.fixture(autouse=True)
+def on_today(frozen_clock):
+    """The app's clock reads this file's day, like the services it calls."""
+    frozen_clock.freeze(TODAY)
+
+
 @pytest.fixture
 def staff(store, monkeypatch):
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")

@@ -54,7 +54,7 @@ from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
 from app.staff import StaffInfo
 from app.tasks import AgendaItem, DayCounts, TaskService
-from app.workdays import day_info
+from app.workdays import COMPUTED, DEFAULT_CALENDAR, WorkCalendar, provisional_note, tooltip_rule
 from db.models import TaskKind, TaskStatus
 from ui import common
 from ui.common import tr
@@ -151,6 +151,8 @@ def _status(item: AgendaItem, today: dt.date) -> str:
         return tr("已完成")
     if item.status == TaskStatus.CANCELLED:
         return tr("已取消")
+    if item.carried_over and item.suggested_day is not None and item.due < today:
+        return tr("顺延至 {d}").format(d=short_date(item.suggested_day, today))
     if item.due < today:
         return tr("逾期 {n} 天").format(n=(today - item.due).days)
     if item.due == today:
@@ -168,6 +170,7 @@ class TaskTableModel(LazyIdModel):
         self._fetch: Callable[[list[int]], dict[int, AgendaItem]] | None = None
         self._today = clock.today()
         self._stand_in = ""
+        self._rule_text = tooltip_rule(DEFAULT_CALENDAR)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -183,6 +186,10 @@ class TaskTableModel(LazyIdModel):
         self._fetch = None
         self._today, self._stand_in = today, stand_in
         self.reset_ids([i.task_id for i in items], {i.task_id: i for i in items})
+
+    def set_calendar(self, calendar: WorkCalendar) -> None:
+        """The center's calendar: the suggested-day tooltip says its rule."""
+        self._rule_text = tooltip_rule(calendar)
 
     def item(self, row: int) -> AgendaItem | None:
         return self.row_data(row)
@@ -216,9 +223,9 @@ class TaskTableModel(LazyIdModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if item.status != TaskStatus.OPEN:
                 return QBrush(GREY)
-            if key == "suggested" and item.no_working_day:
+            if key == "suggested" and (item.no_working_day or item.carried_over):
                 return QBrush(ORANGE)
-            if item.due < self._today:
+            if item.overdue(self._today):
                 return QBrush(RED)
             if key == "owner" and item.proxy_for:
                 return QBrush(BLUE)
@@ -253,7 +260,8 @@ class TaskTableModel(LazyIdModel):
                 overdue = item.status == TaskStatus.OPEN and item.due < today
                 return tr("尽快") if overdue else ""
             day = item.suggested_day
-            return f"{short_date(day, today)} {tr('周' + WEEKDAYS_SHORT[day.weekday()])}"
+            text = f"{short_date(day, today)} {tr('周' + WEEKDAYS_SHORT[day.weekday()])}"
+            return text + tr("（顺延）") if item.carried_over else text
         if key == "owner":
             if item.proxy_for:
                 if self._stand_in:
@@ -274,8 +282,19 @@ class TaskTableModel(LazyIdModel):
             if item.done_on:
                 text += tr("；{d} 完成").format(d=item.done_on.isoformat())
             return text
-        if key == "suggested" and item.no_working_day:
-            return tr("窗口内每一天都是节假日或周末，请提前或在节后第一个工作日联系客户。")
+        if key == "suggested":
+            lines = []
+            if item.no_working_day:
+                lines.append(tr("跟踪期限内剩下的每一天都是节假日或周末，请尽早联系客户。"))
+            elif item.carried_over:
+                lines.append(tr("跟踪期限 {a} 至 {b} 全在休息日内，顺延到节后第一个工作日；"
+                                "当天拨打仍算按时。").format(a=item.window_start.isoformat(),
+                                                      b=item.due.isoformat()))
+            lines.append(self._rule_text)
+            if item.provisional and item.suggested_day is not None:
+                lines.append(tr(provisional_note(item.suggested_day.year)) + tr(
+                    "：节日按农历推算，调休上班日尚未录入。"))
+            return "\n".join(lines)
         if key == "owner" and item.proxy_for:
             return tr("{name} 请假，由代理人跟进").format(name=item.proxy_for)
         if key == "kind" and item.under_warranty:
@@ -346,6 +365,11 @@ class MonthGrid(QWidget):
         self.today = clock.today()
         self.selected: dt.date | None = None
         self.counts: dict[dt.date, DayCounts] = {}
+        self.calendar: WorkCalendar = DEFAULT_CALENDAR
+
+    def set_calendar(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.update()
 
     def set_month(self, year: int, month: int, counts: dict[dt.date, DayCounts],
                   today: dt.date, selected: dt.date | None) -> None:
@@ -414,7 +438,7 @@ class MonthGrid(QWidget):
         return out
 
     def day_tooltip(self, day: dt.date) -> str:
-        info = day_info(day)
+        info = self.calendar.day_info(day)
         lines = [f"{day.isoformat()} {weekday_name(day)}"]
         if info.holiday_name:
             lines[0] += f"  {tr(info.holiday_name)}"
@@ -461,7 +485,7 @@ class MonthGrid(QWidget):
         line_h = fm_small.height()
         for day in self.days():
             r = self.day_rect(day)
-            info = day_info(day)
+            info = self.calendar.day_info(day)
             inside = (day.year, day.month) == (self.year, self.month)
             if not inside:
                 bg = QColor("#f6f6f6")
@@ -577,6 +601,7 @@ class CalendarTab(QWidget):
     openCustomer = Signal(int)  # customer id: Enter, double-click or 打开客户
     changed = Signal()  # a task was closed here: counts elsewhere are stale
     callRequested = Signal(object)  # AgendaItem: log the call that does this task (F3)
+    holidayNoticeRequested = Signal(int)  # year: the supervisor opens 节假日与调休 for it
 
     AGENDA, MONTH = 0, 1
 
@@ -588,6 +613,7 @@ class CalendarTab(QWidget):
         self.user = user
         self.today_fn = today_fn
         self.today = today_fn()
+        self.work_calendar: WorkCalendar = DEFAULT_CALENDAR
         self.shown_year, self.shown_month = self.today.year, self.today.month
         self.selected_day: dt.date = self.today
 
@@ -644,9 +670,30 @@ class CalendarTab(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color:#666; font-size: 14pt; padding: 40px;")
         self.empty_label.hide()
+        # A year computed, not yet entered from the State Council's notice: say so, and give
+        # the supervisor the task of entering it.
+        self.calendar_note = QLabel()
+        self.calendar_note.setObjectName("agendaCalendarNote")
+        self.calendar_note.setWordWrap(True)
+        self.notice_button = QPushButton(tr("录入通知…"))
+        self.notice_button.setObjectName("enterNotice")
+        self.notice_button.clicked.connect(
+            lambda: self.holidayNoticeRequested.emit(self._notice_year or self.today.year))
+        self.calendar_banner = QWidget()
+        self.calendar_banner.setObjectName("calendarBanner")
+        self.calendar_banner.setStyleSheet(
+            "#calendarBanner { background:#fff4d6; border:1px solid #f0c36d; }"
+            " QLabel { color:#8a4b00; }")
+        bl = QHBoxLayout(self.calendar_banner)
+        bl.setContentsMargins(8, 3, 8, 3)
+        bl.addWidget(self.calendar_note, 1)
+        bl.addWidget(self.notice_button)
+        self.calendar_banner.hide()
+        self._notice_year: int | None = None
         agenda_page = QWidget()
         av = QVBoxLayout(agenda_page)
         av.setContentsMargins(0, 0, 0, 0)
+        av.addWidget(self.calendar_banner)
         av.addWidget(self.agenda_table, 1)
         av.addWidget(self.empty_label, 1)
 
@@ -808,19 +855,42 @@ class CalendarTab(QWidget):
             if self.selected_day == self.today:
                 self.selected_day = today
         self.today = today
+        self.work_calendar = self.tasks.work_calendar()
+        self.grid.set_calendar(self.work_calendar)
+        self.agenda_model.set_calendar(self.work_calendar)
+        self.day_model.set_calendar(self.work_calendar)
         text = tr("今天：{d} {w}").format(d=today.isoformat(), w=weekday_name(today))
-        info = day_info(today)
+        info = self.work_calendar.day_info(today)
         if info.holiday_name:
             text += f"（{tr(info.holiday_name)}）"
         elif info.makeup_workday:
             text += tr("（调休上班）")
         self.date_label.setText(text)
+        self._show_calendar_banner()
         self._loaded = True
         self.load_agenda()
         if self.pages.currentIndex() == self.MONTH:
             self.load_month()
         else:
             self._month_stale = True
+
+    def provisional_years(self) -> list[int]:
+        """Years the agenda reaches into (today and the next 60 days) known only by computation."""
+        return self.work_calendar.provisional_years(self.today,
+                                                    self.today + dt.timedelta(days=60))
+
+    def _show_calendar_banner(self) -> None:
+        years = self.provisional_years()
+        due = self.work_calendar.notice_due(self.today) if self.user.is_supervisor else None
+        self._notice_year = due
+        parts = [tr(provisional_note(y)) for y in years]
+        if due is not None:
+            parts.append(tr("请录入 {y} 年国务院放假与调休通知").format(y=due))
+        elif years:
+            parts.append(tr("调休上班日可能不准，请提醒主管录入通知"))
+        self.calendar_note.setText("；".join(parts))
+        self.notice_button.setVisible(due is not None)
+        self.calendar_banner.setVisible(bool(parts))
 
     def load_agenda(self) -> None:
         keep = self._current_task(self.agenda_table)
@@ -864,9 +934,9 @@ class CalendarTab(QWidget):
         counts = self.tasks.month_counts(self.user, year, month, self.today,
                                          clerk_id=self.clerk_id(), kinds=self.kinds())
         self.month_label.setText(tr("{y} 年 {m} 月").format(y=year, m=month))
-        if not day_info(dt.date(year, month, 1)).known:
-            self.note_label.setText(
-                tr("{year} 年节假日数据缺失，仅按周末计算工作日").format(year=year))
+        if self.work_calendar.year_source(year) == COMPUTED:
+            self.note_label.setText(tr(provisional_note(year)) + tr(
+                "：节日按农历推算，调休上班日尚未录入"))
             self.note_label.show()
         else:
             self.note_label.hide()
@@ -881,7 +951,7 @@ class CalendarTab(QWidget):
                                      kinds=self.kinds())
         keep = self._current_task(self.day_table)
         self.day_model.set_items(items, self.today, self.stand_in_name())
-        info = day_info(day)
+        info = self.work_calendar.day_info(day)
         extra = ""
         if info.holiday_name:
             extra = f"　{tr(info.holiday_name)}"

@@ -23,6 +23,7 @@ from app.archive import ArchiveService, NotFound, format_archive_no
 from app.staff import StaffInfo, StaffService
 from app.store import Store
 from app.tasks import TaskService
+from app.workdays import provisional_note
 from db.models import Role
 from ui import common
 from ui.archive_tab import ArchiveTab
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.calendar_tab.openCustomer.connect(self.open_customer)
         self.calendar_tab.changed.connect(self._update_task_counts)
         self.calendar_tab.callRequested.connect(self.call_for_task)
+        self.calendar_tab.holidayNoticeRequested.connect(self.edit_holidays)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
@@ -168,6 +170,8 @@ class MainWindow(QMainWindow):
                                         "登记业务员请假并指定代理人")
         self.act_rules = self._action("跟踪规则设置…", self.edit_rules, None, None,
                                       "建档、跟踪、保养、续保的天数")
+        self.act_holidays = self._action("节假日与调休…", self.edit_holidays, None, None,
+                                         "录入国务院放假与调休通知；本中心的工作日")
         self.act_calendar = self._action("今日工作", self.show_agenda, "Ctrl+T",
                                          sp.SP_FileDialogContentsView, "跟踪日历：今天要做的事")
         self.act_about = self._action("关于", self.about)
@@ -204,7 +208,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_campaigns, self.act_requests, self.act_templates])
         if self.user.is_supervisor:
             m = bar.addMenu(tr("管理(&M)"))
-            m.addActions([self.act_absence, self.act_rules])
+            m.addActions([self.act_absence, self.act_rules, self.act_holidays])
             if self.user.role == Role.ADMIN:
                 m.addSeparator()
                 m.addAction(self.act_staff)
@@ -300,8 +304,13 @@ class MainWindow(QMainWindow):
         else:
             open_today, overdue = self.tasks.status_counts(self.user, today)
         red = "color:#c0392b; font-weight:bold;" if overdue else ""
-        self.task_label.setText(tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
-            n=open_today, m=overdue, s=red))
+        text = tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
+            n=open_today, m=overdue, s=red)
+        years = cal.provisional_years() if cal.loaded else []
+        if years:
+            note = "；".join(tr(provisional_note(y)) for y in years)
+            text += f"　<span style='color:#d35400'>{note}</span>"
+        self.task_label.setText(text)
 
     def tasks_changed(self) -> None:
         """Records changed (the archive service already re-planned the tasks): show it."""
@@ -459,6 +468,16 @@ class MainWindow(QMainWindow):
         from ui.settings_dialog import RulesDialog
 
         RulesDialog(self.tasks, self).exec()
+        self.tasks_changed()
+
+    def edit_holidays(self, year: int | None = None) -> None:
+        from app.public_days import PublicDayService
+        from ui.holiday_dialog import HolidayDialog
+
+        dialog = HolidayDialog(PublicDayService(self.store), self.user, self,
+                               year=year or None, today_fn=self.today_fn)
+        dialog.exec()
+        dialog.deleteLater()
         self.tasks_changed()
 
     # -- the calendar

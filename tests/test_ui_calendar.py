@@ -452,3 +452,15 @@ def test_registering_or_correcting_a_visit_refreshes_the_calendar(
     visit = w.archive.detail(three["today"]).visits[0]
     w.archive_tab.visitLinkClicked.emit(three["today"], visit.id)
     assert seen == [visit.id]
+
+
+def test_the_status_bar_says_when_the_coming_weeks_are_only_computed(
+        qtbot, store, window_for, staff, frozen_clock):
+    from app.public_days import PublicDayService
+
+    w = window_for(staff["wang"])  # 2026-11-27: the next 60 days reach into 2027
+    assert "2027 年按推算（未录入国务院通知）" in w.task_label.text()
+    PublicDayService(store).save_year(2027, PublicDayService(store).as_notice(2027))
+    w.tasks_changed()
+    assert "按推算" not in w.task_label.text()
+    assert not w.calendar_tab.calendar_banner.isVisibleTo(w.calendar_tab)

@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         red = "color:#c0392b; font-weight:bold;" if overdue else ""
         text = tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
             n=open_today, m=overdue, s=red)
-        years = cal.provisional_years() if cal.loaded else []
+        years = self.tasks.work_calendar().provisional_years(today, today + dt.timedelta(days=60))
         if years:
             note = "；".join(tr(provisional_note(y)) for y in years)
             text += f"　<span style='color:#d35400'>{note}</span>"

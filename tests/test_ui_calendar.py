@@ -464,3 +464,16 @@ def test_the_status_bar_says_when_the_coming_weeks_are_only_computed(
     w.tasks_changed()
     assert "按推算" not in w.task_label.text()
     assert not w.calendar_tab.calendar_banner.isVisibleTo(w.calendar_tab)
+
+
+def test_the_agenda_notice_button_opens_the_holiday_page_on_that_year(
+        qtbot, window_for, staff, monkeypatch):
+    from ui import holiday_dialog
+
+    opened = []
+    monkeypatch.setattr(holiday_dialog.HolidayDialog, "exec",
+                        lambda self: opened.append(self.year_spin.value()) or 0)
+    w = window_for(staff["boss"])  # 2026-11-27: from 11-01 the supervisor is asked for 2027
+    qtbot.mouseClick(w.calendar_tab.notice_button, Qt.MouseButton.LeftButton)
+    w.act_holidays.trigger()
+    assert opened == [2027, 2027]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import clock, rules
+from app import clock, rules, task_rows
 from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
@@ -441,8 +441,11 @@ class ArchiveService:
         data = data.cleaned()
         with self.store.session() as s:
             customer = _get_customer(s, customer_id)
+            handed_over = customer.clerk_id != data.clerk_id
             for k, v in vars(data).items():
                 setattr(customer, k, v)
+            if handed_over:
+                task_rows.hand_over(s, customer_id, data.clerk_id)
             refresh_derived(s, [customer_id], self.store.actor_id)
 
     def delete_customer(self, customer_id: int) -> None:
@@ -451,6 +454,7 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             customer.deleted_at = utcnow()
             customer.deleted_by_id = self.store.actor_id
+            task_rows.cancel_for_deleted_customer(s, customer_id)
             refresh_derived(s, [customer_id], self.store.actor_id)
 
     def restore_customer(self, customer_id: int) -> None:
@@ -458,6 +462,7 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             customer.deleted_at = None
             customer.deleted_by_id = None
+            task_rows.reopen_for_restored_customer(s, customer_id)
             refresh_derived(s, [customer_id], self.store.actor_id)
 
     # -- vehicles

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 
+from app import task_rows
 from app.normalize import ValidationError, fold
 from app.rules import Window
 from app.store import Store
@@ -127,17 +128,10 @@ class CampaignService:
             topic = (f"电话通知「{title}」：{event_date}"
                      + (f"，{campaign.place}" if campaign.place else "")
                      + (f"。{content.strip()}" if content.strip() else ""))
-            from db.models import utcnow
-
-            now = utcnow()
-            s.execute(Task.__table__.insert(), [dict(
-                kind=str(TaskKind.EVENT_NOTICE), customer_id=c, vehicle_id=None, visit_id=None,
-                source_key=f"campaign:{campaign.id}:{c}:notice", window_start=window.start,
-                due=window.due, owner_id=clerks.get(c), status=str(TaskStatus.OPEN),
-                done_on=None, done_by_id=None, closed_reason="", topic=topic,
-                under_warranty=False, request_id=None, campaign_id=campaign.id,
-                parent_task_id=None, created_at=now, created_by_id=self.store.actor_id,
-                updated_at=now, updated_by_id=self.store.actor_id) for c in ids])
+            task_rows.add_many(s, (task_rows.NewTask(
+                str(TaskKind.EVENT_NOTICE), c, f"campaign:{campaign.id}:{c}:notice", window,
+                clerks.get(c), topic, campaign_id=campaign.id) for c in ids),
+                self.store.actor_id)
             return campaign.id
 
     def list(self, include_past: bool = True, today: dt.date | None = None
@@ -179,6 +173,4 @@ class CampaignService:
         with self.store.session() as s:
             c = s.get_one(Campaign, campaign_id)
             c.deleted_at, c.deleted_by_id = utcnow(), self.store.actor_id
-            for t in s.scalars(select(Task).where(Task.campaign_id == campaign_id,
-                                                  Task.status == TaskStatus.OPEN)):
-                t.status, t.closed_reason = TaskStatus.CANCELLED, "campaign_cancelled"
+            task_rows.cancel_for_campaign(s, campaign_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import task_rows
 from app.followup import sync_customers
 from app.normalize import ValidationError, normalize_phone, search_key
 from app.rules import Window
@@ -293,9 +294,7 @@ class ContactService:
         return SATISFACTION.get(data.satisfaction, "已联系")
 
     def _done(self, task: Task, day: dt.date) -> None:
-        task.status = TaskStatus.DONE
-        task.done_on = day
-        task.done_by_id = self.store.actor_id
+        task_rows.done(None, task, day, self.store.actor_id)
 
     def _close_by_call(self, s: Session, task: Task, call: Call, today: dt.date,
                        out: CallOutcome) -> None:
@@ -333,8 +332,7 @@ class ContactService:
         out.failed_attempts = self.failed_attempts(s, root.id)
         out.unreachable = out.failed_attempts >= self.unreachable_after
         if task.kind == TaskKind.RETRY:
-            task.status, task.closed_reason = TaskStatus.DONE, "retry:failed"
-            task.done_on = call.called_at.date()
+            task_rows.done(s, task, call.called_at.date(), self.store.actor_id, "retry:failed")
         if call.retry_at is not None:
             day = call.retry_at.date()
             out.opened_task_ids.append(self._add_task(
@@ -363,18 +361,10 @@ class ContactService:
                   request_id: int | None = None, campaign_id: int | None = None,
                   parent_task_id: int | None = None, vehicle_id: int | None = None,
                   visit_id: int | None = None) -> int:
-        existing = s.scalar(select(Task).where(Task.source_key == key))
-        if existing is not None:
-            existing.window_start, existing.due = window.start, window.due
-            existing.status, existing.closed_reason = TaskStatus.OPEN, ""
-            return existing.id
-        task = Task(kind=str(kind), customer_id=customer_id, window_start=window.start,
-                    due=window.due, owner_id=owner_id, source_key=key, topic=topic,
-                    request_id=request_id, campaign_id=campaign_id,
-                    parent_task_id=parent_task_id, vehicle_id=vehicle_id, visit_id=visit_id)
-        s.add(task)
-        s.flush()
-        return task.id
+        return task_rows.add(s, kind, customer_id, window, owner_id, key, topic=topic,
+                             request_id=request_id, campaign_id=campaign_id,
+                             parent_task_id=parent_task_id, vehicle_id=vehicle_id,
+                             visit_id=visit_id)
 
     # ------------------------------------------------------------ requests (R5)
 

@@ -15,10 +15,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import rules as R
+from app import task_rows
 from app.rules import RuleSettings, Window
 from db.models import (
     Customer,
@@ -28,7 +29,6 @@ from db.models import (
     Vehicle,
     Visit,
     VisitKind,
-    utcnow,
 )
 
 TASK_KIND_LABELS = {
@@ -276,8 +276,7 @@ def sync_customers(
         existing = {t.source_key: t for t in s.scalars(
             select(Task).where(Task.customer_id.in_(chunk), Task.kind.in_(PLANNED_KINDS)))}
         planned_keys: set[str] = set()
-        new_rows = []
-        now = utcnow()
+        new_rows: list[task_rows.NewTask] = []
         for facts in load_facts(s, chunk):
             for plan in plan_customer(facts, rules):
                 planned_keys.add(plan.source_key)
@@ -288,7 +287,9 @@ def sync_customers(
                     if plan.kind == TaskKind.FIRST_SERVICE and not _young(plan, facts, today,
                                                                            rules):
                         continue
-                    new_rows.append(_row(plan, facts.id, now, actor_id))
+                    new_rows.append(task_rows.NewTask(
+                        str(plan.kind), facts.id, plan.source_key, plan.window, plan.owner_id,
+                        plan.topic, plan.vehicle_id, plan.visit_id, plan.under_warranty))
                     continue
                 if task.status == TaskStatus.DONE:
                     continue
@@ -308,17 +309,14 @@ def sync_customers(
         for key, task in existing.items():
             if key in planned_keys or task.status != TaskStatus.OPEN:
                 continue
-            if task.kind == TaskKind.ARCHIVE and _customer_live(s, task.customer_id):
-                task.status, task.closed_reason = TaskStatus.DONE, AUTO_COMPLETE
-                task.done_on = today
+            if task.kind == TaskKind.ARCHIVE and _customer_live(s, task.customer_id) \
+                    and not _source_deleted(s, task):
+                task_rows.done(s, task, today, None, AUTO_COMPLETE)
             else:
-                task.status = TaskStatus.CANCELLED
-                task.closed_reason = (AUTO_DELETED if _source_deleted(s, task)
-                                      else AUTO_SUPERSEDED)
+                task_rows.cancel(task, AUTO_DELETED if _source_deleted(s, task)
+                                 else AUTO_SUPERSEDED)
             result.closed += 1
-        if new_rows:
-            s.execute(insert(Task.__table__), new_rows)
-            result.created += len(new_rows)
+        result.created += task_rows.add_many(s, new_rows, actor_id)
     s.flush()
     return result
 
@@ -341,14 +339,3 @@ def _source_deleted(s: Session, task: Task) -> bool:
         return s.scalar(select(Vehicle.deleted_at).where(Vehicle.id == task.vehicle_id)) \
             is not None
     return False
-
-
-def _row(plan: TaskPlan, customer_id: int, now: dt.datetime, actor_id: int | None) -> dict:
-    return dict(
-        kind=str(plan.kind), customer_id=customer_id, vehicle_id=plan.vehicle_id,
-        visit_id=plan.visit_id, source_key=plan.source_key,
-        window_start=plan.window.start, due=plan.window.due, owner_id=plan.owner_id,
-        status=str(TaskStatus.OPEN), done_on=None, done_by_id=None, closed_reason="",
-        topic=plan.topic, under_warranty=plan.under_warranty,
-        created_at=now, created_by_id=actor_id, updated_at=now, updated_by_id=actor_id,
-    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, task_rows
 from app.normalize import ValidationError
 from app.settings import load_center, save_center
 from app.store import Store
@@ -214,8 +214,7 @@ class LetterService:
                             Task.campaign_id == campaign_id, Task.customer_id == d.customer_id,
                             Task.kind == TaskKind.EVENT_LETTER,
                             Task.status == TaskStatus.OPEN)):
-                        t.status, t.done_on, t.done_by_id = (TaskStatus.DONE, sent_on,
-                                                             self.store.actor_id)
+                        task_rows.done(s, t, sent_on, self.store.actor_id)
                         letter.task_id = t.id
             if request_id:
                 from app.contacts import ContactService

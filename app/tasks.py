@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, task_rows
 from app import rules as R
 from app.followup import TASK_KIND_LABELS, sync_customers
 from app.normalize import ValidationError
@@ -134,22 +134,31 @@ class TaskService:
 
     # -- doing the work
 
-    def complete(self, task_id: int, done_on: dt.date, today: dt.date | None = None) -> None:
-        """Mark a task done on a day; a first follow-up call opens the second one (R4)."""
+    def complete(self, task_id: int, done_on: dt.date, today: dt.date | None = None, *,
+                 reason: str = "", note: str = "") -> None:
+        """标记完成. A task that asks for a call closes without one only with a reason from
+        NO_CALL_REASONS, kept with who and when; the figures count it apart from calls (R7)."""
         with self.store.session() as s:
             task = s.get_one(Task, task_id)
             if task.status != TaskStatus.OPEN:
                 raise ValidationError("status", "这项任务已经关闭。")
-            task.status = TaskStatus.DONE
-            task.done_on = done_on
-            task.done_by_id = self.store.actor_id
+            if task.kind in task_rows.CALL_KINDS:
+                task_rows.close_without_call(task, done_on, self.store.actor_id, reason, note)
+            else:
+                task_rows.done(s, task, done_on, self.store.actor_id)
             sync_customers(s, [task.customer_id], load_rules(s), today or clock.today(),
                            self.store.actor_id)
+
+    @staticmethod
+    def needs_call(kind: str) -> bool:
+        """Closing a task of this kind by hand asks why no call was made."""
+        return kind in task_rows.CALL_KINDS
 
     def reopen(self, task_id: int) -> None:
         with self.store.session() as s:
             task = s.get_one(Task, task_id)
             task.status, task.done_on, task.closed_reason = TaskStatus.OPEN, None, ""
+            task.close_note = ""
 
     # -- who sees what (R9)
 

@@ -222,6 +222,8 @@ class Task(Audited, Base):
     done_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Why it closed without being done by hand: auto:deleted, auto:superseded, auto:complete…
     closed_reason: Mapped[str] = mapped_column(String(64), default="")
+    # What the clerk wrote when closing a call task without a call (其他: …), migration 0007
+    close_note: Mapped[str] = mapped_column(Text, default="")
     topic: Mapped[str] = mapped_column(Text, default="")
     under_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where a request, campaign or retry task came from (migration 0004).
@@ -332,6 +334,8 @@ class Call(Audited, SoftDeleted, Base):
     satisfaction: Mapped[str] = mapped_column(String(12), default="")
     result: Mapped[str] = mapped_column(String(200), default="")  # 处理结果, register column
     caller_name: Mapped[str] = mapped_column(String(64), default="")  # an unknown caller
+    # 请您为本次服务打分: 0–10, blank when the customer gave none (CSI, 篇三; migration 0007)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class CustomerRequest(Audited, Base):
@@ -357,6 +361,10 @@ class CustomerRequest(Audited, Base):
     reply_call_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reply_letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # "" for a request or complaint the customer raised; "unsatisfied" for 回访不满意 found
+    # on a follow-up call (篇一 十.2), migration 0007
+    source: Mapped[str] = mapped_column(String(16), default="")
+    close_note: Mapped[str] = mapped_column(Text, default="")  # why the supervisor closed it
 
 
 class Letter(Audited, SoftDeleted, Base):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.archive import ArchiveService, CustomerInput, VehicleInput, VisitInput
+from app.contacts import CallInput, ContactService
 from app.staff import StaffService
 from app.tasks import TaskService
 from db.models import Role, Task, VisitKind
@@ -106,7 +107,9 @@ def test_first_call_opens_the_second_and_pickup_edit_after_it_changes_nothing(
     visit_id = visit(archive, cid, pickup)
     [first] = by_kind(tasks, cid, "first_followup")
     call_day = TODAY - dt.timedelta(days=1)
-    tasks.complete(first.task_id, call_day)
+    ContactService(archive.store).log_call(CallInput(
+        customer_id=cid, called_at=dt.datetime.combine(call_day, dt.time(10)),
+        task_id=first.task_id, points_covered=[1]), TODAY)
     [second] = by_kind(tasks, cid, "second_followup")
     assert (second.window_start, second.due) == (call_day + dt.timedelta(7),
                                                  call_day + dt.timedelta(14))

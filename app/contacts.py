@@ -90,6 +90,11 @@ class CallInput:
     satisfaction: str = ""
     result: str = ""
     request: RequestInput | None = None
+    score: int | None = None  # 请您为本次服务打分, 0–10 (CSI)
+    # A follow-up call logged without a task closes the customer's open follow-up; False
+    # when the clerk said this call does none of them.
+    close_followup: bool = True
+    department: str = ""  # 回访不满意: the department to notify in writing (篇一 十.2)
 
     def check(self) -> None:
         if self.call_type not in CALL_TYPES:
@@ -103,6 +108,8 @@ class CallInput:
                 raise ValidationError("key_points", "请勾选通话内容或填写通话要点。")
             if self.satisfaction and self.satisfaction not in SATISFACTION:
                 raise ValidationError("satisfaction", "请选择满意度。")
+            if self.score is not None and not 0 <= self.score <= 10:
+                raise ValidationError("score", "服务评分应在 0 到 10 分之间。")
         else:
             if self.no_answer_reason not in NO_ANSWER:
                 raise ValidationError("no_answer_reason", "请选择未接通的原因。")
@@ -184,6 +191,8 @@ class RequestInfo:
     replied_on: dt.date | None
     closed_on: dt.date | None
     due: dt.date | None  # the open step's due date
+    source: str = ""  # "unsatisfied": 回访不满意 found on a follow-up call
+    close_note: str = ""
 
     @property
     def status_label(self) -> str:
@@ -257,16 +266,29 @@ class ContactService:
                 customer_request=data.customer_request.strip(),
                 satisfaction=data.satisfaction if data.reached else "",
                 result=data.result.strip(),
+                score=data.score if data.reached else None,
             )
             s.add(call)
             s.flush()
             out = CallOutcome(call.id)
             task = s.get(Task, data.task_id) if data.task_id else None
+            if task is None and data.reached and data.close_followup \
+                    and data.call_type == "followup" and data.customer_id is not None:
+                # Logged from the archive page, F4 or a register: the call still does the
+                # follow-up whose window it falls in or has passed (earliest due first).
+                found = task_rows.open_followups(s, data.customer_id, call.called_at.date(),
+                                                 data.vehicle_id)
+                if found:
+                    task = found[0]
+                    call.task_id = task.id
             if data.reached:
                 if task is not None and task.status == TaskStatus.OPEN:
                     self._close_by_call(s, task, call, today, out)
                 if data.request is not None and data.customer_id is not None:
                     out.request_id = self._open_request(s, call, data, today, out)
+                elif data.satisfaction == "unsatisfied" and data.customer_id is not None \
+                        and not (task is not None and task.request_id):
+                    out.request_id = self._unsatisfied(s, call, data, out)
             elif task is not None:
                 self._failed_attempt(s, task, call, today, out)
             elif call.retry_at is not None and data.customer_id is not None:
@@ -291,7 +313,10 @@ class ContactService:
             return text
         if data.request is not None:
             return HANDLING[data.request.handling]
-        return SATISFACTION.get(data.satisfaction, "已联系")
+        # 处理结果 on paper means 当场答复 / 研究后答复 / 上报主管, not the satisfaction.
+        if data.satisfaction == "unsatisfied" and data.customer_id is not None:
+            return HANDLING["escalated"]
+        return "已回访" if data.call_type == "followup" else HANDLING["answered"]
 
     def _done(self, task: Task, day: dt.date) -> None:
         task_rows.done(None, task, day, self.store.actor_id)
@@ -315,7 +340,8 @@ class ContactService:
             self._done(retry, day)
             out.closed_task_ids.append(retry.id)
         if target.kind == TaskKind.EVENT_NOTICE:
-            due = day + dt.timedelta(days=LETTER_AFTER_NOTICE_DAYS)
+            due = day + dt.timedelta(days=self._rule(s, "notice_letter_days",
+                                                     LETTER_AFTER_NOTICE_DAYS))
             out.opened_task_ids.append(self._add_task(
                 s, TaskKind.EVENT_LETTER, target.customer_id, Window(day, due),
                 target.owner_id, f"campaign:{target.campaign_id}:{target.customer_id}:letter",
@@ -345,6 +371,20 @@ class ContactService:
         return s.scalar(select(func.count(Call.id)).where(
             Call.reached.is_(False), Call.deleted_at.is_(None),
             or_(Call.task_id == task_id, Call.task_id.in_(retry_ids)))) or 0
+
+    def open_followups(self, customer_id: int, day: dt.date,
+                       vehicle_id: int | None = None) -> list[tuple[int, str]]:
+        """The follow-up tasks a call on `day` would close, earliest due first, as (task id,
+        what a clerk reads): the call dialog offers them when the call has no task."""
+        from app.followup import TASK_KIND_LABELS
+
+        with self.store.read() as s:
+            plates = dict(s.execute(select(Vehicle.id, Vehicle.plate).where(
+                Vehicle.customer_id == customer_id)).all())
+            return [(t.id, f"{TASK_KIND_LABELS[TaskKind(t.kind)]}　"
+                           f"{plates.get(t.vehicle_id, '') or ''}　"
+                           f"{t.window_start:%m-%d}～{t.due:%m-%d}".replace("　　", "　"))
+                    for t in task_rows.open_followups(s, customer_id, day, vehicle_id)]
 
     def suggested_retry(self, after: dt.datetime, hour: int = 10) -> dt.datetime:
         """When to try again after nobody answered: the center's next working day at 10:00."""
@@ -387,13 +427,16 @@ class ContactService:
         )
         s.add(req)
         s.flush()
-        due = day + dt.timedelta(days=ESCALATION_DAYS)
+        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
         clerk = self._clerk_of(s, data.customer_id) or self.store.actor_id
         if r.handling == "answered":
             req.solution, req.solved_on, req.replied_on = r.solution.strip(), day, day
             req.solved_by_id = self.store.actor_id
             req.reply_call_id = call.id
-            if not r.is_complaint or data.satisfaction == "satisfied":
+            # A complaint, or any request the customer called 不满意, stays open until a call
+            # confirms satisfaction (or the supervisor closes it with a reason).
+            if data.satisfaction != "unsatisfied" and (
+                    not r.is_complaint or data.satisfaction == "satisfied"):
                 req.status, req.closed_on = "closed", day
             else:
                 req.status = "replied"
@@ -408,9 +451,52 @@ class ContactService:
             out.opened_task_ids.append(self._escalation_task(s, req, day))
         return req.id
 
+    @staticmethod
+    def _rule(s: Session, name: str, default: int) -> int:
+        """A day count from the rule settings (falls back while a release lacks the field)."""
+        return int(getattr(load_rules(s), name, default))
+
+    def _unsatisfied(self, s: Session, call: Call, data: CallInput, out: CallOutcome) -> int:
+        """回访不满意 (篇一 十.2): notify the department in writing through the supervisor's
+        queue, and have the clerk call again to confirm satisfaction."""
+        assert data.customer_id is not None
+        day = call.called_at.date()
+        req = CustomerRequest(
+            customer_id=data.customer_id, call_id=call.id, is_complaint=False,
+            content=data.key_points.strip() or data.customer_request.strip()
+            or "回访中客户表示不满意", department=data.department, handling="escalated",
+            raised_on=day, status="escalated", escalated_on=day, source="unsatisfied")
+        s.add(req)
+        s.flush()
+        out.opened_task_ids.append(self._escalation_task(s, req, day))
+        clerk = self._clerk_of(s, data.customer_id) or self.store.actor_id
+        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
+        out.opened_task_ids.append(self._add_task(
+            s, TaskKind.REPLY, req.customer_id, Window(day, due), clerk,
+            f"request:{req.id}:confirm:{day.isoformat()}", request_id=req.id,
+            topic=f"回访不满意，再次联系确认满意程度：{req.content}"))
+        return req.id
+
+    def close_request(self, request_id: int, reason: str, day: dt.date) -> None:
+        """The supervisor closes a request the customer is not (yet) satisfied with, saying why;
+        its open tasks are cancelled."""
+        reason = " ".join(reason.split())
+        if not reason:
+            raise ValidationError("reason", "请写明结案原因。")
+        with self.store.session() as s:
+            req = s.get_one(CustomerRequest, request_id)
+            if req.status == "closed":
+                raise ValidationError("status", "这项要求已经结案。")
+            req.status, req.closed_on, req.close_note = "closed", day, reason
+            for t in s.scalars(select(Task).where(Task.request_id == request_id,
+                                                  Task.status == TaskStatus.OPEN)):
+                task_rows.cancel(t, "request_closed")
+
     def _escalation_task(self, s: Session, req: CustomerRequest, day: dt.date) -> int:
-        due = req.raised_on + dt.timedelta(days=ESCALATION_DAYS)
-        kind = "投诉" if req.is_complaint else "要求"
+        due = req.raised_on + dt.timedelta(days=self._rule(s, "escalation_days",
+                                                           ESCALATION_DAYS))
+        kind = "回访不满意" if req.source == "unsatisfied" else (
+            "投诉" if req.is_complaint else "要求")
         return self._add_task(
             s, TaskKind.ESCALATION, req.customer_id, Window(min(day, due), due),
             self._supervisor(s), f"request:{req.id}:escalation", request_id=req.id,
@@ -419,7 +505,7 @@ class ContactService:
 
     def _confirm_task(self, s: Session, req: CustomerRequest, clerk: int | None,
                       day: dt.date) -> int:
-        due = day + dt.timedelta(days=ESCALATION_DAYS)
+        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
         return self._add_task(
             s, TaskKind.REPLY, req.customer_id, Window(day, due), clerk,
             f"request:{req.id}:confirm:{day.isoformat()}", request_id=req.id,
@@ -468,7 +554,9 @@ class ContactService:
         if call is not None:
             req.reply_call_id = call.id
         satisfied = call is not None and call.satisfaction == "satisfied"
-        if not req.is_complaint or satisfied:
+        confirm_needed = req.is_complaint or req.source == "unsatisfied" or (
+            call is not None and call.satisfaction == "unsatisfied")
+        if not confirm_needed or satisfied:
             req.status, req.closed_on = "closed", day
             return
         # 篇一: a complaint closes only when a call confirms the customer is satisfied.
@@ -487,14 +575,21 @@ class ContactService:
         self._request_replied(s, request_id, None, day, day)
 
     def requests(self, *, open_only: bool = True, customer_id: int | None = None,
-                 escalated_only: bool = False) -> list[RequestInfo]:
-        """The supervisor's queue (escalated first), or one customer's requests."""
+                 escalated_only: bool = False,
+                 complaints_since: dt.date | None = None) -> list[RequestInfo]:
+        """The supervisor's queue (escalated first), or one customer's requests. With
+        complaints_since, complaints closed on the spot since that day stay in the queue:
+        投诉应及时向上级领导反映 (篇一 七) even when the clerk solved them."""
         with self.store.read() as s:
             q = (select(CustomerRequest, CustomerSummary.archive_no, CustomerSummary.name,
                         CustomerSummary.phone)
                  .join(CustomerSummary,
                        CustomerSummary.customer_id == CustomerRequest.customer_id))
-            if open_only:
+            if open_only and complaints_since is not None:
+                q = q.where(or_(CustomerRequest.status != "closed", and_(
+                    CustomerRequest.is_complaint.is_(True),
+                    CustomerRequest.raised_on >= complaints_since)))
+            elif open_only:
                 q = q.where(CustomerRequest.status != "closed")
             if escalated_only:
                 q = q.where(CustomerRequest.status == "escalated")
@@ -508,7 +603,8 @@ class ContactService:
                 RequestInfo(
                     r.id, r.customer_id, no, name, phone, r.is_complaint, r.content,
                     r.department, r.handling, r.status, r.raised_on, r.escalated_on,
-                    r.solution, r.solved_on, r.replied_on, r.closed_on, dues.get(r.id))
+                    r.solution, r.solved_on, r.replied_on, r.closed_on, dues.get(r.id),
+                    r.source, r.close_note)
                 for r, no, name, phone in s.execute(q)
             ]
         order = {"escalated": 0, "open": 1, "solved": 2, "replied": 3, "closed": 4}

@@ -235,7 +235,9 @@ def load_facts(s: Session, customer_ids: list[int]) -> list[CustomerFacts]:
     for cid, visit_id, done_on in s.execute(
         select(Task.customer_id, Task.visit_id, Task.done_on).where(
             Task.customer_id.in_(customer_ids), Task.kind == TaskKind.FIRST_FOLLOWUP,
-            Task.status == TaskStatus.DONE, Task.done_on.is_not(None))
+            Task.status == TaskStatus.DONE, Task.done_on.is_not(None),
+            # R4 counts from the first *call*: a task closed without one plans no second call
+            Task.closed_reason.not_like(f"{task_rows.NO_CALL}%"))
     ):
         first_calls.setdefault(cid, {})[visit_id] = done_on
     return [

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.archive import ARCHIVE_COUNTER, format_archive_no
-from app.contacts import CALL_TYPES, NO_ANSWER, SATISFACTION, CallInput, ContactService
+from app.contacts import CALL_TYPES, NO_ANSWER, CallInput, ContactService
 from app.importer import (
     BATCH,
     HEADER_SCAN_ROWS,
@@ -836,7 +836,8 @@ class _CallImporter(_Base):
         if not data.reached:
             default = NO_ANSWER.get(data.no_answer_reason, "未接通")
         else:
-            default = SATISFACTION.get(data.satisfaction, "已联系")
+            # 处理结果 means 当场答复 / 研究后答复 / 上报主管, not the satisfaction again
+            default = "已回访" if data.call_type == "followup" else "当场答复"
         self.pending.append(dict(
             customer_id=data.customer_id, vehicle_id=data.vehicle_id, task_id=None,
             campaign_id=None, clerk_id=clerk_id, called_at=data.called_at,

@@ -274,25 +274,55 @@ def test_holidays_and_a_year_without_holiday_data(qtbot, tasks, staff, people):
     assert tab.note_label.isHidden()
 
 
-def test_marking_done_leaves_the_agenda_and_opens_the_second_call(
+def answer_close_dialog(qtbot, reason: str, note: str = "", then_cancel: bool = False):
+    """Fill the 没有通话，标记完成 dialog the moment it opens, as a clerk would."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    seen = {}
+
+    def act():
+        d = QApplication.activeModalWidget()
+        seen["dialog"] = d
+        d.reason.setCurrentIndex(max(d.reason.findData(reason), 0))
+        d.note.setText(note)
+        qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+        seen["message"] = d.message.text()
+        if then_cancel:
+            d.reject()
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def test_marking_a_call_done_without_a_call_needs_a_reason_and_plans_no_second_call(
         qtbot, tasks, staff, people, three, msgbox):
     tab = make_tab(qtbot, tasks, staff["wang"], people)
     changed = []
     tab.changed.connect(lambda: changed.append(1))
     tab.agenda_table.selectRow(1)  # 陈静, due today
     tab.agenda_table.setCurrentIndex(tab.agenda_model.index(1, 0))
-    msgbox.confirm_answer = False
+    seen = answer_close_dialog(qtbot, "", then_cancel=True)
     qtbot.mouseClick(tab.done_button, Qt.MouseButton.LeftButton)
+    assert seen["message"] == "请选择没有通话就关闭这项任务的原因。"
     assert tab.agenda_model.rowCount() == 3 and changed == []
-    msgbox.confirm_answer = True
+    seen = answer_close_dialog(qtbot, "其他", then_cancel=True)
     qtbot.mouseClick(tab.done_button, Qt.MouseButton.LeftButton)
-    assert msgbox.shown[-1][0] == "confirm" and "陈静" in msgbox.shown[-1][2]
+    assert seen["message"] == "选择“其他”时请写明原因。" and changed == []
+    answer_close_dialog(qtbot, "客户已到店面谈", "保养时当面问过，满意")
+    qtbot.mouseClick(tab.done_button, Qt.MouseButton.LeftButton)
     assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "刘洋"] and changed == [1]
     followups = {t.kind: t for t in tasks.for_customer(three["today"], TODAY)}
     assert followups["first_followup"].done_on == TODAY
-    second = followups["second_followup"]
-    assert (second.window_start, second.due, second.status) == (TODAY + D(7), TODAY + D(14),
-                                                                "open")
+    assert "second_followup" not in followups  # R4 counts from a call, and there was none
+    with tasks.store.read() as s:
+        from db.models import Task
+
+        row = s.get(Task, followups["first_followup"].task_id)
+        assert row.closed_reason == "no_call:客户已到店面谈"
+        assert row.close_note == "保养时当面问过，满意"
+        assert row.done_by_id is not None and row.done_on == TODAY  # who and when
     assert "今日 1" in tab.summary_label.text()
 
 
@@ -345,6 +375,7 @@ def test_window_opens_on_todays_work_with_counts_in_the_status_bar(
     assert "今日待办 2 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
     assert not w.act_delete.isEnabled()  # Delete in the calendar never deletes a customer
     w.calendar_tab.agenda_table.setCurrentIndex(w.calendar_tab.agenda_model.index(0, 0))
+    answer_close_dialog(qtbot, "号码错误")
     w.calendar_tab.mark_done()
     assert "今日待办 2 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
     book.customer(staff["wang"], "李明", pickup_days_ago=5)  # e.g. another desk registers

@@ -327,3 +327,40 @@ def test_ctrl_enter_saves(msgbox, qtbot, store, customer, contacts, open_dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert contacts.calls_for_customer(customer)[0].points_covered == (6,)
+
+
+def test_an_incoming_followup_call_closes_the_open_followup_and_keeps_the_score(
+        msgbox, qtbot, store, customer, contacts, open_dialog):
+    first = task_of(store, customer, "first_followup")
+    dialog = open_dialog(incoming=True)
+    qtbot.keyClicks(dialog.caller.search, "13812345678")
+    qtbot.keyClick(dialog.caller.search, Qt.Key.Key_Return)
+    assert not dialog.followup_row.isVisible()  # an incoming call starts as 咨询
+    dialog.call_type.setCurrentIndex(dialog.call_type.findData("followup"))
+    assert dialog.followup_row.isVisible()
+    assert dialog.followup_task.currentData() == first.task_id  # earliest due by default
+    assert dialog.followup_task.itemText(dialog.followup_task.count() - 1) == "不完成任何跟踪任务"
+    dialog.key_points.setPlainText("客户来电：刹车很好")
+    dialog.satisfaction_buttons["satisfied"].setChecked(True)
+    dialog.score.setCurrentIndex(dialog.score.findData(9))
+    save(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert first.task_id in dialog.outcome.closed_task_ids
+    assert task_of(store, customer, "first_followup", "done").done_on == TODAY
+    assert task_of(store, customer, "second_followup") is not None
+    with store.read() as s:
+        from db.models import Call
+
+        [call] = s.query(Call).all()
+        assert (call.task_id, call.score, call.result) == (first.task_id, 9, "已回访")
+
+
+def test_a_call_the_clerk_says_closes_no_followup_leaves_it_open(
+        msgbox, qtbot, store, customer, contacts, open_dialog):
+    dialog = open_dialog(customer_id=customer)
+    assert dialog.followup_row.isVisible()
+    dialog.followup_task.setCurrentIndex(dialog.followup_task.findData(0))
+    dialog.key_points.setPlainText("顺便问候")
+    save(qtbot, dialog)
+    assert dialog.outcome.closed_task_ids == []
+    assert task_of(store, customer, "first_followup") is not None

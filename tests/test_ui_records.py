@@ -126,7 +126,7 @@ def test_register_columns_follow_the_paper_forms(tab):
                        "通话要点摘要", "处理结果", "经办人", "满意度"]
     row = [m.index(1, c).data() for c in range(m.columnCount())]  # 张伟, today 10:00
     assert row == ["2", TODAY.isoformat(), "10:00", "张伟", "粤A12345", "13812345678", "跟踪",
-                   "刹车正常，客户满意", "满意", "王芳", "满意"]
+                   "刹车正常，客户满意", "已回访", "王芳", "满意"]  # 处理结果 is not 满意度
     lm = tab.letter_model
     assert [lm.headerData(c, Qt.Orientation.Horizontal) for c in range(lm.columnCount())] == [
         "序号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式", "经办人", "备注"]

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -766,7 +767,7 @@ class CalendarTab(QWidget):
         call_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         call_key.activated.connect(self.call_current)
         self.done_button = QPushButton(tr("标记完成…"))
-        self.done_button.setToolTip(tr("把选中的任务记为今天完成"))
+        self.done_button.setToolTip(tr("没有通话也关闭选中的任务（电话任务须说明原因，统计中单列）"))
         hint = QLabel(tr("Enter 或双击：打开客户　·　F3：记录通话　·　F5：刷新"))
         hint.setStyleSheet("color:#777")
         bottom = QHBoxLayout()
@@ -1044,17 +1045,33 @@ class CalendarTab(QWidget):
         item = self.current_item()
         if item is None or item.status != TaskStatus.OPEN:
             return
-        if not common.confirm(self, tr("标记完成"), tr(
+        reason = note = ""
+        if self.tasks.needs_call(item.kind):
+            dialog = self.make_close_dialog(item)
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            reason, note = dialog.chosen()
+            dialog.deleteLater()
+            if not accepted:
+                return
+        elif not common.confirm(self, tr("标记完成"), tr(
                 "把这项任务记为今天（{d}）完成？\n\n{kind}　{name}（档案编号 {no}）\n{topic}"
         ).format(d=self.today.isoformat(), kind=kind_label(item.kind), name=item.customer_name,
                  no=format_archive_no(item.archive_no), topic=item.topic)):
             return
         try:
-            self.tasks.complete(item.task_id, self.today, today=self.today)
+            self.tasks.complete(item.task_id, self.today, today=self.today, reason=reason,
+                                note=note)
         except ValidationError as e:
             common.warning(self, tr("标记完成"), e.message)
         self.refresh()
         self.changed.emit()
+
+    def make_close_dialog(self, item: AgendaItem):
+        from ui.close_task_dialog import CloseWithoutCallDialog
+
+        return CloseWithoutCallDialog(item, kind_label(item.kind),
+                                      f"{self.today.isoformat()} {weekday_name(self.today)}",
+                                      self)
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.KeyPress and obj in (self.agenda_table, self.day_table):

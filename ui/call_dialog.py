@@ -544,10 +544,43 @@ class CallDialog(QDialog):
             self.satisfaction.addButton(button)
             self.satisfaction_buttons[key] = button
             row.addWidget(button)
+        row.addSpacing(12)
+        row.addWidget(QLabel(tr("服务评分")))
+        # 请您为本次服务打分 (CSI, 篇三): optional, 0–10
+        self.score = QComboBox()
+        self.score.setObjectName("score")
+        self.score.addItem(tr("未打分"), None)
+        for n in range(10, -1, -1):
+            self.score.addItem(tr("{n} 分").format(n=n), n)
+        self.score.setToolTip(tr("请客户为本次服务打分（0–10 分），用于计算 CSI"))
+        row.addWidget(self.score)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.errors.label("satisfaction", holder))
+        layout.addWidget(self.errors.label("score", holder))
+        # A follow-up call logged from the archive or F4 still does the customer's follow-up.
+        self.followup_row = QWidget()
+        frow = QHBoxLayout(self.followup_row)
+        frow.setContentsMargins(0, 2, 0, 0)
+        frow.addWidget(QLabel(tr("完成跟踪任务")))
+        self.followup_task = QComboBox()
+        self.followup_task.setObjectName("followupTask")
+        self.followup_task.setToolTip(tr(
+            "这次跟踪电话完成客户的哪项跟踪任务（默认最早到期的一项），完成后自动安排下一次跟踪"))
+        frow.addWidget(self.followup_task, 1)
+        self.followup_row.hide()
+        layout.addWidget(self.followup_row)
         return holder
+
+    def _load_followups(self, customer_id: int) -> None:
+        self.followup_task.clear()
+        found = [] if self.task is not None else self.contacts.open_followups(
+            customer_id, self.called_at.dateTime().toPython().date())
+        for task_id, label in found:
+            self.followup_task.addItem(label, task_id)
+        if found:
+            self.followup_task.addItem(tr("不完成任何跟踪任务"), 0)
+        self.followup_row.setVisible(bool(found) and self.call_type.currentData() == "followup")
 
     def _unreached_box(self) -> QGroupBox:
         box = self.unreached = QGroupBox(tr("未接通"))
@@ -638,6 +671,7 @@ class CallDialog(QDialog):
             self.clear_customer_button.show()
         self._load_history(customer_id)
         self._load_talking_points(customer_id)
+        self._load_followups(customer_id)
         if self.incoming or self.picker is not None:
             self.call_type.setFocus()
 
@@ -775,6 +809,9 @@ class CallDialog(QDialog):
     def _call_type_changed(self) -> None:
         if self.call_type.currentData() == "complaint":
             self.is_complaint.setChecked(True)
+        if hasattr(self, "followup_task"):
+            self.followup_row.setVisible(self.followup_task.count() > 0
+                                         and self.call_type.currentData() == "followup")
 
     def _request_changed(self) -> None:
         has_request = bool(self.request_text.toPlainText().strip())
@@ -853,12 +890,18 @@ class CallDialog(QDialog):
         retry_at = None
         if not reached and self.retry_enabled.isChecked():
             retry_at = self.retry_at.dateTime().toPython()
+        task_id = self.task.task_id if self.task else None
+        close_followup = True
+        if task_id is None and self.followup_row.isVisible():
+            picked = self.followup_task.currentData()
+            task_id, close_followup = (picked or None), bool(picked)
         return CallInput(
             customer_id=customer_id,
             called_at=self.called_at.dateTime().toPython(),
             direction="in" if self.incoming else "out",
             call_type=self.call_type.currentData() or "",
-            task_id=self.task.task_id if self.task else None,
+            task_id=task_id,
+            close_followup=close_followup,
             vehicle_id=self.vehicle.currentData() if self.customer else None,
             phone=phone,
             caller_name=caller_name,
@@ -872,6 +915,8 @@ class CallDialog(QDialog):
             satisfaction=self._checked(self.satisfaction_buttons) if reached else "",
             result=result,
             request=request,
+            score=self.score.currentData() if reached else None,
+            department=self.department.currentData() or "",
         )
 
     def show_error(self, field: str, message: str) -> None:

@@ -40,7 +40,8 @@ from ui.common import tr
 
 OVERDUE = QColor("#c0392b")
 COLUMNS = ["状态", "客户", "要求 / 投诉内容", "部门", "提出", "上报主管", "期限"]
-FILTERS = [("open", "未结案"), ("escalated", "待主管批示"), ("all", "全部（含已结案）")]
+FILTERS = [("open", "未结案（含近 30 天投诉）"), ("escalated", "待主管批示"),
+           ("all", "全部（含已结案）")]
 
 
 def _day(day: dt.date | None) -> str:
@@ -109,10 +110,15 @@ class RequestQueueDialog(QDialog):
         self.escalate_button = QPushButton(tr("上报主管"))
         self.escalate_button.setToolTip(tr("研究后仍解决不了的，两日内报告业务主管"))
         self.escalate_button.clicked.connect(self.escalate)
-        for b in (self.solve_button, self.escalate_button):
+        self.close_button = QPushButton(tr("结案…"))
+        self.close_button.setObjectName("closeRequest")
+        self.close_button.setToolTip(tr("客户仍不满意但已无法再处理时，由主管写明原因后结案"))
+        self.close_button.clicked.connect(self.close_request)
+        for b in (self.solve_button, self.escalate_button, self.close_button):
             b.setAutoDefault(False)
         actions = QHBoxLayout()
         actions.addWidget(self.escalate_button)
+        actions.addWidget(self.close_button)
         actions.addStretch(1)
         actions.addWidget(self.solve_button)
         action_layout = QVBoxLayout(action_box)
@@ -153,9 +159,10 @@ class RequestQueueDialog(QDialog):
 
     def refresh(self, *_args, keep_id: int | None = None) -> None:
         mode = self.filter.currentData()
-        self.rows = self.contacts.requests(open_only=mode != "all",
-                                           escalated_only=mode == "escalated")
         today = self.today_fn()
+        self.rows = self.contacts.requests(
+            open_only=mode != "all", escalated_only=mode == "escalated",
+            complaints_since=today - dt.timedelta(days=30) if mode == "open" else None)
         table = self.table
         table.blockSignals(True)
         table.setRowCount(len(self.rows))
@@ -163,7 +170,9 @@ class RequestQueueDialog(QDialog):
         for row, r in enumerate(self.rows):
             late = r.overdue(today)
             overdue += late
-            content = (tr("【投诉】") if r.is_complaint else "") + r.content.replace("\n", " ")
+            tag = tr("【回访不满意】") if r.source == "unsatisfied" else (
+                tr("【投诉】") if r.is_complaint else "")
+            content = tag + r.content.replace("\n", " ")
             cells = [r.status_label,
                      f"{r.customer_name}（{format_archive_no(r.archive_no)}）",
                      content, r.department, _day(r.raised_on), _day(r.escalated_on),
@@ -207,7 +216,7 @@ class RequestQueueDialog(QDialog):
         if r is None:
             self.detail.setText(tr("没有待处理的要求或投诉。"))
             self.solution.clear()
-            for w in (self.solution, self.solve_button, self.escalate_button):
+            for w in (self.solution, self.solve_button, self.escalate_button, self.close_button):
                 w.setEnabled(False)
             return
         self.detail.setText(self._detail_html(r))
@@ -215,6 +224,7 @@ class RequestQueueDialog(QDialog):
         self.solution.setEnabled(can_solve)
         self.solve_button.setEnabled(can_solve)
         self.escalate_button.setEnabled(r.status == "open")
+        self.close_button.setEnabled(r.status != "closed")
         self.solution.setPlainText("" if can_solve else r.solution)
 
     def _detail_html(self, r: RequestInfo) -> str:
@@ -224,7 +234,8 @@ class RequestQueueDialog(QDialog):
             return (f"<tr><td style='color:#566573; padding-right:10px'>{label}</td>"
                     f"<td style='{style}'>{value}</td></tr>")
 
-        kind = tr("投诉") if r.is_complaint else tr("要求 / 希望")
+        kind = tr("回访不满意（书面通知相关部门，再次联系确认满意）") if r.source == "unsatisfied" \
+            else (tr("投诉") if r.is_complaint else tr("要求 / 希望"))
         parts = [
             row(tr("客户"), escape(f"{r.customer_name}　{format_archive_no(r.archive_no)}　"
                                   f"{r.phone}")),
@@ -243,7 +254,8 @@ class RequestQueueDialog(QDialog):
         if r.replied_on:
             parts.append(row(tr("答复客户"), _day(r.replied_on)))
         if r.closed_on:
-            parts.append(row(tr("结案"), _day(r.closed_on)))
+            parts.append(row(tr("结案"), _day(r.closed_on) + (
+                f"　{escape(r.close_note)}" if r.close_note else "")))
         if r.due:
             late = r.overdue(today)
             parts.append(row(tr("本步期限"), _day(r.due) + (tr("（已逾期）") if late else ""),
@@ -265,6 +277,31 @@ class RequestQueueDialog(QDialog):
             return
         self.status.setText(tr("已写入解决办法：业务员须在今天答复{name}。").format(
             name=r.customer_name))
+        self.changed.emit()
+        self.refresh(keep_id=r.id)
+
+    def ask_close_reason(self, r: RequestInfo) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, tr("结案"), tr(
+            "{name}：{content}\n\n结案原因（客户已确认满意的，请用“记录通话”确认）：").format(
+                name=r.customer_name, content=r.content))
+        return text if ok else None
+
+    def close_request(self) -> None:
+        r = self.current()
+        if r is None:
+            return
+        reason = self.ask_close_reason(r)
+        if reason is None:
+            return
+        try:
+            self.contacts.close_request(r.id, reason, self.today_fn())
+        except ValidationError as e:
+            self.solution_error.setText(e.message)
+            self.solution_error.show()
+            return
+        self.status.setText(tr("已结案：{name}").format(name=r.customer_name))
         self.changed.emit()
         self.refresh(keep_id=r.id)
 

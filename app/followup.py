@@ -127,10 +127,17 @@ def plan_customer(c: CustomerFacts, rules: RuleSettings = R.DEFAULT_RULES) -> li
     vehicles = {v.id: v for v in c.vehicles}
     owner = c.clerk_id
 
-    # R1: one archive task, on the latest visit, while required fields are blank.
-    if c.visits:
-        latest = max(c.visits, key=lambda v: (v.intake_date, v.id))
-        car = vehicles.get(latest.vehicle_id) if latest.vehicle_id else None
+    # R1: an archive task per car, on that car's latest visit, while the customer's or the
+    # car's required fields are blank (a second car coming in leaves the first car's open).
+    # Visits with no car (a consultation) look at the customer's fields only.
+    latest_by_car: dict[int | None, VisitFacts] = {}
+    for v in c.visits:
+        key = v.vehicle_id if v.vehicle_id in vehicles else None
+        best = latest_by_car.get(key)
+        if best is None or (v.intake_date, v.id) > (best.intake_date, best.id):
+            latest_by_car[key] = v
+    for vehicle_id, latest in latest_by_car.items():
+        car = vehicles.get(vehicle_id) if vehicle_id is not None else None
         fields: dict[str, object] = {"name": c.name, "phone": c.phone, "address": c.address}
         if car is not None or _car_visit(latest.kind):
             fields.update(
@@ -144,10 +151,11 @@ def plan_customer(c: CustomerFacts, rules: RuleSettings = R.DEFAULT_RULES) -> li
                           next_maintenance_date="-")
         missing = R.missing_archive_fields(fields)
         if missing:
+            what = f"{car.plate}：" if car is not None and car.plate else ""
             plans.append(TaskPlan(
                 f"visit:{latest.id}:archive", TaskKind.ARCHIVE,
                 R.archive_window(latest.intake_date, rules), owner,
-                latest.vehicle_id, latest.id, "补全档案：" + "、".join(missing),
+                latest.vehicle_id, latest.id, "补全档案：" + what + "、".join(missing),
             ))
 
     # R3 first call after every visit; R4 second call once the first is made.
@@ -278,10 +286,13 @@ def sync_customers(
         existing = {t.source_key: t for t in s.scalars(
             select(Task).where(Task.customer_id.in_(chunk), Task.kind.in_(PLANNED_KINDS)))}
         planned_keys: set[str] = set()
+        archive_cars: set[tuple[int, int | None]] = set()  # (customer, car) still incomplete
         new_rows: list[task_rows.NewTask] = []
         for facts in load_facts(s, chunk):
             for plan in plan_customer(facts, rules):
                 planned_keys.add(plan.source_key)
+                if plan.kind == TaskKind.ARCHIVE:
+                    archive_cars.add((facts.id, plan.vehicle_id))
                 task = existing.get(plan.source_key)
                 if task is None:
                     if plan.window.due < backfill_from:
@@ -311,8 +322,10 @@ def sync_customers(
         for key, task in existing.items():
             if key in planned_keys or task.status != TaskStatus.OPEN:
                 continue
-            if task.kind == TaskKind.ARCHIVE and _customer_live(s, task.customer_id) \
-                    and not _source_deleted(s, task):
+            if task.kind == TaskKind.ARCHIVE and not _source_deleted(s, task) \
+                    and (task.customer_id, task.vehicle_id) not in archive_cars:
+                # Done only when that car's archive is complete; a newer visit of the same
+                # still-incomplete car moves the work to its own task.
                 task_rows.done(s, task, today, None, AUTO_COMPLETE)
             else:
                 task_rows.cancel(task, AUTO_DELETED if _source_deleted(s, task)

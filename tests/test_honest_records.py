@@ -200,3 +200,27 @@ def test_score_is_kept_and_checked(store, archive, people):
         from db.models import Call
 
         assert s.get(Call, out.call_id).score == 9
+
+
+def test_each_cars_archive_task_stays_open_until_that_car_is_complete(store, archive, people):
+    cid = archive.create_customer(
+        CustomerInput(name="张伟", phone="13812345678", address="广州市天河区",
+                      clerk_id=people["wang"].id),
+        [VehicleInput(plate="粤A11111", model="朗逸"),  # kind, cycle missing
+         VehicleInput(plate="粤A22222", model="卡罗拉", kind="轿车", maintenance_cycle_months=6,
+                      next_maintenance_date=TODAY + D(100))])
+    car1, car2 = archive.detail(cid).vehicles
+    archive.register_visit(cid, car1.id, VisitInput(kind=VisitKind.REPAIR,
+                                                    intake_date=TODAY - D(1),
+                                                    pickup_date=TODAY - D(1)))
+    [task1] = open_of(store, cid, "archive")
+    assert "粤A11111" in task1.topic
+    v2 = archive.register_visit(cid, car2.id, VisitInput(kind=VisitKind.REPAIR,
+                                                         intake_date=TODAY, pickup_date=TODAY))
+    assert [t.id for t in open_of(store, cid, "archive")] == [task1.id]  # car 2 is complete
+    archive.delete_visit(v2)
+    v1_id = task1.visit_id
+    archive.delete_visit(v1_id)
+    with store.read() as s:
+        row = s.get(Task, task1.id)
+        assert (row.status, row.closed_reason) == ("cancelled", "auto:deleted")

@@ -8,6 +8,7 @@ complaint the study / escalation / reply steps until the customer has their answ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
@@ -210,6 +211,11 @@ class CallOutcome:
     opened_task_ids: list[int] = field(default_factory=list)
     failed_attempts: int = 0
     unreachable: bool = False
+
+
+def _topic_stem(text: str) -> str:
+    """A proposed topic without what changes from day to day ("（还有 12 天）", "，地点 …")."""
+    return re.split(r"[（，]", text.strip(), maxsplit=1)[0]
 
 
 def _points(text: str) -> tuple[int, ...]:
@@ -734,4 +740,8 @@ class ContactService:
         if last_repair:
             points.append(
                 f"询问 {last_repair.intake_date} {last_repair.service_items} 后车辆使用情况")
-        return points
+        # R4 内容避免重复: a topic ticked on an earlier call (it became a line of its 通话要点)
+        # is not proposed again; the day counts in brackets change, so compare the stem.
+        said = {_topic_stem(line) for c in self.calls_for_customer(customer_id, limit=5)
+                if c.reached for line in c.key_points.splitlines() if line.strip()}
+        return [p for p in points if _topic_stem(p) not in said]

@@ -224,3 +224,14 @@ def test_each_cars_archive_task_stays_open_until_that_car_is_complete(store, arc
     with store.read() as s:
         row = s.get(Task, task1.id)
         assert (row.status, row.closed_reason) == ("cancelled", "auto:deleted")
+
+
+def test_the_second_call_does_not_propose_a_topic_ticked_on_the_first(store, archive, people):
+    cid = customer(archive, people["wang"])
+    contacts = ContactService(store)
+    topics = contacts.talking_points(cid, TODAY)
+    maintenance = next(p for p in topics if "下次保养" in p)
+    contacts.log_call(CallInput(customer_id=cid, called_at=NOW, key_points=maintenance))
+    later = contacts.talking_points(cid, TODAY + D(8))  # the day counts have changed
+    assert not any("下次保养" in p for p in later)
+    assert any("车辆使用情况" in p for p in later)

@@ -345,6 +345,15 @@ class TaskService:
         items.sort(key=lambda i: (i.due, i.window_start, i.archive_no, i.kind))
         return items
 
+    def chores(self, viewer: StaffInfo | None, today: dt.date) -> list:
+        """The supervisor's own chores due today (小结/总结 to file, the holiday notice)."""
+        if viewer is not None and not viewer.is_supervisor:
+            return []
+        from app.chores import supervisor_chores
+
+        with self.store.read() as s:
+            return supervisor_chores(s, today)
+
     def work_calendar(self) -> WorkCalendar:
         """The center's calendar as entered and set now (holidays, 调休, work week, 顺延)."""
         with self.store.read() as s:

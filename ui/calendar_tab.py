@@ -603,6 +603,7 @@ class CalendarTab(QWidget):
     changed = Signal()  # a task was closed here: counts elsewhere are stale
     callRequested = Signal(object)  # AgendaItem: log the call that does this task (F3)
     holidayNoticeRequested = Signal(int)  # year: the supervisor opens 节假日与调休 for it
+    summaryRequested = Signal(str, int, int)  # kind ("month"/"year"), year, month: file it
 
     AGENDA, MONTH = 0, 1
 
@@ -676,6 +677,12 @@ class CalendarTab(QWidget):
         self.calendar_note = QLabel()
         self.calendar_note.setObjectName("agendaCalendarNote")
         self.calendar_note.setWordWrap(True)
+        # The supervisor's 小结/总结 to file (R10), as links that open 统计 on the period.
+        self.chores_label = QLabel()
+        self.chores_label.setObjectName("supervisorChores")
+        self.chores_label.setTextFormat(Qt.TextFormat.RichText)
+        self.chores_label.linkActivated.connect(self._chore_link)
+        self.chores_label.hide()
         self.notice_button = QPushButton(tr("录入通知…"))
         self.notice_button.setObjectName("enterNotice")
         self.notice_button.clicked.connect(
@@ -695,6 +702,7 @@ class CalendarTab(QWidget):
         av = QVBoxLayout(agenda_page)
         av.setContentsMargins(0, 0, 0, 0)
         av.addWidget(self.calendar_banner)
+        av.addWidget(self.chores_label)
         av.addWidget(self.agenda_table, 1)
         av.addWidget(self.empty_label, 1)
 
@@ -880,7 +888,20 @@ class CalendarTab(QWidget):
         return self.work_calendar.provisional_years(self.today,
                                                     self.today + dt.timedelta(days=60))
 
+    def _chore_link(self, link: str) -> None:
+        kind, year, month = link.split(":")
+        self.summaryRequested.emit(kind, int(year), int(month))
+
+    def _show_chores(self) -> None:
+        chores = [c for c in self.tasks.chores(self.user, self.today)
+                  if c.kind in ("month_summary", "year_summary")]
+        links = [f"<a href='{'month' if c.kind == 'month_summary' else 'year'}:{c.year}:"
+                 f"{c.month}'>{tr(c.text)}</a>" for c in chores]
+        self.chores_label.setText(tr("主管待办：") + "　".join(links) if links else "")
+        self.chores_label.setVisible(bool(links))
+
     def _show_calendar_banner(self) -> None:
+        self._show_chores()
         years = self.provisional_years()
         due = self.work_calendar.notice_due(self.today) if self.user.is_supervisor else None
         self._notice_year = due

@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.calendar_tab.changed.connect(self._update_task_counts)
         self.calendar_tab.callRequested.connect(self.call_for_task)
         self.calendar_tab.holidayNoticeRequested.connect(self.edit_holidays)
+        self.calendar_tab.summaryRequested.connect(self.open_summary_period)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._selection_changed(self.archive_tab.current_customer_id())
         self._update_counts()
@@ -469,6 +470,11 @@ class MainWindow(QMainWindow):
 
         RulesDialog(self.tasks, self).exec()
         self.tasks_changed()
+
+    def open_summary_period(self, kind: str, year: int, month: int) -> None:
+        """主管待办 → 统计 on the month or year whose 小结/总结 is to be filed."""
+        self.tabs.setCurrentWidget(self.summary_page)
+        self.summary_tab.set_period(kind, dt.date(year, month or 12, 1))
 
     def edit_holidays(self, year: int | None = None) -> None:
         from app.public_days import PublicDayService

@@ -506,7 +506,7 @@ class ArchiveService:
         with self.store.session() as s:
             _get_customer(s, customer_id)
             visit = _add_visit(s, customer_id, vehicle_id, data)
-            refresh_derived(s, [customer_id], self.store.actor_id)
+            refresh_derived(s, [customer_id], self.store.actor_id, hand_entered=[visit.id])
             return visit.id
 
     def update_visit(self, visit_id: int, vehicle_id: int | None, data: VisitInput) -> None:
@@ -521,7 +521,7 @@ class ArchiveService:
             visit.vehicle_id = vehicle_id
             for k, v in vars(data).items():
                 setattr(visit, k, v)
-            refresh_derived(s, [visit.customer_id], self.store.actor_id)
+            refresh_derived(s, [visit.customer_id], self.store.actor_id, hand_entered=[visit_id])
 
     def visit(self, visit_id: int) -> VisitInfo:
         with self.store.read() as s:

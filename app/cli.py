@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
     i.add_argument("--report", type=Path, metavar="OUT.xlsx", help="把逐行结果写入 Excel")
     i.add_argument("--json", action="store_true", help="以 JSON 输出统计")
+    i.add_argument("--clerk", metavar="NAME",
+                   help="新建客户的跟踪业务员（表中没有写明业务员的行）")
 
     t = sub.add_parser("template", help="生成导入模板")
     t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
@@ -194,9 +196,20 @@ def cmd_import(url: str, args) -> int:
         print(f"找不到文件：{args.file}", file=sys.stderr)
         return 2
     store = _open_store(url)
+    clerk_id = None
+    if args.clerk:
+        from app.staff import StaffService
+
+        clerk = StaffService(store).by_name(args.clerk)
+        if clerk is None:
+            store.close()
+            print(f"没有这位员工：{args.clerk}", file=sys.stderr)
+            return 2
+        clerk_id = clerk.id
     try:
         report = import_file(store, args.file, dry_run=args.dry_run,
-                             progress=None if args.json else _stderr_progress("导入"))
+                             progress=None if args.json else _stderr_progress("导入"),
+                             default_clerk_id=clerk_id)
     except ImportFormatError as e:
         print(e, file=sys.stderr)
         return 2

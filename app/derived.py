@@ -22,7 +22,10 @@ def refresh_derived(
     customer_ids: Iterable[int],
     actor_id: int | None = None,
     today: dt.date | None = None,
+    hand_entered: Iterable[int] = (),
 ) -> None:
+    """hand_entered: visits a clerk just typed in; they get their tasks however late (补录)."""
     ids = sorted(set(customer_ids))
     refresh_customers(s, ids)
-    sync_customers(s, ids, load_rules(s), today or clock.today(), actor_id)
+    sync_customers(s, ids, load_rules(s), today or clock.today(), actor_id,
+                   hand_entered=hand_entered)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -275,9 +276,16 @@ def sync_customers(
     rules: RuleSettings,
     today: dt.date,
     actor_id: int | None = None,
+    hand_entered: Iterable[int] = (),
 ) -> SyncResult:
-    """Bring these customers' tasks in line with their records (inside s's transaction)."""
+    """Bring these customers' tasks in line with their records (inside s's transaction).
+
+    The backfill limit keeps a bulk import's or an upgrade's old history off today's agenda;
+    a visit a clerk enters by hand (hand_entered) always gets its tasks, marked 补录 when they
+    are older than that limit.
+    """
     ids = sorted(set(customer_ids))
+    typed = set(hand_entered)
     result = SyncResult()
     backfill_from = today - dt.timedelta(days=rules.backfill_days)
     s.flush()
@@ -295,8 +303,12 @@ def sync_customers(
                     archive_cars.add((facts.id, plan.vehicle_id))
                 task = existing.get(plan.source_key)
                 if task is None:
-                    if plan.window.due < backfill_from:
+                    by_hand = plan.visit_id is not None and plan.visit_id in typed
+                    if plan.window.due < backfill_from and not by_hand:
                         continue  # history before the program: not today's work
+                    if by_hand and plan.window.due < backfill_from:
+                        # typed in later than an import would still plan it: say so
+                        plan = dataclasses.replace(plan, topic="【补录】" + plan.topic)
                     if plan.kind == TaskKind.FIRST_SERVICE and not _young(plan, facts, today,
                                                                            rules):
                         continue
@@ -316,7 +328,8 @@ def sync_customers(
                     result.moved += 1
                 task.window_start, task.due = plan.window.start, plan.window.due
                 task.owner_id = plan.owner_id
-                task.topic = plan.topic
+                late_entry = (task.topic or "").startswith("【补录】")
+                task.topic = "【补录】" + plan.topic if late_entry else plan.topic
                 task.vehicle_id = plan.vehicle_id
                 task.under_warranty = plan.under_warranty
         for key, task in existing.items():

@@ -536,6 +536,7 @@ class _Importer:
         self.new_vehicles: list[_Veh] = []
         self.new_visits: list[tuple[_Cust, _Veh | None, SimpleNamespace]] = []
         self.loaded: list[_Cust | _Veh] = []
+        self.default_clerk_id: int | None = None
         self._lock()
         self._load()
 
@@ -847,7 +848,8 @@ class _Importer:
             archive_no=self._archive_no(), name=r.name,
             phone=r.phones[0], phone2=r.phones[1] if len(r.phones) > 1 else "",
             address=r.address, region=r.region, contact_person=r.contact_person,
-            services_wanted=r.services_wanted, notes=r.notes, clerk_id=r.clerk_id,
+            services_wanted=r.services_wanted, notes=r.notes,
+            clerk_id=r.clerk_id or self.default_clerk_id,
         )
         for extra in r.phones[2:]:
             done.append(f"电话 {extra} 未记录（一位客户最多两个电话）")
@@ -1002,8 +1004,12 @@ def import_file(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    default_clerk_id: int | None = None,
 ) -> ImportReport:
     """Import one spreadsheet into the archive, all or nothing; dry_run saves nothing.
+
+    default_clerk_id: the 跟踪业务员 of the customers it creates whose row names none, so
+    their follow-ups land on somebody's agenda (not only as 未分配 on the supervisor's).
 
     A call or letter register goes to app.register_import instead (its headers tell).
 
@@ -1025,6 +1031,7 @@ def import_file(
     try:
         with store.session() as s:
             importer = _Importer(s, sheet)
+            importer.default_clerk_id = default_clerk_id
             with s.no_autoflush:
                 for start in range(0, total, BATCH):
                     if cancelled and cancelled():

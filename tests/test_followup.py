@@ -155,13 +155,14 @@ def test_incomplete_archive_opens_a_task_that_closes_when_completed(archive, tas
     assert task.status == "done"
 
 
-def test_old_history_gets_no_tasks_but_recent_does(archive, tasks, clerks):
+def test_a_visit_typed_in_however_late_gets_its_tasks_marked_late_entry(archive, tasks, clerks):
     cid = complete_customer(archive, clerks["wang"].id)
     visit(archive, cid, TODAY - dt.timedelta(days=400))
     visit(archive, cid, TODAY - dt.timedelta(days=20))
-    firsts = by_kind(tasks, cid, "first_followup")
-    assert len(firsts) == 1 and firsts[0].due == TODAY - dt.timedelta(days=13)
-    assert firsts[0].overdue(TODAY)
+    old, recent = by_kind(tasks, cid, "first_followup")
+    assert old.due == TODAY - dt.timedelta(days=393) and old.topic.startswith("【补录】")
+    assert recent.due == TODAY - dt.timedelta(days=13) and not recent.topic.startswith("【补录】")
+    assert recent.overdue(TODAY)
 
 
 def test_maintenance_insurance_and_first_service_reminders(archive, tasks, clerks):

@@ -235,3 +235,34 @@ def test_the_second_call_does_not_propose_a_topic_ticked_on_the_first(store, arc
     later = contacts.talking_points(cid, TODAY + D(8))  # the day counts have changed
     assert not any("下次保养" in p for p in later)
     assert any("车辆使用情况" in p for p in later)
+
+
+def test_a_visit_typed_in_late_still_gets_its_followup_marked_late_entry(store, archive,
+                                                                          people):
+    from app.rules import RuleSettings
+
+    TaskService(store).save_rules(RuleSettings(backfill_days=30), TODAY)
+    cid = customer(archive, people["wang"], pickups=())
+    car = archive.detail(cid).vehicles[0]
+    archive.register_visit(cid, car.id, VisitInput(
+        kind=VisitKind.REPAIR, intake_date=TODAY - D(61), pickup_date=TODAY - D(60)))
+    [first] = open_of(store, cid, "first_followup")
+    assert first.due == TODAY - D(53) and first.topic.startswith("【补录】")
+    TaskService(store).sync([cid], TODAY)  # a later sync keeps the mark
+    assert open_of(store, cid, "first_followup")[0].topic.startswith("【补录】")
+
+
+def test_an_import_gives_its_new_customers_the_chosen_clerk(store, people, tmp_path, capsys):
+    from app.cli import main
+
+    sheet = tmp_path / "old.csv"
+    sheet.write_text("客户名称,联系电话,车号,跟踪业务员\n周杰,13811112222,粤A10001,\n"
+                     "吴磊,13811113333,粤A10002,李强\n", encoding="utf-8")
+    db = store.url.removeprefix("sqlite:///")
+    assert main(["--db", db, "import", str(sheet), "--clerk", "nobody"]) == 2
+    assert main(["--db", db, "import", str(sheet), "--clerk", "王芳"]) == 0
+    from db.models import Customer
+
+    with store.read() as s:
+        clerks = dict(s.query(Customer.name, Customer.clerk_id).all())
+    assert clerks == {"周杰": people["wang"].id, "吴磊": people["li"].id}

@@ -27,11 +27,13 @@ class ImportWorker(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, store: Store, path: Path, dry_run: bool = False):
+    def __init__(self, store: Store, path: Path, dry_run: bool = False,
+                 default_clerk_id: int | None = None):
         super().__init__()
         self.store = store
         self.path = path
         self.dry_run = dry_run
+        self.default_clerk_id = default_clerk_id
         self.cancel_requested = False
 
     def run(self) -> None:
@@ -42,6 +44,7 @@ class ImportWorker(QObject):
                 self.store, self.path, dry_run=self.dry_run,
                 progress=lambda done, total: self.progressed.emit(done, total),
                 cancelled=lambda: self.cancel_requested,
+                default_clerk_id=self.default_clerk_id,
             )
         except ImportFormatError as e:
             self.failed.emit(str(e))
@@ -55,7 +58,8 @@ class ImportWorker(QObject):
 
 
 class ImportDialog(QDialog):
-    def __init__(self, store: Store, path: Path, parent: QWidget | None = None):
+    def __init__(self, store: Store, path: Path, parent: QWidget | None = None, *,
+                 default_clerk_id: int | None = None):
         super().__init__(parent)
         self.store = store
         self.path = path
@@ -81,7 +85,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.thread = QThread(self)
-        self.worker = ImportWorker(store, path)
+        self.worker = ImportWorker(store, path, default_clerk_id=default_clerk_id)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self._progress)

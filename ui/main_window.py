@@ -435,12 +435,33 @@ class MainWindow(QMainWindow):
             if not chosen:
                 return
             path = Path(chosen)
+        clerk = self.ask_import_clerk()
+        if clerk is False:
+            return
         from ui.import_dialog import ImportDialog
 
-        ImportDialog(self.store, path, self).exec()
+        dialog = ImportDialog(self.store, path, self, default_clerk_id=clerk or None)
+        dialog.exec()
+        dialog.deleteLater()
         self.archive_tab.reload()
         self._update_counts()
         self.tasks_changed()
+
+    def ask_import_clerk(self) -> int | None | bool:
+        """Who follows up the customers the import creates (rows naming no clerk); False:
+        the user cancelled."""
+        from PySide6.QtWidgets import QInputDialog
+
+        clerks = [c for c in self.clerks() if c.role == Role.CLERK]
+        none = tr("（不指定：只按表中的“跟踪业务员”列）")
+        names = [none] + [c.name for c in clerks]
+        default = next((i + 1 for i, c in enumerate(clerks) if c.id == self.user.id), 0)
+        name, ok = QInputDialog.getItem(
+            self, tr("导入客户档案"), tr("新建客户的跟踪业务员（表中没有写明业务员的行）："),
+            names, default, False)
+        if not ok:
+            return False
+        return next((c.id for c in clerks if c.name == name), None)
 
     def save_template(self) -> None:
         target, _ = QFileDialog.getSaveFileName(

@@ -62,6 +62,26 @@ def setup_logging() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.INFO)
+    enable_crash_trace(log_dir() / "crash.log")
+
+
+_crash_file = None  # kept open for the process's life: faulthandler writes to it on a crash
+
+
+def enable_crash_trace(path) -> None:
+    """A native crash (segfault in Qt) leaves the Python stack of every thread in crash.log,
+    instead of a window that simply vanishes."""
+    import faulthandler
+    import time
+
+    global _crash_file
+    try:
+        _crash_file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for life
+        _crash_file.write(f"--- FollowDesk started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        _crash_file.flush()
+        faulthandler.enable(file=_crash_file, all_threads=True)
+    except OSError:
+        faulthandler.enable()
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:

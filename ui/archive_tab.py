@@ -250,7 +250,7 @@ class ArchiveTab(QWidget):
         if self.history:
             # Calls and letters follow a moment later: the list and the archive page paint
             # first, and arrowing through customers stays quick.
-            QTimer.singleShot(0, lambda: self._add_history(customer_id, detail))
+            QTimer.singleShot(0, self, lambda: self._add_history(customer_id, detail))
 
     def _add_history(self, customer_id: int, detail: CustomerDetail) -> None:
         if self._shown != customer_id or self.history is None:

@@ -266,7 +266,7 @@ class CallDialog(QDialog):
     def _caller_box(self) -> QGroupBox:
         box = self.caller_box = QGroupBox(tr("来电"))
         self.caller = CallerPicker(self.contacts, self.archive)
-        self.caller.on_pick = self.set_customer
+        self.caller.picked.connect(self.set_customer)
         self.caller_name = QLineEdit()
         self.caller_name.setPlaceholderText(tr("未建档的来电：记下来电人姓名"))
         self.clear_customer_button = QPushButton(tr("不是此客户"))
@@ -292,7 +292,7 @@ class CallDialog(QDialog):
     def _picker_box(self) -> QGroupBox:
         box = QGroupBox(tr("客户"))
         self.picker = CustomerPicker(self.archive)
-        self.picker.on_pick = self.set_customer
+        self.picker.picked.connect(self.set_customer)
         layout = QVBoxLayout(box)
         layout.addWidget(self.picker)
         layout.addWidget(self.errors.label("customer", self.picker.search))

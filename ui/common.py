@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -33,6 +34,15 @@ def app_settings() -> QSettings:
 
 # ---------------------------------------------------------------- message boxes
 # One place for modal boxes, so tests can replace them (qutebrowser's misc/msgbox.py).
+
+
+def run(dialog: QDialog) -> int:
+    """exec() a dialog, then have Qt delete it: a dialog parented to the main window would
+    otherwise live (hidden) until the program closes, and a day of calls piles them up."""
+    try:
+        return dialog.exec()
+    finally:
+        dialog.deleteLater()
 
 
 def information(parent: QWidget | None, title: str, text: str) -> None:

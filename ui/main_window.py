@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
             self.upgrade_label.setToolTip(str(m.backup_path))
             self.upgrade_label.setStyleSheet("color:#1a6b2f")
             sb.addWidget(self.upgrade_label)
-            QTimer.singleShot(30000, self.upgrade_label.hide)
+            QTimer.singleShot(30000, self.upgrade_label, self.upgrade_label.hide)
 
     def _db_text(self) -> str:
         url = self.store.url
@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _run_customer_dialog(self, dialog: CustomerDialog) -> None:
-        if dialog.exec() and dialog.customer_id is not None:
+        if common.run(dialog) and dialog.customer_id is not None:
             self.archive_tab.reload(keep=dialog.customer_id)
             self.archive_tab.select_customer(dialog.customer_id)
             self.statusBar().showMessage(tr("已保存客户档案"), 4000)
@@ -366,14 +366,14 @@ class MainWindow(QMainWindow):
 
     def add_vehicle(self) -> None:
         cid = self.archive_tab.current_customer_id()
-        if cid is not None and VehicleDialog(self.archive, cid, self).exec():
+        if cid is not None and common.run(VehicleDialog(self.archive, cid, self)):
             self.archive_tab.reload(keep=cid)
             self.tasks_changed()
 
     def edit_vehicle(self, customer_id: int, vehicle_id: int) -> None:
         detail = self.archive.detail(customer_id)
         vehicle = next((v for v in detail.vehicles if v.id == vehicle_id), None)
-        if vehicle and VehicleDialog(self.archive, customer_id, self, vehicle=vehicle).exec():
+        if vehicle and common.run(VehicleDialog(self.archive, customer_id, self, vehicle=vehicle)):
             self.archive_tab.reload(keep=customer_id)
             self.tasks_changed()
 
@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
             return
         dialog = VisitDialog(self.archive, self.clerks(), self, customer_id=customer_id,
                              visit=visit)
-        if dialog.exec():
+        if common.run(dialog):
             self.archive_tab.reload(keep=customer_id)
             self.statusBar().showMessage(tr("已修改来访记录"), 4000)
             self.tasks_changed()
@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
         dialog = VisitDialog(self.archive, self.clerks(), self,
                              customer_id=self.archive_tab.current_customer_id(),
                              default_clerk_id=self.user.id)
-        if dialog.exec() and dialog.customer is not None:
+        if common.run(dialog) and dialog.customer is not None:
             self.archive_tab.reload(keep=dialog.customer.id)
             self.statusBar().showMessage(tr("已登记来访"), 4000)
         self._update_counts()
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         from ui.recycle_bin import RecycleBinDialog
 
         dialog = RecycleBinDialog(self.archive, self)
-        dialog.exec()
+        common.run(dialog)
         if dialog.restored:
             self.archive_tab.reload(keep=dialog.restored[-1])
             self.tasks_changed()
@@ -441,8 +441,7 @@ class MainWindow(QMainWindow):
         from ui.import_dialog import ImportDialog
 
         dialog = ImportDialog(self.store, path, self, default_clerk_id=clerk or None)
-        dialog.exec()
-        dialog.deleteLater()
+        common.run(dialog)
         self.archive_tab.reload()
         self._update_counts()
         self.tasks_changed()
@@ -476,20 +475,20 @@ class MainWindow(QMainWindow):
     def manage_staff(self) -> None:
         from ui.staff_dialog import StaffDialog
 
-        StaffDialog(self.staff, self).exec()
+        common.run(StaffDialog(self.staff, self))
         self.archive_tab.reload()
         self.tasks_changed()
 
     def manage_absences(self) -> None:
         from ui.absence_dialog import AbsenceDialog
 
-        AbsenceDialog(self.tasks, self.clerks(), self, today_fn=self.today_fn).exec()
+        common.run(AbsenceDialog(self.tasks, self.clerks(), self, today_fn=self.today_fn))
         self.tasks_changed()
 
     def edit_rules(self) -> None:
         from ui.settings_dialog import RulesDialog
 
-        RulesDialog(self.tasks, self).exec()
+        common.run(RulesDialog(self.tasks, self))
         self.tasks_changed()
 
     def open_summary_period(self, kind: str, year: int, month: int) -> None:
@@ -503,8 +502,7 @@ class MainWindow(QMainWindow):
 
         dialog = HolidayDialog(PublicDayService(self.store), self.user, self,
                                year=year or None, today_fn=self.today_fn)
-        dialog.exec()
-        dialog.deleteLater()
+        common.run(dialog)
         self.tasks_changed()
 
     # -- the calendar
@@ -536,7 +534,7 @@ class MainWindow(QMainWindow):
         from ui.call_dialog import CallDialog
 
         dialog = CallDialog(self.contacts(), self.archive, self, clerks=self.clerks(), **kwargs)
-        accepted = dialog.exec()
+        accepted = common.run(dialog)
         task = kwargs.get("task")
         if dialog.wants_letter and task is not None:
             self.write_letters([task.customer_id], kind="notice")
@@ -564,7 +562,7 @@ class MainWindow(QMainWindow):
         dialog = LetterDialog(self.letters(), self, customer_ids=customer_ids, kind=kind,
                               campaign_id=campaign_id, request_id=request_id,
                               today_fn=self.today_fn)
-        dialog.exec()
+        common.run(dialog)
         self.tasks_changed()
 
     def letter_current_customer(self) -> None:
@@ -582,7 +580,7 @@ class MainWindow(QMainWindow):
             self.write_letters(campaigns.invitees(cid), kind="invitation", campaign_id=cid),
             dialog.refresh()))
         dialog.campaignCreated.connect(lambda _cid: self.tasks_changed())
-        dialog.exec()
+        common.run(dialog)
         self.tasks_changed()
 
     def open_requests(self) -> None:
@@ -590,13 +588,13 @@ class MainWindow(QMainWindow):
 
         dialog = RequestQueueDialog(self.contacts(), self, today_fn=self.today_fn)
         dialog.changed.connect(self.tasks_changed)
-        dialog.exec()
+        common.run(dialog)
         self.tasks_changed()
 
     def edit_templates(self) -> None:
         from ui.template_dialog import TemplateDialog
 
-        TemplateDialog(self.letters(), self).exec()
+        common.run(TemplateDialog(self.letters(), self))
 
     def open_customer(self, customer_id: int) -> None:
         """From a task in 跟踪日历 to the customer's archive page."""

@@ -6,7 +6,7 @@ pick, then Tab through vehicle, kind, dates, items, mileage, amount; Ctrl+Enter 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,6 +47,10 @@ MATCHES_SHOWN = 8
 class CustomerPicker(QWidget):
     """A search line with a short list of matches under it."""
 
+    # A Signal, not a bound method stored on the child: that reference cycle between the
+    # dialog and its child made the collector free the dialog under Qt (a segfault after F4).
+    picked = Signal(int)
+
     def __init__(self, archive: ArchiveService, parent: QWidget | None = None):
         super().__init__(parent)
         self.archive = archive
@@ -62,7 +66,6 @@ class CustomerPicker(QWidget):
         layout.addWidget(self.matches)
         self.search.textEdited.connect(self._update)
         self.search.installEventFilter(self)
-        self.on_pick = None  # callable(customer_id)
 
     def _update(self, text: str) -> None:
         self.matches.clear()
@@ -98,9 +101,9 @@ class CustomerPicker(QWidget):
     def pick_current(self) -> None:
         item = self.matches.currentItem()
         cid = item.data(Qt.ItemDataRole.UserRole) if item else None
-        if cid is not None and self.on_pick:
+        if cid is not None:
             self.matches.hide()
-            self.on_pick(cid)
+            self.picked.emit(cid)
 
 
 class VisitDialog(QDialog):
@@ -124,7 +127,7 @@ class VisitDialog(QDialog):
         self.setMinimumWidth(560)
 
         self.picker = CustomerPicker(archive)
-        self.picker.on_pick = self.set_customer
+        self.picker.picked.connect(self.set_customer)
         self.customer_label = QLabel(tr("尚未选择客户"))
         self.customer_label.setWordWrap(True)
         new_customer = QPushButton(tr("新建客户 (Ctrl+N)"))
@@ -181,7 +184,7 @@ class VisitDialog(QDialog):
         elif customer_id is not None:
             self.set_customer(customer_id)
         else:
-            QTimer.singleShot(0, self.picker.search.setFocus)
+            QTimer.singleShot(0, self.picker.search, self.picker.search.setFocus)
 
     def _load_visit(self, customer_id: int, visit: VisitInfo) -> None:
         """Correct a registered visit: same form, the customer fixed."""

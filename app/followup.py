@@ -44,6 +44,7 @@ TASK_KIND_LABELS = {
     TaskKind.EVENT_NOTICE: "活动通知",
     TaskKind.EVENT_LETTER: "活动信函",
     TaskKind.RETRY: "重拨",
+    TaskKind.PICKUP: "待补出厂日期",
 }
 TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
                       TaskStatus.CANCELLED: "已取消"}
@@ -52,11 +53,12 @@ TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
 # are opened and closed by their own services, and sync leaves them alone.
 PLANNED_KINDS = frozenset({
     TaskKind.ARCHIVE, TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP,
-    TaskKind.MAINTENANCE, TaskKind.FIRST_SERVICE, TaskKind.INSURANCE,
+    TaskKind.MAINTENANCE, TaskKind.FIRST_SERVICE, TaskKind.INSURANCE, TaskKind.PICKUP,
 })
 AUTO_DELETED = "auto:deleted"
 AUTO_SUPERSEDED = "auto:superseded"
 AUTO_COMPLETE = "auto:archive_complete"
+AUTO_PICKUP_ENTERED = "auto:pickup_entered"
 CHUNK = 500
 
 
@@ -162,7 +164,14 @@ def plan_customer(c: CustomerFacts, rules: RuleSettings = R.DEFAULT_RULES) -> li
     # R3 first call after every visit; R4 second call once the first is made.
     for v in c.visits:
         if _car_visit(v.kind) and v.pickup_date is None:
-            continue  # still in the workshop: the window opens at pickup
+            # Still in the workshop, or the 出厂日期 was never typed: without it no follow-up
+            # is ever planned, so after a while the clerk is asked for it.
+            ask = v.intake_date + dt.timedelta(days=rules.pickup_missing_days)
+            plans.append(TaskPlan(
+                f"visit:{v.id}:pickup", TaskKind.PICKUP, Window(ask, ask), owner,
+                v.vehicle_id, v.id,
+                f"{v.intake_date} 送修至今未填出厂日期：{v.service_items or '维修/保养'}"))
+            continue
         anchor = R.followup_anchor(v.intake_date, v.pickup_date)
         car = vehicles.get(v.vehicle_id) if v.vehicle_id else None
         warranty = car is not None and R.under_warranty(anchor, car.warranty_end)
@@ -335,7 +344,9 @@ def sync_customers(
         for key, task in existing.items():
             if key in planned_keys or task.status != TaskStatus.OPEN:
                 continue
-            if task.kind == TaskKind.ARCHIVE and not _source_deleted(s, task) \
+            if task.kind == TaskKind.PICKUP and not _source_deleted(s, task):
+                task_rows.done(s, task, today, None, AUTO_PICKUP_ENTERED)
+            elif task.kind == TaskKind.ARCHIVE and not _source_deleted(s, task) \
                     and (task.customer_id, task.vehicle_id) not in archive_cars:
                 # Done only when that car's archive is complete; a newer visit of the same
                 # still-incomplete car moves the work to its own task.

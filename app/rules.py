@@ -30,6 +30,11 @@ class RuleSettings:
     # Tasks for old records (import, demo, upgrade) are created only if due within this many
     # days before today: a call missed two years ago is history, not today's work.
     backfill_days: int = 30
+    notice_lead_days: int = 14  # R6: 提前两周把通知先以电话方式告之客户
+    notice_letter_days: int = 2  # R6: 然后于两日内 … 把通知信函向客户寄出
+    escalation_days: int = 2  # R5: 不能解决的，要在两日内报告业务主管
+    # A repair or maintenance still without 出厂日期 this long after intake: ask for it.
+    pickup_missing_days: int = 7
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -27,6 +27,10 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "insurance_lead_days": ("续保提醒：保险到期前", "天"),
     "new_car_months": ("新车（需首保提醒）：购车后", "个月内"),
     "backfill_days": ("导入旧记录时：补建多少天内到期的任务", "天"),
+    "notice_lead_days": ("活动电话通知：活动前", "天"),
+    "notice_letter_days": ("活动通知信函：电话通知后", "天"),
+    "escalation_days": ("要求/投诉上报主管期限", "天"),
+    "pickup_missing_days": ("送修后仍未填出厂日期：提醒补填", "天后"),
 }
 
 

@@ -191,6 +191,7 @@ class TaskKind(enum.StrEnum):
     EVENT_NOTICE = "event_notice"  # R6: phone notice two weeks before a campaign
     EVENT_LETTER = "event_letter"  # R6: the notice letter within two days of the call
     RETRY = "retry"  # nobody answered: call again at the agreed time
+    PICKUP = "pickup"  # 待补出厂日期: a car job whose pickup date was never entered
 
 
 class TaskStatus(enum.StrEnum):

@@ -266,3 +266,24 @@ def test_an_import_gives_its_new_customers_the_chosen_clerk(store, people, tmp_p
     with store.read() as s:
         clerks = dict(s.query(Customer.name, Customer.clerk_id).all())
     assert clerks == {"周杰": people["wang"].id, "吴磊": people["li"].id}
+
+
+def test_a_repair_left_without_its_pickup_date_asks_for_it_and_closes_when_entered(
+        store, archive, people):
+    cid = customer(archive, people["wang"], pickups=())
+    car = archive.detail(cid).vehicles[0]
+    visit_id = archive.register_visit(cid, car.id, VisitInput(
+        kind=VisitKind.REPAIR, intake_date=TODAY - D(8), pickup_date=None,
+        service_items="发动机大修"))
+    [ask] = open_of(store, cid, "pickup")
+    assert ask.due == TODAY - D(1) and "未填出厂日期" in ask.topic
+    assert any(i.kind == "pickup" for i in TaskService(store).agenda(None, TODAY))
+    assert open_of(store, cid, "first_followup") == []
+    archive.update_visit(visit_id, car.id, VisitInput(
+        kind=VisitKind.REPAIR, intake_date=TODAY - D(8), pickup_date=TODAY - D(2),
+        service_items="发动机大修"))
+    with store.read() as s:
+        row = s.get(Task, ask.id)
+        assert (row.status, row.closed_reason) == ("done", "auto:pickup_entered")
+    [first] = open_of(store, cid, "first_followup")
+    assert first.window_start == TODAY + D(1)

@@ -81,6 +81,7 @@ SHORT_KIND = {
     TaskKind.INSURANCE: "续保",
     TaskKind.ESCALATION: "要求",
     TaskKind.REPLY: "答复",
+    TaskKind.PICKUP: "补出厂",
     TaskKind.EVENT_NOTICE: "通知",
     TaskKind.EVENT_LETTER: "信函",
     TaskKind.RETRY: "重拨",

@@ -105,6 +105,10 @@ class Scope:
     owner_ids: frozenset[int]
     # absent clerk id → (from, to, name) during which the viewer works their tasks
     proxied: dict[int, list[AbsenceInfo]] = field(default_factory=dict)
+    unassigned: bool = False  # the supervisor's 未分配: tasks of customers with no clerk
+
+
+UNASSIGNED = -1  # clerk_id meaning "nobody": the supervisor's 未分配 filter
 
 
 class TaskService:
@@ -168,6 +172,8 @@ class TaskService:
         if viewer is None or viewer.is_supervisor:
             if clerk_id is None:
                 return Scope(True, frozenset())
+            if clerk_id == UNASSIGNED:
+                return Scope(False, frozenset(), unassigned=True)
             viewer_id = clerk_id
         else:
             viewer_id = viewer.id
@@ -181,6 +187,8 @@ class TaskService:
         """SQL condition for tasks in scope whose dates fall in [start, end]."""
         if scope.everyone:
             return True
+        if scope.unassigned:
+            return Task.owner_id.is_(None)
         parts = [Task.owner_id.in_(scope.owner_ids)]
         for staff_id, absences in scope.proxied.items():
             for a in absences:
@@ -192,6 +200,8 @@ class TaskService:
         """'' for the viewer's own task, the absent clerk's name for 代理, None if out of scope."""
         if scope.everyone or owner_id in scope.owner_ids:
             return ""
+        if scope.unassigned:
+            return "" if owner_id is None else None
         for a in scope.proxied.get(owner_id or -1, []):
             if a.covers(day):
                 return a.staff_name
@@ -237,7 +247,9 @@ class TaskService:
                       kinds: set[str] | None):
         scope = self.scope(viewer, today, clerk_id)
         where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today)
-        if not scope.everyone:
+        if scope.unassigned:
+            where = and_(where, Task.owner_id.is_(None))
+        elif not scope.everyone:
             # Own tasks, and those of clerks away today whose stand-in the viewer is (代理).
             owners = set(scope.owner_ids) | {
                 staff_id for staff_id, absences in scope.proxied.items()

@@ -508,3 +508,22 @@ def test_the_agenda_notice_button_opens_the_holiday_page_on_that_year(
     qtbot.mouseClick(w.calendar_tab.notice_button, Qt.MouseButton.LeftButton)
     w.act_holidays.trigger()
     assert opened == [2027, 2027]
+
+
+def test_the_supervisor_sees_unassigned_customers_tasks_under_their_own_filter(
+        qtbot, archive, tasks, staff, people, book):
+    book.customer(staff["wang"], "陈静", pickup_days_ago=5)
+    cid = archive.create_customer(
+        CustomerInput(name="无主", phone="13800001111", address="广州", clerk_id=None),
+        [VehicleInput(plate="粤A99999", model="朗逸", kind="轿车", maintenance_cycle_months=6,
+                      next_maintenance_date=TODAY + D(150))])
+    vid = archive.detail(cid).vehicles[0].id
+    archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR,
+                                                intake_date=TODAY - D(6),
+                                                pickup_date=TODAY - D(5)))
+    tab = make_tab(qtbot, tasks, staff["boss"], people)
+    assert "无主" in [r[0] for r in rows(tab.agenda_model)]
+    tab.set_clerk(-1)
+    assert tab.clerk_combo.currentText() == "未分配"
+    assert [r[0] for r in rows(tab.agenda_model)] == ["无主"]
+    assert cell(tab.agenda_model, 0, "owner") == "（未分配）"

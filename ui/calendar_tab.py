@@ -54,7 +54,7 @@ from app.archive import format_archive_no
 from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
 from app.staff import StaffInfo
-from app.tasks import AgendaItem, DayCounts, TaskService
+from app.tasks import UNASSIGNED, AgendaItem, DayCounts, TaskService
 from app.workdays import COMPUTED, DEFAULT_CALENDAR, WorkCalendar, provisional_note, tooltip_rule
 from db.models import TaskKind, TaskStatus
 from ui import common
@@ -636,6 +636,8 @@ class CalendarTab(QWidget):
             self.clerk_combo.addItem(tr("全部业务员"), None)
             for c in clerks:
                 self.clerk_combo.addItem(c.name, c.id)
+            # customers with no clerk: their tasks are nobody's until the supervisor assigns
+            self.clerk_combo.addItem(tr("未分配"), UNASSIGNED)
         else:
             self.clerk_combo.addItem(user.name, user.id)
             self.clerk_combo.setEnabled(False)

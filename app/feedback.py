@@ -1,9 +1,13 @@
 """The weekly feedback report (篇一 十.1 日结周报，信息共享).
 
 "每周将回访结果、客户反映情况以书面形式发馈给相关部门": each week the follow-up results (calls
-made, reached, satisfaction) and what customers said (complaints, requests, the key points of
+made, reached, satisfaction, CSI) and what customers said (complaints, requests, the key points of
 unsatisfied calls), grouped by the department concerned (前台 / 车间 / 配件 / 保险 / 销售, or
 未注明), printed so that each department gets its own pages to act on and sign.
+
+The week's 回访不满意 items (篇一 十.2: 回访中发现客户不满意时，书面通知相关部门，
+并由客服专人再次联系确认满意程度) also get a section of their own in the overview: customer,
+date, department and how each stands, so the supervisor sees which still wait for confirmation.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from sqlalchemy import select
 
 from app import clock
 from app.store import Store
-from app.summary import DEPARTMENTS, NO_DEPARTMENT, Period, compute, rate
+from app.summary import (
+    DEPARTMENTS,
+    NO_DEPARTMENT,
+    UNSATISFIED_SOURCE,
+    Period,
+    compute,
+    rate,
+)
 from db.models import Call, Customer, CustomerRequest, CustomerSummary, Staff, Vehicle
 
 COMPLAINT, REQUEST, UNSATISFIED = "投诉", "要求", "不满意"
@@ -33,6 +44,7 @@ class FeedbackItem:
     content: str
     status: str  # how it stands: 已上报主管, 已结案：…, or the call's result
     clerk: str
+    department: str = ""  # as recorded ("" = 未注明)
 
 
 @dataclass
@@ -69,6 +81,10 @@ class Feedback:
     unsatisfied: int = 0
     first_due: int = 0
     first_on_time: int = 0
+    first_without_call: int = 0  # closed by 标记完成 without a call: not 已回访
+    csi: float | None = None  # 篇三: mean score × 10 %, None when nobody scored
+    csi_scored: int = 0
+    unsatisfied_items: list[FeedbackItem] = field(default_factory=list)  # 回访不满意
     clerks: list[ClerkLine] = field(default_factory=list)
     departments: list[DepartmentPart] = field(default_factory=list)
 
@@ -109,6 +125,10 @@ def weekly_feedback(store: Store, week: Period) -> Feedback:
         figures = compute(s, week)
         out.first_due = int(figures.values["first_followups_due"] or 0)
         out.first_on_time = int(figures.values["first_followups_on_time"] or 0)
+        out.first_without_call = int(
+            figures.values["first_followups_closed_without_call"] or 0)
+        out.csi = figures.values["csi"]
+        out.csi_scored = int(figures.values["csi_scored"] or 0)
 
         calls = s.execute(
             select(Call, CustomerSummary.archive_no, CustomerSummary.name,
@@ -169,17 +189,24 @@ def weekly_feedback(store: Store, week: Period) -> Feedback:
             status = REQUEST_STATUS.get(r.status, r.status)
             if r.solution:
                 status += f"：{r.solution}"
+            elif r.status == "closed" and r.close_note:
+                status += f"：{r.close_note}"
             elif r.handling in HANDLING and r.status == "open":
                 status = HANDLING[r.handling]
+            unsatisfied = not r.is_complaint and r.source == UNSATISFIED_SOURCE
             content = r.content
-            if r.call_id is not None and call_sat.get(r.call_id) == "unsatisfied":
+            if not unsatisfied and r.call_id is not None and \
+                    call_sat.get(r.call_id) == "unsatisfied":
                 content += "（通话评价：不满意）"
             dept = r.department if r.department in parts else NO_DEPARTMENT
-            parts[dept].items.append(FeedbackItem(
-                r.raised_on, COMPLAINT if r.is_complaint else REQUEST, r.customer_id,
-                _archive_no(no), name or "",
+            item = FeedbackItem(
+                r.raised_on, COMPLAINT if r.is_complaint else UNSATISFIED if unsatisfied
+                else REQUEST, r.customer_id, _archive_no(no), name or "",
                 plates_by_vehicle.get(vehicle_id) or (plates or "").split(" ")[0],
-                content, status, names.get(clerk_id, "")))
+                content, status, names.get(clerk_id, ""), r.department or "")
+            parts[dept].items.append(item)
+            if unsatisfied:
+                out.unsatisfied_items.append(item)
     for part in parts.values():
         order = {COMPLAINT: 0, UNSATISFIED: 1, REQUEST: 2}
         part.items.sort(key=lambda i: (order.get(i.kind, 9), i.day))
@@ -244,16 +271,21 @@ def write_feedback_pdf(feedback: Feedback, center: dict, path: str | os.PathLike
          f"{feedback.satisfied} / {feedback.basic} / {feedback.unsatisfied}", "", None),
         ("服务满意率", format_value("satisfaction_rate", feedback.satisfaction_rate),
          target_text("satisfaction_rate"), "satisfaction_rate"),
+        (f"客户满意指数 CSI（{feedback.csi_scored} 次通话打分）",
+         format_value("csi", feedback.csi), target_text("csi"), "csi"),
         ("应做第一次跟踪 / 窗口内完成", f"{feedback.first_due} / {feedback.first_on_time}", "",
+         None),
+        ("第一次跟踪未通话关闭（标记完成，不算已回访）", str(feedback.first_without_call), "",
          None),
         ("第一次跟踪及时率",
          format_value("first_followup_on_time_rate", feedback.first_on_time_rate),
          target_text("first_followup_on_time_rate"), "first_followup_on_time_rate"),
     ]
+    measured = {"satisfaction_rate": feedback.satisfaction_rate, "csi": feedback.csi,
+                "first_followup_on_time_rate": feedback.first_on_time_rate}
     rows = []
     for label, value, target, name in rate_rows:
-        v = (feedback.satisfaction_rate if name == "satisfaction_rate"
-             else feedback.first_on_time_rate)
+        v = measured.get(name or "")
         missed = bool(name) and name in TARGETS and misses(name, v)
         verdict = "" if not name else ("—" if v is None else "未达标" if missed else "达标")
         rows.append(Row([label, value, target, verdict],
@@ -286,8 +318,24 @@ def write_feedback_pdf(feedback: Feedback, center: dict, path: str | os.PathLike
                                      None if n else GREY]))
     flow.table([Column("部门", TEXT_W * 0.2), Column("投诉", TEXT_W * 0.16, "r"),
                 Column("要求 / 希望", TEXT_W * 0.2, "r"),
-                Column("不满意通话（未登记要求）", TEXT_W * 0.26, "r"),
+                Column("回访不满意", TEXT_W * 0.26, "r"),
                 Column("合计", TEXT_W * 0.18, "r")], dept_rows)
+
+    # -- overview: 回访不满意 (篇一 十.2), each still to be confirmed with the customer
+    flow.heading("三、回访不满意（书面通知相关部门，客服专人再次联系确认满意程度）", keep=80)
+    if feedback.unsatisfied_items:
+        flow.table([Column("序号", TEXT_W * 0.07, "c"), Column("日期", TEXT_W * 0.12, "c"),
+                    Column("客户 / 车号", TEXT_W * 0.18), Column("部门", TEXT_W * 0.1, "c"),
+                    Column("不满意内容", TEXT_W * 0.31), Column("处理情况", TEXT_W * 0.22)],
+                   [Row([str(i), f"{it.day:%m-%d}",
+                         it.customer + (f"\n{it.plate}" if it.plate else ""),
+                         it.department or "未注明", it.content,
+                         it.status + (f"（{it.clerk}）" if it.clerk else "")],
+                        colors=[None, None, None, None if it.department else GREY, None,
+                                None])
+                    for i, it in enumerate(feedback.unsatisfied_items, 1)])
+    else:
+        flow.paragraph("本周没有回访不满意的客户。", 10.5, color=GREY)
     flow.space(4)
     flow.paragraph("各部门的具体内容见后附各页（每个部门单独成页），请各部门利用质量周会时间"
                    "制定整改措施，填写后交回客服部；客服部将根据整改情况再次与客户联系，确认客户"

@@ -16,6 +16,7 @@ from app import clock
 from app.dates import add_months
 from app.rules import Window
 from app.store import Store
+from app.task_rows import NO_CALL, closed_without_call, no_call_reason
 from app.workdays import WorkCalendar, load_calendar
 from db.models import (
     Call,
@@ -28,6 +29,7 @@ from db.models import (
     TaskKind,
     TaskStatus,
     Visit,
+    VisitKind,
 )
 
 # Targets of 篇一 三 and 篇三 二 (K): name → (target, "min" = at least / "max" = below).
@@ -35,28 +37,36 @@ TARGETS = {
     "warranty_followup_rate": (1.00, "min"),  # 保修期内客户回访率 100%
     "satisfaction_rate": (0.98, "min"),  # 服务满意率 98% 以上
     "comeback_rate": (0.02, "max"),  # 车辆返修率低于 2%
+    "csi": (0.93, "min"),  # 篇三: 客户满意指数 CSI 93% 以上
     "first_followup_on_time_rate": (1.00, "min"),  # R3: every first call inside its window
     "complaints_replied_on_time_rate": (1.00, "min"),  # R5: reply the day the solution comes
 }
 LABELS = {
     "visits": "来访/送修台次",
+    "vehicle_jobs": "维修和保养台次",
     "first_followups_due": "应做第一次跟踪",
     "first_followups_done": "已做第一次跟踪",
+    "first_followups_closed_without_call": "未通话关闭（标记完成）",
     "first_followups_on_time": "窗口内完成",
     "first_followup_on_time_rate": "第一次跟踪及时率",
     "second_followups_done": "已做第二次跟踪",
+    "second_followups_closed_without_call": "第二次跟踪未通话关闭",
     "warranty_followups_due": "保修期内应回访",
     "warranty_followups_done": "保修期内已回访",
+    "warranty_followups_closed_without_call": "保修期内未通话关闭",
     "warranty_followup_rate": "保修期内回访率",
     "rated_calls": "有满意度评价的通话",
     "satisfied_calls": "满意（含基本满意）",
     "satisfaction_rate": "服务满意率",
+    "csi_scored": "已打分的通话",
+    "csi": "客户满意指数 CSI",
     "complaints": "收到投诉",
     "complaints_escalated_on_time": "按时上报主管",
     "complaints_replied_on_time": "当日答复客户",
     "complaints_replied_on_time_rate": "投诉答复及时率",
     "complaints_closed": "投诉已结案",
     "requests": "客户要求（不含投诉）",
+    "unsatisfied_items": "回访不满意",
     "comebacks": "返修台次",
     "comeback_rate": "返修率",
     "letters_notice": "通知",
@@ -73,17 +83,42 @@ LABELS = {
     "loyal_customers": "忠诚客户",
     "lost_customers": "流失客户",
 }
-RATES = {k for k in LABELS if k.endswith("_rate") or k.endswith("_coverage")}
+RATES = {k for k in LABELS if k.endswith("_rate") or k.endswith("_coverage")} | {"csi"}
+# What a figure means, printed beside it (the 统计 tab and the printed summary).
+NOTES = {
+    "comeback_rate": "返修台次 ÷ 维修和保养台次（不含咨询、来访）",
+    "csi": "已打分通话的平均分（0–10 分）× 10",
+}
+# Said when pointing at a figure (the tab's tooltip).
+HINTS = {
+    "first_followups_done": "由通话完成的第一次跟踪（不含未通话就标记完成的）",
+    "first_followups_closed_without_call":
+        "没有通话、以“标记完成”关闭的第一次跟踪：不算已回访，也不算及时",
+    "first_followups_on_time": "在跟踪窗口内由通话完成（窗口全是休息日时顺延至下一个工作日）",
+    "second_followups_done": "由通话完成的第二次跟踪",
+    "second_followups_closed_without_call": "没有通话、以“标记完成”关闭的第二次跟踪",
+    "warranty_followups_done": "保修期内客户的第一次跟踪，由通话完成",
+    "warranty_followups_closed_without_call":
+        "保修期内客户的第一次跟踪，没有通话就标记完成：不算已回访",
+    "csi_scored": "本期接通且客户打了分（0–10 分）的通话",
+    "unsatisfied_items": "回访中客户表示不满意而开出的待确认事项（篇一 十.2）",
+    "visits": "本期全部来访/送修，含咨询和来访",
+    "vehicle_jobs": "本期类别为维修或保养的来访，返修率的分母",
+    **NOTES,
+}
 # How the 统计 tab and the printed summary group the figures.
 GROUPS: list[tuple[str, list[str]]] = [
-    ("跟踪回访", ["first_followups_due", "first_followups_done", "first_followups_on_time",
+    ("跟踪回访", ["first_followups_due", "first_followups_done",
+                 "first_followups_closed_without_call", "first_followups_on_time",
                  "first_followup_on_time_rate", "second_followups_done",
-                 "warranty_followups_due", "warranty_followups_done", "warranty_followup_rate",
-                 "calls"]),
-    ("满意度", ["rated_calls", "satisfied_calls", "satisfaction_rate"]),
+                 "second_followups_closed_without_call", "warranty_followups_due",
+                 "warranty_followups_done", "warranty_followups_closed_without_call",
+                 "warranty_followup_rate", "calls"]),
+    ("满意度", ["rated_calls", "satisfied_calls", "satisfaction_rate", "csi_scored", "csi"]),
     ("投诉与要求", ["complaints", "complaints_escalated_on_time", "complaints_replied_on_time",
-                   "complaints_replied_on_time_rate", "complaints_closed", "requests"]),
-    ("返修", ["visits", "comebacks", "comeback_rate"]),
+                   "complaints_replied_on_time_rate", "complaints_closed", "requests",
+                   "unsatisfied_items"]),
+    ("返修", ["visits", "vehicle_jobs", "comebacks", "comeback_rate"]),
     ("信函与活动", ["letters_notice", "letters_invitation", "letters_reply", "campaign_invitees",
                    "campaign_notified", "campaign_notice_coverage"]),
     ("保养与续保", ["maintenance_reminders_due", "maintenance_reminders_done",
@@ -93,6 +128,12 @@ GROUPS: list[tuple[str, list[str]]] = [
 # 篇一 十.1: feedback goes to these departments (app.contacts.DEPARTMENTS), or to nobody named.
 DEPARTMENTS = ["前台", "车间", "配件", "保险", "销售"]
 NO_DEPARTMENT = "未注明"
+# The visits that are jobs on a vehicle: the comeback rate's denominator (consultations and
+# plain visits bring no car into the workshop).
+VEHICLE_JOBS = (VisitKind.REPAIR, VisitKind.MAINTENANCE)
+# A call answered 不满意 opens a request of this source (回访不满意, 篇一 十.2).
+UNSATISFIED_SOURCE = "unsatisfied"
+NO_DATA = "无数据"
 # The written summary a period calls for (R10: 月度小结, 年度总结).
 SUMMARY_KINDS = {"week": "周小结", "month": "月度小结", "year": "年度总结", "custom": "小结"}
 
@@ -128,6 +169,11 @@ def rate(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
 
 
+def csi_value(score_sum: int, scored: int) -> float | None:
+    """CSI as a fraction: the mean of 0–10 scores × 10 %, e.g. scores 8 and 10 → 0.9."""
+    return None if scored == 0 else score_sum / (10 * scored)
+
+
 def misses(name: str, value: float | None) -> bool:
     if name not in TARGETS or value is None:
         return False
@@ -146,9 +192,10 @@ def target_text(name: str) -> str:
 
 
 def format_value(name: str, value: object) -> str:
-    """A rate as a percentage, a count as a number; "—" when there is nothing to measure."""
+    """A rate as a percentage, a count as a number; a rate with nothing to measure is 无数据
+    (never a fake 0% or 100%), a count missing from an old filed summary "—"."""
     if value is None:
-        return "—"
+        return NO_DATA if name in RATES else "—"
     if name in RATES:
         return f"{float(value):.1%}"  # type: ignore[arg-type]
     return str(int(value))  # type: ignore[call-overload]
@@ -210,10 +257,16 @@ def _customer_filter(clerk_id: int | None):
     return Customer.clerk_id == clerk_id if clerk_id is not None else True
 
 
+def _by_call(t: Task) -> bool:
+    """Done by the call it asked for (not closed by 标记完成 without one, R7)."""
+    return t.status == TaskStatus.DONE and t.done_on is not None and not closed_without_call(t)
+
+
 def _on_time(cal: WorkCalendar, t: Task) -> bool:
-    """Done inside the window, or on the first working day after a window that was all days
-    off (顺延, when the center counts it so)."""
-    return t.done_on is not None and cal.on_time(Window(t.window_start, t.due), t.done_on)
+    """Done by a call inside the window, or on the first working day after a window that was
+    all days off (顺延, when the center counts it so)."""
+    return (_by_call(t) and t.done_on is not None
+            and cal.on_time(Window(t.window_start, t.due), t.done_on))
 
 
 def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
@@ -224,29 +277,37 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     v: dict[str, float | int | None] = {}
     live_customer = and_(Customer.deleted_at.is_(None), _customer_filter(clerk_id))
 
-    # visits and comebacks (返修率 < 2%)
+    # visits; comebacks among the vehicle jobs (返修率 < 2%: comebacks / repair + maintenance)
+    job = Visit.kind.in_([k.value for k in VEHICLE_JOBS])
     visits = s.execute(
-        select(func.count(Visit.id), func.sum(case((Visit.is_comeback, 1), else_=0)))
+        select(func.count(Visit.id), func.sum(case((job, 1), else_=0)),
+               func.sum(case((and_(job, Visit.is_comeback.is_(True)), 1), else_=0)))
         .join(Customer, Customer.id == Visit.customer_id)
         .where(Visit.deleted_at.is_(None), Visit.intake_date >= p.start,
                Visit.intake_date <= p.end, live_customer)).one()
-    v["visits"], v["comebacks"] = visits[0] or 0, visits[1] or 0
-    v["comeback_rate"] = rate(v["comebacks"], v["visits"])
+    v["visits"], v["vehicle_jobs"], v["comebacks"] = (visits[0] or 0, visits[1] or 0,
+                                                      visits[2] or 0)
+    v["comeback_rate"] = rate(v["comebacks"], v["vehicle_jobs"])
 
-    # R3 first follow-ups: due in the period; on time = done inside the window
+    # R3 first follow-ups due in the period: 已回访 only by a logged call (R7); on time = by a
+    # call inside the window; closed by 标记完成 without a call is a line of its own
     firsts = _tasks(s, TaskKind.FIRST_FOLLOWUP, p, clerk_id, as_of)
-    done = [t for t in firsts if t.status == TaskStatus.DONE and t.done_on]
-    on_time = [t for t in done if _on_time(cal, t)]
+    on_time = [t for t in firsts if _on_time(cal, t)]
     v["first_followups_due"] = len(firsts)
-    v["first_followups_done"] = len(done)
+    v["first_followups_done"] = sum(1 for t in firsts if _by_call(t))
+    v["first_followups_closed_without_call"] = sum(1 for t in firsts if closed_without_call(t))
     v["first_followups_on_time"] = len(on_time)
     v["first_followup_on_time_rate"] = rate(len(on_time), len(firsts))
     warranty = [t for t in firsts if t.under_warranty]
     v["warranty_followups_due"] = len(warranty)
-    v["warranty_followups_done"] = sum(1 for t in warranty if t.status == TaskStatus.DONE)
+    v["warranty_followups_done"] = sum(1 for t in warranty if _by_call(t))
+    v["warranty_followups_closed_without_call"] = sum(
+        1 for t in warranty if closed_without_call(t))
     v["warranty_followup_rate"] = rate(v["warranty_followups_done"], len(warranty))
     seconds = _tasks(s, TaskKind.SECOND_FOLLOWUP, p, clerk_id, as_of)
-    v["second_followups_done"] = sum(1 for t in seconds if t.status == TaskStatus.DONE)
+    v["second_followups_done"] = sum(1 for t in seconds if _by_call(t))
+    v["second_followups_closed_without_call"] = sum(
+        1 for t in seconds if closed_without_call(t))
 
     # satisfaction from rated calls in the period (基本满意 counts as satisfied)
     t0, t1 = p.datetimes()
@@ -260,6 +321,11 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     v["rated_calls"] = sum(ratings.values())
     v["satisfied_calls"] = ratings.get("satisfied", 0) + ratings.get("basic", 0)
     v["satisfaction_rate"] = rate(v["satisfied_calls"], v["rated_calls"])
+    # CSI (篇三, ≥ 93%): the mean 0–10 score of the scored calls × 10; none scored → None
+    scored, total = s.execute(select(func.count(Call.id), func.sum(Call.score)).where(
+        call_where, Call.reached.is_(True), Call.score.is_not(None))).one()
+    v["csi_scored"] = scored or 0
+    v["csi"] = csi_value(total or 0, scored or 0)
 
     # R5 complaints raised in the period
     reqs = s.scalars(
@@ -268,7 +334,9 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
                _customer_filter(clerk_id))).all()
     complaints = [r for r in reqs if r.is_complaint]
     v["complaints"] = len(complaints)
-    v["requests"] = len(reqs) - len(complaints)
+    unsatisfied = [r for r in reqs if not r.is_complaint and r.source == UNSATISFIED_SOURCE]
+    v["unsatisfied_items"] = len(unsatisfied)
+    v["requests"] = len(reqs) - len(complaints) - len(unsatisfied)
     escalated = [r for r in complaints if r.escalated_on]
     v["complaints_escalated_on_time"] = sum(
         1 for r in escalated if (r.escalated_on - r.raised_on).days <= 2)
@@ -353,13 +421,18 @@ _RATE_BEHIND = {
     "first_followup_on_time_rate": "first_followups_late",
     "warranty_followup_rate": "warranty_followups_missed",
     "satisfaction_rate": "unsatisfied_calls",
+    "csi": "csi_scored",
     "complaints_replied_on_time_rate": "complaints_replied_late",
     "comeback_rate": "comebacks",
     "campaign_notice_coverage": "campaign_not_notified",
 }
 _BEHIND_TITLES = {
     "first_followups_late": "未在窗口内完成的第一次跟踪",
-    "warranty_followups_missed": "保修期内未回访",
+    "warranty_followups_missed": "保修期内未回访（含未通话就标记完成的）",
+    "first_followups_closed_without_call": "未通话就标记完成的第一次跟踪",
+    "second_followups_closed_without_call": "未通话就标记完成的第二次跟踪",
+    "warranty_followups_closed_without_call": "保修期内未通话就标记完成的第一次跟踪",
+    "csi_scored": "客户打了分的通话（CSI）",
     "unsatisfied_calls": "评价为不满意的通话",
     "complaints_replied_late": "有解决办法但未当日答复的投诉",
     "campaign_not_notified": "未电话通知的活动邀请",
@@ -379,6 +452,9 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
     def done(t: Task) -> bool:
         return t.status == TaskStatus.DONE
 
+    def by_call(t: Task) -> bool:
+        return _by_call(t)
+
     task_lists = {
         "first_followups": TaskKind.FIRST_FOLLOWUP, "warranty_followups": TaskKind.FIRST_FOLLOWUP,
         "second_followups": TaskKind.SECOND_FOLLOWUP, "campaign": TaskKind.EVENT_NOTICE,
@@ -393,13 +469,16 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
             tasks = [t for t in tasks if t.under_warranty]
         picks = {
             "first_followups_due": lambda t: True,
-            "first_followups_done": lambda t: done(t) and t.done_on is not None,
-            "first_followups_on_time": lambda t: done(t) and _on_time(cal, t),
-            "first_followups_late": lambda t: not (done(t) and _on_time(cal, t)),
+            "first_followups_done": by_call,
+            "first_followups_closed_without_call": closed_without_call,
+            "first_followups_on_time": lambda t: _on_time(cal, t),
+            "first_followups_late": lambda t: not _on_time(cal, t),
             "warranty_followups_due": lambda t: True,
-            "warranty_followups_done": done,
-            "warranty_followups_missed": lambda t: not done(t),
-            "second_followups_done": done,
+            "warranty_followups_done": by_call,
+            "warranty_followups_closed_without_call": closed_without_call,
+            "warranty_followups_missed": lambda t: not by_call(t),
+            "second_followups_done": by_call,
+            "second_followups_closed_without_call": closed_without_call,
             "campaign_invitees": lambda t: True,
             "campaign_notified": done,
             "campaign_not_notified": lambda t: not done(t),
@@ -408,25 +487,30 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
             "insurance_reminders_due": lambda t: True,
             "insurance_reminders_done": done,
         }
-        return Behind(name, "tasks", [t.id for t in tasks if picks[wanted](t)], title)
+        kind_of_rows = "no_call_tasks" if wanted.endswith("_closed_without_call") else "tasks"
+        return Behind(name, kind_of_rows, [t.id for t in tasks if picks[wanted](t)], title)
 
-    if wanted in ("visits", "comebacks"):
+    if wanted in ("visits", "vehicle_jobs", "comebacks"):
         q = (select(Visit.id).join(Customer, Customer.id == Visit.customer_id)
              .where(Visit.deleted_at.is_(None), Visit.intake_date >= p.start,
                     Visit.intake_date <= p.end, Customer.deleted_at.is_(None),
                     _customer_filter(clerk_id)))
+        if wanted != "visits":
+            q = q.where(Visit.kind.in_([k.value for k in VEHICLE_JOBS]))
         if wanted == "comebacks":
             q = q.where(Visit.is_comeback.is_(True))
         return Behind(name, "visits", list(s.scalars(q.order_by(Visit.intake_date, Visit.id))),
                       title)
 
-    if wanted in ("calls", "rated_calls", "satisfied_calls", "unsatisfied_calls"):
+    if wanted in ("calls", "rated_calls", "satisfied_calls", "unsatisfied_calls", "csi_scored"):
         t0, t1 = p.datetimes()
         q = select(Call.id).where(Call.deleted_at.is_(None), Call.called_at >= t0,
                                   Call.called_at < t1)
         if clerk_id is not None:
             q = q.where(Call.clerk_id == clerk_id)
-        if wanted != "calls":
+        if wanted == "csi_scored":
+            q = q.where(Call.reached.is_(True), Call.score.is_not(None))
+        elif wanted != "calls":
             q = q.where(Call.reached.is_(True), Call.satisfaction != "")
         if wanted == "satisfied_calls":
             q = q.where(Call.satisfaction.in_(("satisfied", "basic")))
@@ -435,7 +519,7 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
         return Behind(name, "calls", list(s.scalars(q.order_by(Call.called_at, Call.id))),
                       title)
 
-    if wanted.startswith("complaints") or wanted == "requests":
+    if wanted.startswith("complaints") or wanted in ("requests", "unsatisfied_items"):
         reqs = s.scalars(
             select(CustomerRequest).join(Customer, Customer.id == CustomerRequest.customer_id)
             .where(CustomerRequest.raised_on >= p.start, CustomerRequest.raised_on <= p.end,
@@ -445,8 +529,12 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
         def replied_on_time(r: CustomerRequest) -> bool:
             return bool(r.solved_on and r.replied_on and r.replied_on <= r.solved_on)
 
+        def unsatisfied(r: CustomerRequest) -> bool:
+            return not r.is_complaint and r.source == UNSATISFIED_SOURCE
+
         rpicks = {
-            "requests": lambda r: not r.is_complaint,
+            "requests": lambda r: not r.is_complaint and not unsatisfied(r),
+            "unsatisfied_items": unsatisfied,
             "complaints": lambda r: r.is_complaint,
             "complaints_escalated_on_time": lambda r: r.is_complaint and r.escalated_on
             is not None and (r.escalated_on - r.raised_on).days <= 2,
@@ -477,6 +565,8 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
 
 RECORD_HEADERS = {
     "tasks": ["到期日", "任务", "档案编号", "客户名称", "车号", "负责人", "状态", "完成日期"],
+    "no_call_tasks": ["到期日", "任务", "档案编号", "客户名称", "车号", "负责人", "关闭日期",
+                      "关闭人", "未通话原因", "说明"],
     "visits": ["来访日期", "类别", "档案编号", "客户名称", "车号", "维修养护项目", "返修"],
     "calls": ["通话时间", "类别", "档案编号", "客户名称", "车号", "结果", "通话要点", "经办人"],
     "requests": ["日期", "类别", "档案编号", "客户名称", "部门", "内容", "状态", "答复日期"],
@@ -515,7 +605,7 @@ def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
 
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        if kind == "tasks":
+        if kind in ("tasks", "no_call_tasks"):
             for t, no, name, plates, plate in s.execute(
                     select(Task, cs.archive_no, cs.name, cs.plates, Vehicle.plate)
                     .outerjoin(cs, cs.customer_id == Task.customer_id)
@@ -523,11 +613,17 @@ def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
                     .where(Task.id.in_(chunk))):
                 state = {"open": "未完成", "done": "已完成", "cancelled": "已取消"}.get(
                     t.status, t.status)
+                if closed_without_call(t):
+                    state = "未通话关闭"
                 label = TASK_KIND_LABELS.get(t.kind, t.kind)  # type: ignore[call-overload]
-                out[t.id] = RecordRow(t.id, t.customer_id, (
-                    _d(t.due), label, archive_no(no), name or "",
-                    plate or (plates or "").split(" ")[0], names.get(t.owner_id, ""), state,
-                    _d(t.done_on)))
+                head = (_d(t.due), label, archive_no(no), name or "",
+                        plate or (plates or "").split(" ")[0], names.get(t.owner_id, ""))
+                if kind == "tasks":
+                    out[t.id] = RecordRow(t.id, t.customer_id, (*head, state, _d(t.done_on)))
+                else:
+                    out[t.id] = RecordRow(t.id, t.customer_id, (
+                        *head, _d(t.done_on), names.get(t.done_by_id, "") if t.done_by_id
+                        else "", no_call_reason(t.closed_reason or ""), t.close_note or ""))
         elif kind == "visits":
             for v, no, name, plate in s.execute(
                     select(Visit, cs.archive_no, cs.name, Vehicle.plate)
@@ -546,6 +642,8 @@ def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
                     .where(Call.id.in_(chunk))):
                 outcome = (SATISFACTION.get(c.satisfaction, c.result) if c.reached
                            else NO_ANSWER.get(c.no_answer_reason, "未接通"))
+                if c.reached and c.score is not None:
+                    outcome = f"{outcome}（{c.score} 分）" if outcome else f"{c.score} 分"
                 out[c.id] = RecordRow(c.id, c.customer_id, (
                     f"{c.called_at:%Y-%m-%d %H:%M}", CALL_TYPES.get(c.call_type, c.call_type),
                     archive_no(no), name or c.caller_name, plate or (plates or "").split(" ")[0],
@@ -555,8 +653,10 @@ def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
                     select(CustomerRequest, cs.archive_no, cs.name)
                     .outerjoin(cs, cs.customer_id == CustomerRequest.customer_id)
                     .where(CustomerRequest.id.in_(chunk))):
+                category = ("投诉" if r.is_complaint else "回访不满意"
+                            if r.source == UNSATISFIED_SOURCE else "要求")
                 out[r.id] = RecordRow(r.id, r.customer_id, (
-                    _d(r.raised_on), "投诉" if r.is_complaint else "要求", archive_no(no),
+                    _d(r.raised_on), category, archive_no(no),
                     name or "", r.department or NO_DEPARTMENT, r.content,
                     REQUEST_STATUS.get(r.status, r.status), _d(r.replied_on)))
         elif kind == "letters":
@@ -578,13 +678,28 @@ def record_rows(s: Session, kind: str, ids: list[int]) -> dict[int, RecordRow]:
 # ---------------------------------------------------------------- the year's trend
 
 
+# One month of the trend: (month, first-follow-up on-time rate, satisfaction rate, CSI).
+TrendRow = tuple[int, float | None, float | None, float | None]
+# The trend's lines, in the order of a TrendRow after the month: (figure, name, target).
+TREND_LINES = [(n, LABELS[n] if n != "csi" else "CSI", TARGETS[n][0])
+               for n in ("first_followup_on_time_rate", "satisfaction_rate", "csi")]
+
+
+def trend_row(raw) -> TrendRow:
+    """A month of a trend as stored: summaries filed before CSI joined the trend have 3."""
+    m, *values = raw
+    values = [*values, None, None, None][:3]
+    return (int(m), values[0], values[1], values[2])
+
+
 def trend_rates(s: Session, year: int, clerk_id: int | None = None,
-                until: dt.date | None = None) -> list[tuple[int, float | None, float | None]]:
-    """(month, first-follow-up on-time rate, satisfaction rate) for the 12 months, counted as
-    compute() counts them, in two queries. Months starting after `until` are (m, None, None):
-    their tasks are not late yet."""
+                until: dt.date | None = None) -> list[TrendRow]:
+    """(month, first-follow-up on-time rate, satisfaction rate, CSI) for the 12 months,
+    counted as compute() counts them, in two queries. Months starting after `until` are
+    (m, None, None, None): their tasks are not late yet."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    q = select(Task.due, Task.status, Task.done_on, Task.window_start).where(
+    q = select(Task.due, Task.status, Task.done_on, Task.window_start,
+               Task.closed_reason).where(
         Task.kind == TaskKind.FIRST_FOLLOWUP, Task.due >= first, Task.due <= last,
         Task.status != TaskStatus.CANCELLED)
     if clerk_id is not None:
@@ -592,39 +707,47 @@ def trend_rates(s: Session, year: int, clerk_id: int | None = None,
     due = [0] * 13
     on_time = [0] * 13
     cal = load_calendar(s)
-    for d, status, done_on, start in s.execute(q):
+    for d, status, done_on, start, reason in s.execute(q):
         if until is not None and status != TaskStatus.DONE and d >= until:
             continue  # not late yet: compute() leaves it out as well
         due[d.month] += 1
-        if status == TaskStatus.DONE and done_on and cal.on_time(Window(start, d), done_on):
+        by_call = status == TaskStatus.DONE and not (reason or "").startswith(NO_CALL)
+        if by_call and done_on and cal.on_time(Window(start, d), done_on):
             on_time[d.month] += 1
-    c = select(Call.called_at, Call.satisfaction).where(
+    c = select(Call.called_at, Call.satisfaction, Call.score).where(
         Call.deleted_at.is_(None), Call.called_at >= dt.datetime(year, 1, 1),
         Call.called_at < dt.datetime(year + 1, 1, 1), Call.reached.is_(True),
-        Call.satisfaction != "")
+        or_(Call.satisfaction != "", Call.score.is_not(None)))
     if clerk_id is not None:
         c = c.where(Call.clerk_id == clerk_id)
     rated = [0] * 13
     satisfied = [0] * 13
-    for at, sat in s.execute(c):
-        rated[at.month] += 1
-        if sat in ("satisfied", "basic"):
-            satisfied[at.month] += 1
-    out: list[tuple[int, float | None, float | None]] = []
+    scored = [0] * 13
+    score_sum = [0] * 13
+    for at, sat, score in s.execute(c):
+        if sat:
+            rated[at.month] += 1
+            if sat in ("satisfied", "basic"):
+                satisfied[at.month] += 1
+        if score is not None:
+            scored[at.month] += 1
+            score_sum[at.month] += score
+    out: list[TrendRow] = []
     for m in range(1, 13):
         if until is not None and dt.date(year, m, 1) > until:
-            out.append((m, None, None))
+            out.append((m, None, None, None))
         else:
-            out.append((m, rate(on_time[m], due[m]), rate(satisfied[m], rated[m])))
+            out.append((m, rate(on_time[m], due[m]), rate(satisfied[m], rated[m]),
+                        csi_value(score_sum[m], scored[m])))
     return out
 
 
-def trend_axis(trend: list[tuple[int, float | None, float | None]]) -> tuple[float, float]:
+def trend_axis(trend) -> tuple[float, float]:
     """(bottom, step) of a trend chart's y axis; the top is 100%. The bottom leaves room for
-    the lowest rate and keeps the 98% and 100% target lines apart."""
+    the lowest rate and keeps the 93%, 98% and 100% target lines apart."""
     import math
 
-    values = [v for _, a, b in trend for v in (a, b) if v is not None]
+    values = [v for row in trend for v in row[1:] if v is not None]
     low = min([*values, 0.9])
     bottom = math.floor(round(low * 10, 6)) / 10
     span = round(1 - bottom, 6)
@@ -693,12 +816,13 @@ class FiledInfo:
         return int(self.figures.get("trend_year") or self.period_end.year)  # type: ignore[call-overload]
 
     @property
-    def trend(self) -> list[tuple[int, float | None, float | None]] | None:
-        """The frozen monthly trend; None for a summary filed before trends were frozen."""
+    def trend(self) -> list[TrendRow] | None:
+        """The frozen monthly trend; None for a summary filed before trends were frozen.
+        One filed before CSI joined the trend has no CSI line (None each month)."""
         raw = self.figures.get("trend")
         if not isinstance(raw, list):
             return None
-        return [(int(m), a, b) for m, a, b in raw]
+        return [trend_row(r) for r in raw]
 
     @property
     def departments(self) -> dict[str, int] | None:
@@ -764,10 +888,9 @@ class SummaryService:
                            lost_months=lost_months, as_of=as_of)
 
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
-                      until: dt.date | None = None
-                      ) -> list[tuple[int, float | None, float | None]]:
-        """(month, first-follow-up on-time rate, satisfaction rate) for each month; months
-        starting after `until` (e.g. today) are (m, None, None)."""
+                      until: dt.date | None = None) -> list[TrendRow]:
+        """(month, first-follow-up on-time rate, satisfaction rate, CSI) for each month;
+        months starting after `until` (e.g. today) are (m, None, None, None)."""
         with self.store.read() as s:
             return trend_rates(s, year, clerk_id, until)
 

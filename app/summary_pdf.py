@@ -39,12 +39,15 @@ from app.pdf_fonts import FontChoice, register_fonts
 from app.summary import (
     GROUPS,
     LABELS,
+    NOTES,
     SUMMARY_KINDS,
     TARGETS,
+    TREND_LINES,
     Figures,
     FiledInfo,
     Period,
     SummaryService,
+    TrendRow,
     count_axis,
     department_counts,
     format_value,
@@ -63,12 +66,16 @@ GREEN = (0.10, 0.45, 0.20)
 RULE = (0.55, 0.55, 0.55)
 HEAD_FILL = (0.90, 0.90, 0.90)
 GROUP_FILL = (0.96, 0.96, 0.96)
-# The two trend lines: blue for the follow-ups, green for satisfaction (grey-distinct in print).
+# The trend lines: blue for the follow-ups, green for satisfaction, purple for CSI (told apart
+# in a grey print by their markers: circle, square, diamond).
 ON_TIME_COLOR = (0.12, 0.36, 0.70)
 SATISFACTION_COLOR = (0.15, 0.55, 0.25)
+CSI_COLOR = (0.50, 0.25, 0.62)
+TREND_COLORS = (ON_TIME_COLOR, SATISFACTION_COLOR, CSI_COLOR)
 BAR_COLOR = (0.75, 0.30, 0.20)
-TREND_NAMES = ("第一次跟踪及时率", "服务满意率")
-TREND_TARGETS = (TARGETS["first_followup_on_time_rate"][0], TARGETS["satisfaction_rate"][0])
+TREND_NAMES = tuple(name for _, name, _ in TREND_LINES)
+TREND_TARGETS = tuple(target for _, _, target in TREND_LINES)
+TREND_SHORT = ("及时率", "满意率", "CSI")
 
 
 # ---------------------------------------------------------------- what gets printed
@@ -85,7 +92,7 @@ class SummaryDoc:
     text: str
     clerk_name: str = ""  # "" = the whole department
     trend_year: int | None = None
-    trend: list[tuple[int, float | None, float | None]] | None = None
+    trend: list[TrendRow] | None = None
     departments: dict[str, int] | None = None
     filed_at: dt.datetime | None = None  # local time
     filed_by: str = ""
@@ -495,11 +502,29 @@ def _rgb(c):
     return Color(*c)
 
 
-def trend_drawing(trend: list[tuple[int, float | None, float | None]], year: int,
+def _marker(kind: int, x: float, y: float, color, r: float = 2.4) -> object:
+    """The point of a trend line: circle (及时率), square (满意率), diamond (CSI)."""
+    from reportlab.graphics.shapes import Circle, Polygon, Rect
+
+    if kind == 1:
+        return Circle(x, y, r, fillColor=color, strokeColor=color)
+    if kind == 2:
+        return Rect(x - r + 0.2, y - r + 0.2, 2 * r - 0.4, 2 * r - 0.4, fillColor=color,
+                    strokeColor=color)
+    d = r * 1.3
+    return Polygon([x, y + d, x + d, y, x, y - d, x - d, y], fillColor=color,
+                   strokeColor=color)
+
+
+def trend_title(year: int) -> str:
+    return f"{year}年 各月{TREND_NAMES[0]}、{TREND_NAMES[1]}与{TREND_NAMES[2]}"
+
+
+def trend_drawing(trend: list[TrendRow], year: int,
                   font: FontChoice, m: Measure, width: float, height: float,
                   highlight: tuple[int, int] | None = None):
-    """Each month's first-follow-up on-time rate and satisfaction rate, with the targets."""
-    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+    """Each month's first-follow-up on-time rate, satisfaction rate and CSI, with the targets."""
+    from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 
     d = Drawing(width, height)
     d.initialFontName = font.name  # else renderPDF starts in (unembedded) Helvetica
@@ -515,7 +540,7 @@ def trend_drawing(trend: list[tuple[int, float | None, float | None]], year: int
     def xpos(month: int) -> float:
         return left + (month - 0.5) / 12 * pw
 
-    d.add(String(left, height - 11, f"{year}年 各月{TREND_NAMES[0]}与{TREND_NAMES[1]}",
+    d.add(String(left, height - 11, trend_title(year),
                  fontName=font.bold_name, fontSize=10, fillColor=ink))
     if highlight:  # the printed period's months, lightly shaded
         a, b = highlight
@@ -537,8 +562,7 @@ def trend_drawing(trend: list[tuple[int, float | None, float | None]], year: int
                      fontSize=fs, fillColor=grey, textAnchor="middle"))
     # the targets: dashed, labelled in the right margin (kept apart when they are close)
     label_ys: list[float] = []
-    for i, (target, color) in enumerate(zip(TREND_TARGETS, (ON_TIME_COLOR, SATISFACTION_COLOR),
-                                            strict=True)):
+    for target, color, name in zip(TREND_TARGETS, TREND_COLORS, TREND_SHORT, strict=True):
         y = ypos(target)
         d.add(Line(left, y, left + pw, y, strokeColor=_rgb(color), strokeWidth=0.9,
                    strokeDashArray=[4, 3]))
@@ -546,15 +570,14 @@ def trend_drawing(trend: list[tuple[int, float | None, float | None]], year: int
         if label_ys and abs(label_ys[-1] - ly) < fs * 1.2:
             ly = label_ys[-1] - fs * 1.2
         label_ys.append(ly)
-        name = "及时率" if i == 0 else "满意率"
         d.add(String(left + pw + 4, ly, f"{name}目标 {target:.0%}", fontName=font.name,
                      fontSize=fs - 0.5, fillColor=_rgb(color)))
-    # the two lines, broken where a month has nothing to measure
+    # the lines, broken where a month has nothing to measure
     drawn = False
-    for idx, color in ((1, ON_TIME_COLOR), (2, SATISFACTION_COLOR)):
+    for idx, color in enumerate(TREND_COLORS, 1):
         segment: list[float] = []
-        for row in [*trend, (13, None, None)]:
-            value = row[idx]
+        for row in [*trend, (13, None, None, None)]:
+            value = row[idx] if idx < len(row) else None
             if value is None:
                 if len(segment) >= 4:
                     d.add(PolyLine(segment, strokeColor=_rgb(color), strokeWidth=1.6))
@@ -563,24 +586,15 @@ def trend_drawing(trend: list[tuple[int, float | None, float | None]], year: int
             x, y = xpos(row[0]), ypos(value)
             segment += [x, y]
             drawn = True
-            if idx == 1:
-                d.add(Circle(x, y, 2.4, fillColor=_rgb(color), strokeColor=_rgb(color)))
-            else:
-                d.add(Rect(x - 2.2, y - 2.2, 4.4, 4.4, fillColor=_rgb(color),
-                           strokeColor=_rgb(color)))
+            d.add(_marker(idx, x, y, _rgb(color)))
     if not drawn:
         d.add(String(left + pw / 2, bottom + ph / 2, "本年尚无可计算的数据", fontName=font.name,
                      fontSize=10, fillColor=grey, textAnchor="middle"))
     # the legend, under the title
     lx, ly = left, height - 26
-    for i, (name, color) in enumerate(zip(TREND_NAMES, (ON_TIME_COLOR, SATISFACTION_COLOR),
-                                          strict=True)):
+    for i, (name, color) in enumerate(zip(TREND_NAMES, TREND_COLORS, strict=True), 1):
         d.add(Line(lx, ly + 3, lx + 18, ly + 3, strokeColor=_rgb(color), strokeWidth=1.6))
-        if i == 0:
-            d.add(Circle(lx + 9, ly + 3, 2.4, fillColor=_rgb(color), strokeColor=_rgb(color)))
-        else:
-            d.add(Rect(lx + 6.8, ly + 0.8, 4.4, 4.4, fillColor=_rgb(color),
-                       strokeColor=_rgb(color)))
+        d.add(_marker(i, lx + 9, ly + 3, _rgb(color)))
         d.add(String(lx + 22, ly, name, fontName=font.name, fontSize=fs, fillColor=ink))
         lx += 22 + m.width(name, font.name, fs) + 18
     d.add(Line(lx, ly + 3, lx + 18, ly + 3, strokeColor=grey, strokeWidth=0.9,
@@ -643,12 +657,13 @@ def _figure_rows(values: dict[str, float | int | None]) -> list[Row]:
             if name not in TARGETS:
                 verdict = ""
             elif value is None:
-                verdict = "无可计数据"
+                verdict = "—"
             else:
                 verdict = "未达标" if missed else "达标"
             color = RED if missed else None
             vcolor = RED if missed else (GREEN if verdict == "达标" else None)
-            rows.append(Row([LABELS[name], format_value(name, value), target_text(name),
+            label = LABELS[name] + (f"\n{NOTES[name]}" if name in NOTES else "")
+            rows.append(Row([label, format_value(name, value), target_text(name),
                              verdict], colors=[None, color, None, vcolor],
                             bold=[False, missed, False, missed]))
     return rows
@@ -682,8 +697,9 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
                Column("达标情况", TEXT_W * widths[3], "c")]
     flow.table(columns, _figure_rows(doc.values))
     flow.space(4)
-    flow.paragraph("注：比率在没有可计数据时记为“—”，不计入达标或未达标；忠诚客户为近一年来访"
-                   "三次及以上，流失客户为六个月以上未再来访。", 8.5, color=GREY)
+    flow.paragraph("注：比率在没有可计数据时记为“无数据”，不计入达标或未达标；已回访只计有通话记录"
+                   "的跟踪，没有通话就标记完成的单列为“未通话关闭”；忠诚客户为近一年来访三次及"
+                   "以上，流失客户为六个月以上未再来访。", 8.5, color=GREY)
 
     if charts:
         flow.heading("二、图表", keep=200)

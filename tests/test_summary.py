@@ -135,7 +135,10 @@ def test_targets_and_values_as_shown():
     assert target_text("warranty_followup_rate") == "100%"
     assert target_text("comeback_rate") == "< 2%" and target_text("visits") == ""
     assert format_value("satisfaction_rate", 0.9876) == "98.8%"
-    assert format_value("satisfaction_rate", None) == "—" and format_value("visits", 3) == "3"
+    assert format_value("satisfaction_rate", None) == "无数据" and format_value("visits", 3) == "3"
+    assert format_value("csi", 0.9) == "90.0%" and format_value("csi", None) == "无数据"
+    assert format_value("visits", None) == "—"  # a count missing from an old filed summary
+    assert target_text("csi") == "≥ 93%"
     assert summary_title(NOV, "month") == "2026年11月 售后跟踪服务 月度小结"
     assert summary_title(Period.year(2026), "year") == "2026年 售后跟踪服务 年度总结"
 
@@ -176,13 +179,13 @@ def test_the_records_behind_each_figure_agree_with_it(store, november):
 def test_the_trend_counts_each_month_as_the_figures_do(store, november):
     summary = SummaryService(store)
     trend = summary.monthly_trend(2026, until=D(2026, 12, 1))
-    assert len(trend) == 12 and trend[10] == (11, pytest.approx(1 / 3), 0.5)
+    assert len(trend) == 12 and trend[10] == (11, pytest.approx(1 / 3), 0.5, None)
     nov = summary.figures(NOV, as_of=D(2026, 12, 1)).values
     assert trend[10][1] == nov["first_followup_on_time_rate"]
-    assert trend[0] == (1, None, None)  # nothing due in January: nothing to measure
+    assert trend[0] == (1, None, None, None)  # nothing due in January: nothing to measure
     # months after `until` are not drawn: their follow-ups are not late yet
     cut = summary.monthly_trend(2026, until=D(2026, 10, 31))
-    assert cut[10] == (11, None, None) and cut[9] == trend[9]
+    assert cut[10] == (11, None, None, None) and cut[9] == trend[9]
 
 
 def test_complaints_by_department_per_clerk(store, november):
@@ -198,8 +201,8 @@ def test_a_filed_summary_freezes_the_charts_too(store, archive, november):
     filed = summary.filed_one(sid)
     assert filed.title == "2026年11月 售后跟踪服务 月度小结"
     assert filed.period == NOV and filed.trend_year == 2026
-    assert filed.trend[10] == (11, pytest.approx(1 / 3), 0.5) and filed.trend[11][1:] == (
-        None, None)
+    assert filed.trend[10] == (11, pytest.approx(1 / 3), 0.5, None) and filed.trend[11][1:] == (
+        None, None, None)
     assert filed.departments == {"车间": 1} and filed.values["visits"] == 3
     # later edits change neither the frozen trend nor the departments
     contacts = ContactService(store)
@@ -215,10 +218,11 @@ def test_a_filed_summary_freezes_the_charts_too(store, archive, november):
 def test_chart_axes():
     from app.summary import count_axis, department_counts, trend_axis
 
-    assert trend_axis([(1, None, None)]) == (0.9, 0.02)  # the targets alone
-    assert trend_axis([(1, 0.99, 0.985)]) == (0.9, 0.02)
-    assert trend_axis([(1, 0.78, 0.99)]) == (0.7, 0.05)
-    assert trend_axis([(1, 0.0, 1.0)]) == (0.0, 0.2)
+    assert trend_axis([(1, None, None, None)]) == (0.9, 0.02)  # the targets alone
+    assert trend_axis([(1, 0.99, 0.985, 0.94)]) == (0.9, 0.02)
+    assert trend_axis([(1, 0.78, 0.99, None)]) == (0.7, 0.05)
+    assert trend_axis([(1, 1.0, 1.0, 0.0)]) == (0.0, 0.2)  # a CSI of 0 moves the axis too
+    assert trend_axis([(1, 0.0, 1.0)]) == (0.0, 0.2)  # a trend filed before CSI joined it
     assert count_axis(0) == (1, 1) and count_axis(3) == (3, 1) and count_axis(7) == (8, 2)
     assert count_axis(23) == (25, 5)
     assert department_counts({"车间": 2, "未注明": 1})[:2] == [("前台", 0), ("车间", 2)]

@@ -72,12 +72,14 @@ def test_a_summary_prints_title_period_pages_figures_text_and_signature(
     whole = "".join(pages)
     # each figure next to its target, with the verdict
     assert "服务满意率50.0%≥98%未达标" in whole
-    assert "返修率33.3%<2%未达标" in whole
+    assert "返修率返修台次÷维修和保养台次（不含咨询、来访）33.3%<2%未达标" in whole
     assert "保修期内回访率100.0%100%达标" in whole
-    assert "投诉答复及时率—100%无可计数据" in whole
+    assert "投诉答复及时率无数据100%—" in whole
+    assert "客户满意指数CSI已打分通话的平均分（0–10分）×10无数据≥93%—" in whole
     assert "来访/送修台次3" in whole and "流失客户0" in whole
     # the charts, with Chinese labels in the font
-    assert "2026年各月第一次跟踪及时率与服务满意率" in whole and "12月" in whole
+    assert "2026年各月第一次跟踪及时率、服务满意率与CSI" in whole and "12月" in whole
+    assert "CSI目标93%" in whole
     assert "统计期间投诉按部门（共1件）" in whole and "满意率目标98%" in whole
     # the text, then the signature lines on the last page
     assert "".join(TEXT.split()) in whole.replace("\u3000", "")

@@ -6,10 +6,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 
-from app.contacts import ContactService
+from app.archive import VisitInput
+from app.contacts import CallInput, ContactService
 from app.staff import StaffService
 from app.summary import Period, SummaryService
-from db.models import Role
+from db.models import Role, VisitKind
 from tests.worlds import november_2026
 from ui import summary_tab
 from ui.summary_tab import RED, SummaryTab
@@ -78,7 +79,7 @@ def test_the_period_picker_changes_the_figures(make_tab, november):
     assert tab.value_text("visits") == "3" and tab.value_text("comebacks") == "1"
     tab.prev_button.click()
     assert tab.period_label.text() == "2026年10月" and tab.value_text("visits") == "0"
-    assert tab.value_text("satisfaction_rate") == "—"  # nothing to measure: not 0%
+    assert tab.value_text("satisfaction_rate") == "无数据"  # nothing to measure: not 0%
     tab.next_button.click()
     tab.kind_combo.setCurrentIndex(0)  # 周: the week of TODAY has no visit
     assert tab.period() == Period.week(TODAY) and tab.value_text("visits") == "0"
@@ -222,7 +223,8 @@ def test_the_charts_paint_and_answer_clicks(qtbot, make_tab, november):
     for chart in (tab.trend_chart, tab.dept_chart):
         image = chart.grab().toImage()
         assert not image.isNull() and image.width() > 200
-    assert tab.trend_chart.trend[10][2] == 0.5 and tab.trend_chart.trend[11] == (12, None, None)
+    assert tab.trend_chart.trend[10][2] == 0.5
+    assert tab.trend_chart.trend[11] == (12, None, None, None)
     assert tab.dept_chart.counts == {"车间": 1}
     # a click on October's slot shows October
     chart = tab.trend_chart
@@ -246,3 +248,88 @@ def test_empty_charts_paint(make_tab):
     assert tab.value_text("visits") == "0"
     assert not tab.trend_chart.grab().toImage().isNull()
     assert not tab.dept_chart.grab().toImage().isNull()
+
+
+def test_closed_without_call_shows_beside_the_done_count_and_lists_why(
+        qtbot, make_tab, november, store, staff):
+    """李强's first follow-up (window 11-23..27) closed 11-25 by 标记完成, no call."""
+    from app.tasks import TaskService
+
+    tasks = TaskService(store)
+    li = next(t for t in tasks.between(NOV.start, NOV.end, TODAY)
+              if t.customer_id == november[2] and t.kind == "first_followup")
+    store.actor_id = staff["wang"].id
+    tasks.complete(li.task_id, D(2026, 11, 25), D(2026, 11, 25), reason="客户已到店面谈")
+    tab = make_tab()
+    panel = tab.figures_panel
+    # 应做 3 (李强's is closed, so it counts today); 已回访 2 by calls; 1 closed without one
+    assert [tab.value_text(n) for n in ("first_followups_due", "first_followups_done",
+                                        "first_followups_closed_without_call",
+                                        "first_followups_on_time")] == ["3", "2", "1", "1"]
+    assert tab.value_text("first_followup_on_time_rate") == "33.3%"
+    assert panel.labels["first_followups_closed_without_call"].text() == "未通话关闭（标记完成）"
+    assert "不算已回访" in panel.labels["first_followups_closed_without_call"].toolTip()
+    # it sits right under the done count, in the same group
+    box = panel.group_boxes["跟踪回访"]
+    grid = box.layout()
+    row_of = {n: grid.getItemPosition(grid.indexOf(panel.value_buttons[n]))[0]
+              for n in ("first_followups_done", "first_followups_closed_without_call")}
+    assert row_of["first_followups_closed_without_call"] == row_of["first_followups_done"] + 1
+    assert summary_tab.AMBER in panel.value_buttons[
+        "first_followups_closed_without_call"].styleSheet()
+    assert tab.value_text("warranty_followups_closed_without_call") == "0"
+    qtbot.mouseClick(panel.value_buttons["first_followups_closed_without_call"],
+                     Qt.MouseButton.LeftButton)
+    dialog = tab.records_dialog
+    assert dialog.windowTitle() == "未通话就标记完成的第一次跟踪"
+    model = dialog.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+               for c in range(model.columnCount())]
+    assert headers[-4:] == ["关闭日期", "关闭人", "未通话原因", "说明"]
+    assert model.rowCount() == 1
+    assert [model.index(0, c).data() for c in (3, 6, 7, 8)] == [
+        "李强", "2026-11-25", "王芳", "客户已到店面谈"]
+
+
+def test_csi_shows_no_data_then_the_mean_score(make_tab, november, store):
+    tab = make_tab()
+    panel = tab.figures_panel
+    # November's calls carry no score: 无数据, no verdict, not 0% or 100%
+    assert tab.value_text("csi") == "无数据" and tab.value_text("csi_scored") == "0"
+    assert panel.verdicts["csi"].text() == "—" and not panel.is_missed("csi")
+    assert not panel.value_buttons["csi"].isEnabled()
+    contacts = ContactService(store)
+    for who, at, score in ((november[0], dt.datetime(2026, 11, 20, 10), 8),
+                           (november[2], dt.datetime(2026, 11, 24, 10), 10)):
+        contacts.log_call(CallInput(customer_id=who, called_at=at, points_covered=[3],
+                                    satisfaction="satisfied", score=score), today=at.date())
+    tab.refresh()
+    # (8 + 10) / 2 × 10 = 90%, from 2 scored calls: below the 93% target
+    assert tab.value_text("csi") == "90.0%" and tab.value_text("csi_scored") == "2"
+    assert panel.verdicts["csi"].text() == "未达标" and panel.is_missed("csi")
+    assert panel.notes["csi"].text() == "已打分通话的平均分（0–10 分）× 10"
+    target = panel.group_boxes["满意度"].layout()
+    row = target.getItemPosition(target.indexOf(panel.value_buttons["csi"]))[0]
+    assert target.itemAtPosition(row, 2).widget().text() == "≥ 93%"
+    panel.value_buttons["csi"].click()
+    assert tab.records_dialog.model.rowCount() == 2
+    assert tab.records_dialog.model.index(0, 5).data() == "满意（8 分）"
+    assert tab.trend_chart.trend[10][3] == pytest.approx(0.9)
+    tab.prev_button.click()  # October: nobody scored
+    assert tab.value_text("csi") == "无数据"
+
+
+def test_the_comeback_rate_says_its_definition(make_tab, november, archive):
+    """One comeback among 4 repairs + 1 maintenance + 1 consultation: 1 / 5 = 20%."""
+    cid = november[0]
+    vid = archive.detail(cid).vehicles[0].id
+    for day, kind in ((D(2026, 11, 12), VisitKind.REPAIR), (D(2026, 11, 16), VisitKind.MAINTENANCE),
+                      (D(2026, 11, 18), VisitKind.CONSULTATION)):
+        archive.register_visit(cid, vid if kind != VisitKind.CONSULTATION else None,
+                               VisitInput(kind=kind, intake_date=day, pickup_date=day))
+    tab = make_tab()
+    assert [tab.value_text(n) for n in ("visits", "vehicle_jobs", "comebacks",
+                                        "comeback_rate")] == ["6", "5", "1", "20.0%"]
+    note = tab.figures_panel.notes["comeback_rate"]
+    assert note.text() == "返修台次 ÷ 维修和保养台次（不含咨询、来访）" and note.isVisible()
+    assert tab.figures_panel.labels["comeback_rate"].toolTip() == note.text()

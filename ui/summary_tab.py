@@ -59,16 +59,20 @@ from app.normalize import ValidationError
 from app.staff import StaffInfo
 from app.summary import (
     GROUPS,
+    HINTS,
     LABELS,
+    NOTES,
     RECORD_HEADERS,
     SUMMARY_KINDS,
     TARGETS,
+    TREND_LINES,
     Behind,
     Figures,
     FiledInfo,
     Period,
     RecordRow,
     SummaryService,
+    TrendRow,
     count_axis,
     department_counts,
     format_value,
@@ -85,11 +89,16 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 RED = "#c0392b"
 GREEN = "#1e7b34"
+AMBER = "#a85a00"  # closed without a call: not a miss of a target, but to be looked at
 ON_TIME_COLOR = QColor(31, 92, 179)
 SATISFACTION_COLOR = QColor(38, 140, 64)
+CSI_COLOR = QColor(128, 64, 158)
+TREND_COLORS = (ON_TIME_COLOR, SATISFACTION_COLOR, CSI_COLOR)
 BAR_COLOR = QColor(191, 77, 51)
 KINDS = [("week", "周"), ("month", "月"), ("year", "年"), ("custom", "自定义")]
-TREND_TARGETS = (TARGETS["first_followup_on_time_rate"][0], TARGETS["satisfaction_rate"][0])
+TREND_TARGETS = tuple(target for _, _, target in TREND_LINES)
+TREND_NAMES = tuple(name for _, name, _ in TREND_LINES)
+TREND_SHORT = ("及时率目标", "满意率目标", "CSI目标")
 
 
 def open_file(path: Path) -> None:
@@ -169,15 +178,30 @@ class _Chart(QWidget):
         painter.setFont(f)
 
 
+def draw_marker(p: QPainter, kind: int, pt: QPointF, r: float = 3.5) -> None:
+    """A trend line's point: circle (及时率), square (满意率), diamond (CSI)."""
+    if kind == 1:
+        p.drawEllipse(pt, r, r)
+    elif kind == 2:
+        p.drawRect(QRectF(pt.x() - r + 0.3, pt.y() - r + 0.3, 2 * r - 0.6, 2 * r - 0.6))
+    else:
+        d = r * 1.3
+        path = QPainterPath(QPointF(pt.x(), pt.y() - d))
+        for x, y in ((pt.x() + d, pt.y()), (pt.x(), pt.y() + d), (pt.x() - d, pt.y()),
+                     (pt.x(), pt.y() - d)):
+            path.lineTo(QPointF(x, y))
+        p.drawPath(path)
+
+
 class TrendChart(_Chart):
-    """Each month's first-follow-up on-time rate and satisfaction rate, with the targets.
+    """Each month's first-follow-up on-time rate, satisfaction rate and CSI, with the targets.
     Clicking a month emits monthClicked(month)."""
 
     monthClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.trend: list[tuple[int, float | None, float | None]] = []
+        self.trend: list[TrendRow] = []
         self.year = clock.today().year
         self.highlight: tuple[int, int] | None = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -189,7 +213,8 @@ class TrendChart(_Chart):
 
     def _plot(self) -> QRectF:
         fm = self.fontMetrics()
-        right = fm.horizontalAdvance(tr("满意率目标 98%")) + 14
+        right = max(fm.horizontalAdvance(f"{tr(n)} {t:.0%}")
+                    for n, t in zip(TREND_SHORT, TREND_TARGETS, strict=True)) + 14
         return QRectF(44, 16 + fm.height() * 2.6, max(self.width() - 44 - right, 60),
                       max(self.height() - 16 - fm.height() * 2.6 - fm.height() - 14, 40))
 
@@ -198,7 +223,7 @@ class TrendChart(_Chart):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = self.fontMetrics()
         plot = self._plot()
-        lo, step = trend_axis(self.trend or [(1, None, None)])
+        lo, step = trend_axis(self.trend or [(1, None, None, None)])
         grey = QColor(110, 110, 110)
 
         def ypos(v: float) -> float:
@@ -209,7 +234,7 @@ class TrendChart(_Chart):
 
         self._font(p, 1, True)
         p.setPen(QColor(30, 30, 30))
-        p.drawText(QPointF(8, 8 + fm.ascent()), tr("{y}年 各月第一次跟踪及时率与服务满意率")
+        p.drawText(QPointF(8, 8 + fm.ascent()), tr("{y}年 各月第一次跟踪及时率、服务满意率与CSI")
                    .format(y=self.year))
         self._font(p)
         if self.highlight:
@@ -242,8 +267,8 @@ class TrendChart(_Chart):
             p.drawText(QPointF(plot.right() + 6, plot.bottom() + 4 + fm.ascent()), tr("月"))
         # targets, labelled at the right, kept apart when close
         last_y = None
-        for target, color, name in ((TREND_TARGETS[0], ON_TIME_COLOR, tr("及时率目标")),
-                                    (TREND_TARGETS[1], SATISFACTION_COLOR, tr("满意率目标"))):
+        for target, color, name in zip(TREND_TARGETS, TREND_COLORS, TREND_SHORT, strict=True):
+            name = tr(name)
             y = ypos(target)
             pen = QPen(color, 1.2, Qt.PenStyle.DashLine)
             p.setPen(pen)
@@ -255,12 +280,12 @@ class TrendChart(_Chart):
             p.setPen(color)
             p.drawText(QPointF(plot.right() + 6, ly), f"{name} {target:.0%}")
         drawn = False
-        for idx, color in ((1, ON_TIME_COLOR), (2, SATISFACTION_COLOR)):
+        for idx, color in enumerate(TREND_COLORS, 1):
             path = QPainterPath()
             started = False
             points = []
             for row in self.trend:
-                value = row[idx]
+                value = row[idx] if idx < len(row) else None
                 if value is None:
                     started = False
                     continue
@@ -280,25 +305,20 @@ class TrendChart(_Chart):
             p.setBrush(color)
             p.setPen(QPen(color, 1))
             for pt in points:
-                if idx == 1:
-                    p.drawEllipse(pt, 3.5, 3.5)
-                else:
-                    p.drawRect(QRectF(pt.x() - 3.2, pt.y() - 3.2, 6.4, 6.4))
+                draw_marker(p, idx, pt)
         if not drawn:
             p.setPen(grey)
             p.drawText(plot, Qt.AlignmentFlag.AlignCenter, tr("本年尚无可计算的数据"))
         # legend under the title
         x, y = 8.0, 8 + fm.height() * 1.5
-        for i, (name, color) in enumerate(((tr("第一次跟踪及时率"), ON_TIME_COLOR),
-                                           (tr("服务满意率"), SATISFACTION_COLOR))):
+        for i, (name, color) in enumerate(zip(TREND_NAMES, TREND_COLORS, strict=True), 1):
+            name = tr(name)
             p.setPen(QPen(color, 2.2))
             mid = y + fm.height() / 2
             p.drawLine(QPointF(x, mid), QPointF(x + 22, mid))
             p.setBrush(color)
-            if i == 0:
-                p.drawEllipse(QPointF(x + 11, mid), 3.5, 3.5)
-            else:
-                p.drawRect(QRectF(x + 7.8, mid - 3.2, 6.4, 6.4))
+            p.setPen(QPen(color, 1))
+            draw_marker(p, i, QPointF(x + 11, mid))
             p.setPen(QColor(30, 30, 30))
             p.drawText(QPointF(x + 28, y + fm.ascent()), name)
             x += 28 + fm.horizontalAdvance(name) + 20
@@ -408,7 +428,8 @@ class DepartmentChart(_Chart):
 
 class FiguresPanel(QWidget):
     """The figures in their groups: label, value (a button listing the records behind it),
-    target, 达标 / 未达标. A missed target shows in red."""
+    target, 达标 / 未达标. A missed target shows in red; a rate with nothing to measure shows
+    无数据; a figure's definition (NOTES) is written under it, its hint (HINTS) on hover."""
 
     figureClicked = Signal(str)
 
@@ -422,6 +443,8 @@ class FiguresPanel(QWidget):
         self.value_buttons: dict[str, QPushButton] = {}
         self.verdicts: dict[str, QLabel] = {}
         self.group_boxes: dict[str, QGroupBox] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.notes: dict[str, QLabel] = {}
         row_layout = QHBoxLayout(self)
         row_layout.setContentsMargins(0, 0, 0, 0)
         row_layout.setSpacing(8)
@@ -441,8 +464,13 @@ class FiguresPanel(QWidget):
             form.setVerticalSpacing(0)
             form.setHorizontalSpacing(4)
             form.setColumnStretch(0, 1)
-            for r, name in enumerate(names):
+            r = 0
+            for name in names:
                 label = QLabel(tr(LABELS[name]))
+                if name.endswith("_closed_without_call"):
+                    label.setIndent(12)  # beside the done count it is kept apart from
+                if name in HINTS:
+                    label.setToolTip(tr(HINTS[name]))
                 button = QPushButton("—")
                 button.setObjectName(f"value_{name}")
                 button.setFlat(True)
@@ -461,8 +489,19 @@ class FiguresPanel(QWidget):
                 form.addWidget(button, r, 1, Qt.AlignmentFlag.AlignRight)
                 form.addWidget(target, r, 2, Qt.AlignmentFlag.AlignRight)
                 form.addWidget(verdict, r, 3)
+                self.labels[name] = label
                 self.value_buttons[name] = button
                 self.verdicts[name] = verdict
+                r += 1
+                if name in NOTES:
+                    note = QLabel(tr(NOTES[name]))
+                    note.setObjectName(f"note_{name}")
+                    note.setWordWrap(True)
+                    note.setIndent(12)
+                    note.setStyleSheet("color: #666; font-size: 8pt;")
+                    form.addWidget(note, r, 0, 1, 4)
+                    self.notes[name] = note
+                    r += 1
             self.group_boxes[group] = box
             stacks[col].addWidget(box)
         for stack in stacks:
@@ -481,6 +520,9 @@ class FiguresPanel(QWidget):
             style = "text-align: right; padding: 1px 3px;"
             if missed:
                 style += f" color: {RED}; font-weight: bold;"
+            elif name.endswith("_closed_without_call") and value:
+                style += f" color: {AMBER}; font-weight: bold;" + (
+                    " text-decoration: underline;" if self.clickable else " border: none;")
             elif self.clickable and value not in (None, 0):
                 style += " color: #1f5cb3; text-decoration: underline;"
             elif not self.clickable:
@@ -497,8 +539,10 @@ class FiguresPanel(QWidget):
                 verdict.setText("—")
                 verdict.setStyleSheet("color: #666;")
                 verdict.setToolTip(tr("没有可计的数据，不计达标与否"))
+                button.setToolTip(tr("本期没有可计的数据（不是 0%，也不是 100%）"))
             else:
                 verdict.setText(tr("未达标") if missed else tr("达标"))
+                verdict.setToolTip("")
                 verdict.setStyleSheet(f"color: {RED if missed else GREEN}; font-weight: bold;")
 
     def is_missed(self, name: str) -> bool:
@@ -510,7 +554,8 @@ class FiguresPanel(QWidget):
 
 CustomerIdRole = Qt.ItemDataRole.UserRole + 1
 COLUMN_WIDTHS = {"通话要点": 260, "内容": 260, "维修养护项目": 220, "事由": 260, "联系电话": 190,
-                 "车号": 110, "车型": 130, "通话时间": 130, "客户名称": 100, "状态": 100}
+                 "车号": 110, "车型": 130, "通话时间": 130, "客户名称": 100, "状态": 100,
+                 "未通话原因": 150, "说明": 220, "结果": 120}
 PAGE = 100
 
 
@@ -596,6 +641,12 @@ class RecordsDialog(QDialog):
         header.setStretchLastSection(True)
         for col, h in enumerate(model.headers):
             self.table.setColumnWidth(col, COLUMN_WIDTHS.get(h, 90))
+        # wide enough for every column (the reason and note of a task closed without a call
+        # are the point of that list), within the screen
+        need = sum(COLUMN_WIDTHS.get(h, 90) for h in model.headers) + 70
+        screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
+        room = screen.availableGeometry().width() - 40 if screen is not None else need
+        self.resize(max(900, min(need, room)), 520)
         self.table.doubleClicked.connect(self._activated)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
@@ -714,7 +765,7 @@ class SummaryTab(QWidget):
         self.figures: Figures | None = None
         self.records_dialog: RecordsDialog | None = None
         self.filed_dialog: FiledSummaryDialog | None = None
-        self.trend: list[tuple[int, float | None, float | None]] = []
+        self.trend: list[TrendRow] = []
         self.departments: dict[str, int] = {}
         self._dirty = True
         self._title_edited = False

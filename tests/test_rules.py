@@ -56,6 +56,19 @@ def test_day_counts_are_settings():
         RuleSettings(archive_days=-1)
 
 
+def test_campaign_and_escalation_day_counts_are_settings_with_the_texts_defaults():
+    from app.settings import RULE_LABELS
+
+    assert (R.DEFAULT_RULES.notice_lead_days, R.DEFAULT_RULES.notice_letter_days,
+            R.DEFAULT_RULES.escalation_days) == (14, 2, 2)  # R6 两周 / 两日内, R5 两日内
+    assert RULE_LABELS["notice_lead_days"] == ("活动电话通知：活动前", "天")
+    assert RULE_LABELS["notice_letter_days"] == ("活动通知信函：电话通知后", "天")
+    assert RULE_LABELS["escalation_days"] == ("要求/投诉上报主管期限", "天")
+    assert RuleSettings(notice_lead_days=10).notice_lead_days == 10
+    with pytest.raises(ValueError):
+        RuleSettings(notice_lead_days=-1)
+
+
 def test_archive_due_two_days_after_the_visit_and_lists_what_is_missing():
     assert R.archive_window(D(2026, 2, 27)).due == D(2026, 3, 1)
     assert R.archive_window(D(2028, 2, 27)).due == D(2028, 2, 29)

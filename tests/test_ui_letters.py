@@ -297,6 +297,8 @@ def test_a_campaign_in_the_past_or_for_nobody_is_refused(qtbot, store, invited, 
     dialog = CampaignDialog(CampaignService(store), None, today_fn=lambda: TODAY)
     qtbot.addWidget(dialog)
     dialog.title_edit.setText("联谊会")
+    dialog.content.setPlainText("车友联谊、抽奖")
+    dialog.place.setText("本中心展厅")
     dialog.event_date.setText("2026-11-01")
     dialog.create()
     assert "已经过去" in dialog.form.error_text("event_date")
@@ -311,8 +313,9 @@ def test_campaign_model_passes_qtmodeltester(qtmodeltester, store, invited):
     from ui.campaign_dialog import CampaignModel
 
     campaigns = CampaignService(store)
-    campaigns.create(kind="联谊活动", title="车友联谊会", content="", event_date=D(2026, 12, 20),
-                     place="", invitees=InviteeFilter(), today=TODAY)
+    campaigns.create(kind="联谊活动", title="车友联谊会", content="车友联谊、抽奖",
+                     event_date=D(2026, 12, 20), place="本中心展厅", invitees=InviteeFilter(),
+                     today=TODAY)
     model = CampaignModel(campaigns, lambda: TODAY)
     model.refresh()
     qtmodeltester.check(model)

@@ -1,5 +1,7 @@
+import datetime as dt
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from app.tasks import TaskService
 
@@ -27,3 +29,40 @@ def test_rules_dialog_shows_defaults_saves_and_refuses_a_reversed_window(qtbot, 
     assert again.spins["insurance_lead_days"].value() == 45
     again.reset()
     assert again.spins["insurance_lead_days"].value() == 30
+
+
+def test_rules_dialog_shows_the_campaign_escalation_and_unreachable_settings(
+        qtbot, store, msgbox):
+    from app.campaigns import CampaignService
+    from app.contacts import ContactService
+    from app.settings import UNREACHABLE_KEY, load_int
+    from ui.settings_dialog import RulesDialog
+
+    tasks = TaskService(store)
+    dialog = RulesDialog(tasks)
+    qtbot.addWidget(dialog)
+    assert (dialog.spins["notice_lead_days"].value(), dialog.spins["notice_letter_days"].value(),
+            dialog.spins["escalation_days"].value(), dialog.unreachable.value()) == (14, 2, 2, 3)
+    assert dialog.spins["notice_lead_days"].suffix() == " 天"
+    assert dialog.unreachable.suffix() == " 次"
+    labels = {label.text() for label in dialog.findChildren(QLabel)}
+    assert {"活动电话通知：活动前", "活动通知信函：电话通知后", "要求/投诉上报主管期限",
+            "未接通几次后改寄信函"} <= labels
+    dialog.spins["notice_lead_days"].setValue(10)
+    dialog.spins["escalation_days"].setValue(1)
+    dialog.unreachable.setValue(5)
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert (tasks.rules().notice_lead_days, tasks.rules().escalation_days) == (10, 1)
+    with store.read() as s:
+        assert load_int(s, UNREACHABLE_KEY, 3) == 5
+    assert ContactService(store).unreachable_after == 5
+    # new campaigns take the new lead: event − 10
+    plan = CampaignService(store).notice_plan(dt.date(2026, 12, 31), dt.date(2026, 12, 1))
+    assert plan.deadline == dt.date(2026, 12, 21)
+    again = RulesDialog(tasks)
+    qtbot.addWidget(again)
+    assert (again.spins["notice_lead_days"].value(), again.unreachable.value()) == (10, 5)
+    again.reset()
+    assert (again.spins["notice_lead_days"].value(), again.unreachable.value()) == (14, 3)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,10 +35,12 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.campaigns import (
     CAMPAIGN_KINDS,
-    NOTICE_DAYS_BEFORE,
+    CONTENT_REQUIRED,
+    PLACE_REQUIRED,
     CampaignInfo,
     CampaignService,
     InviteeFilter,
+    NoticePlan,
 )
 from app.normalize import ValidationError
 from ui import common
@@ -121,8 +124,11 @@ class CampaignDialog(QDialog):
         self.letters_requested_id: int | None = None
         self.created_ids: list[int] = []
         self.invitee_count: int | None = None
+        self.notice_plan: NoticePlan | None = None
         self.setWindowTitle(tr("活动与邀请"))
-        self.resize(1000, 760)
+        # 760 high, less on a 1024×768 screen so the buttons stay above the taskbar
+        screen = self.screen().availableGeometry() if self.screen() else None
+        self.resize(1000, min(760, screen.height() - 40) if screen else 760)
 
         # ---- a new campaign
         new = QGroupBox(tr("新建活动"))
@@ -135,9 +141,11 @@ class CampaignDialog(QDialog):
         self.title_edit.setPlaceholderText(tr("如 冬季免费检测周"))
         self.content = QPlainTextEdit()
         self.content.setMaximumHeight(64)
+        self.content.setPlaceholderText(tr("通知客户时要讲清楚的内容，如 免费检测空调、电瓶"))
         self.event_date = DateField()
         self.place = QLineEdit()
         self.place.setMaxLength(200)
+        self.place.setPlaceholderText(tr("如 本中心维修车间"))
         self.form.add("kind", tr("活动类别"), self.kind)
         self.form.add("title", tr("活动名称"), self.title_edit)
         self.form.add("content", tr("活动内容"), self.content)
@@ -172,6 +180,13 @@ class CampaignDialog(QDialog):
         self.form.add("last_visit", tr("最近来访"), visits)
         self.form.add("clerk", tr("跟踪业务员"), self.clerk)
         self.form.add("invitees", tr("邀请对象"), self.count_label)
+        self.plan_label = QLabel()
+        self.plan_label.setObjectName("notice_plan")
+        self.plan_label.setWordWrap(True)
+        # A wrapped label does not grow past its narrow size hint in a form unless it expands.
+        self.plan_label.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                      QSizePolicy.Policy.Preferred)
+        self.form.add("notice_plan", tr("电话通知"), self.plan_label)
 
         self.create_button = QPushButton(tr("创建活动"))
         self.create_button.clicked.connect(self.create)
@@ -224,6 +239,11 @@ class CampaignDialog(QDialog):
             edit.textChanged.connect(self._count_timer.start)
         for edit in (self.visit_from, self.visit_to):
             edit.dateChanged.connect(self._count_timer.start)
+        self._plan_timer = QTimer(self)
+        self._plan_timer.setSingleShot(True)
+        self._plan_timer.setInterval(250)
+        self._plan_timer.timeout.connect(self.update_plan)
+        self.event_date.dateChanged.connect(self._plan_timer.start)
         self.clerk.currentIndexChanged.connect(self._count_timer.start)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.refresh()
@@ -253,12 +273,50 @@ class CampaignDialog(QDialog):
             self.count_label.setText(tr("预计邀请 — 位客户"))
             self.form.errors["last_visit"].setText(e.message)
             self.form.errors["last_visit"].show()
+            self.update_plan()
             return
         self.invitee_count = len(self.campaigns.preview(f))
         self.count_label.setText(tr("预计邀请 {n} 位客户（{who}）").format(
             n=self.invitee_count, who=f.describe()))
         self.count_label.setStyleSheet("font-weight: bold;" + (
             " color: #c0392b;" if self.invitee_count == 0 else ""))
+        self.update_plan()
+
+    def update_plan(self) -> None:
+        """The notice deadline (event − the rule's lead days) before creating; a warning, and
+        how the calls will be spread, when it has already passed."""
+        self._plan_timer.stop()
+        self.notice_plan = None
+        today = self.today_fn()
+        try:
+            event_date = self.event_date.date("event_date", "活动日期")
+        except ValidationError as e:
+            self._show_plan(e.message, warn=True)
+            return
+        if event_date is None:
+            self._show_plan(tr("填写活动日期后，这里显示电话通知的截止日。"), muted=True)
+            return
+        if event_date < today:
+            self._show_plan(tr("活动日期已经过去。"), warn=True)
+            return
+        plan = self.notice_plan = self.campaigns.notice_plan(event_date, today)
+        if not plan.late:
+            window = plan.window()
+            self._show_plan(tr("{start} 至 {due} 打电话通知（截止日为活动前 {lead} 天）。").format(
+                start=window.start, due=window.due, lead=plan.lead_days))
+            return
+        text = tr("注意：电话通知截止日 {due}（活动前 {lead} 天）已过。创建后，通知任务从 "
+                  "{first} 起尽快安排，分摊到活动前剩余的 {k} 个工作日（至 {last}）").format(
+            due=plan.deadline, lead=plan.lead_days, first=plan.first_day, k=len(plan.days),
+            last=plan.last_day)
+        if self.invitee_count:
+            text += tr("，合计每天约 {n} 位").format(n=plan.per_day(self.invitee_count))
+        self._show_plan(text + tr("。"), warn=True)
+
+    def _show_plan(self, text: str, *, warn: bool = False, muted: bool = False) -> None:
+        self.plan_label.setText(text)
+        self.plan_label.setStyleSheet(
+            "color: #c0392b; font-weight: bold;" if warn else ("color: #777;" if muted else ""))
 
     # -------------------------------------------------------------- creating
 
@@ -270,6 +328,8 @@ class CampaignDialog(QDialog):
             event_date = self.event_date.date("event_date", "活动日期")
             if event_date is None:
                 errors["event_date"] = tr("请填写活动日期。")
+            elif event_date < self.today_fn():
+                errors["event_date"] = tr("活动日期已经过去。")
         except ValidationError as e:
             errors[e.field] = e.message
         f = None
@@ -279,8 +339,12 @@ class CampaignDialog(QDialog):
             errors[e.field] = e.message
         if not self.title_edit.text().strip():
             errors["title"] = tr("请填写活动名称。")
-        if errors:
-            show_errors(self.form, errors)
+        if not self.content.toPlainText().strip():
+            errors["content"] = tr(CONTENT_REQUIRED)
+        if not self.place.text().strip():
+            errors["place"] = tr(PLACE_REQUIRED)
+        if errors:  # in the form's order, so the first field wrong gets the focus
+            show_errors(self.form, {k: errors[k] for k in self.form.fields if k in errors})
             return None
         title = self.title_edit.text().strip()
         try:
@@ -292,15 +356,23 @@ class CampaignDialog(QDialog):
             show_errors(self.form, {e.field: e.message})
             return None
         info = self.campaigns.get(cid)
+        plan = self.campaigns.notice_plan(info.event_date, self.today_fn())
         self.created_ids.append(cid)
-        self.create_status.setText(
-            tr("已创建活动“{title}”：邀请 {n} 位客户，电话通知任务已排入日程（{due} 前打完）。")
-            .format(title=info.title, n=info.invitees, due=info.event_date
-                    - dt.timedelta(days=NOTICE_DAYS_BEFORE)))
+        if plan.late:
+            self.create_status.setText(tr(
+                "已创建活动“{title}”：邀请 {n} 位客户。通知截止日已过，电话通知任务已从 {first} "
+                "起分摊到 {k} 个工作日（至 {last}），合计每天约 {per} 位。").format(
+                title=info.title, n=info.invitees, first=plan.first_day, k=len(plan.days),
+                last=plan.last_day, per=plan.per_day(info.invitees)))
+        else:
+            self.create_status.setText(
+                tr("已创建活动“{title}”：邀请 {n} 位客户，电话通知任务已排入日程（{due} 前打完）。")
+                .format(title=info.title, n=info.invitees, due=plan.deadline))
         for w in (self.title_edit, self.place):
             w.clear()
         self.content.clear()
         self.event_date.clear()
+        self.update_plan()
         self.refresh(select_id=cid)
         self.campaignCreated.emit(cid)
         return cid

@@ -16,14 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.contacts import UNREACHABLE_DEFAULT
 from app.rules import RuleSettings
-from app.settings import RULE_LABELS
+from app.settings import RULE_LABELS, UNREACHABLE_KEY, load_int, save_int
 from app.tasks import TaskService
 from ui import common
 from ui.common import tr
 
 LIMITS = {"first_service_km": 50000, "first_service_months": 36, "new_car_months": 60,
-          "backfill_days": 3650}
+          "backfill_days": 3650, "notice_lead_days": 90, "notice_letter_days": 30,
+          "escalation_days": 30}
+# Not a day count of the rules but saved with them: failed calls before a letter is offered.
+UNREACHABLE_NAME = "unreachable_after"
+UNREACHABLE_LABEL = ("未接通几次后改寄信函", "次")
+UNREACHABLE_MAX = 20
 
 
 class RulesDialog(QDialog):
@@ -52,6 +58,7 @@ class RulesDialog(QDialog):
             row.addStretch(1)
             form.addRow(tr(label), row)
             self.spins[f.name] = spin
+        self.unreachable = self._unreachable_row(form)
         self.message = QLabel()
         self.message.setStyleSheet("color:#c0392b")
         self.message.setWordWrap(True)
@@ -68,7 +75,9 @@ class RulesDialog(QDialog):
         self.buttons = buttons
         note = QLabel(tr(
             "默认值取自《售后服务工作规定》：建档二日内；出厂后三天至一周内第一次跟踪；"
-            "第一次跟踪一周后的 7 天内第二次跟踪。保存后，所有待办任务按新规则重新计算。"))
+            "第一次跟踪一周后的 7 天内第二次跟踪；活动前两周电话通知，两日内寄出通知信函；"
+            "不能解决的要求两日内上报主管。保存后，所有待办任务按新规则重新计算"
+            "（活动通知的提前天数用于此后新建的活动）。"))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
@@ -76,12 +85,31 @@ class RulesDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 
+    def _unreachable_row(self, form: QFormLayout) -> QSpinBox:
+        with self.tasks.store.read() as s:
+            current = load_int(s, UNREACHABLE_KEY, UNREACHABLE_DEFAULT)
+        label, unit = UNREACHABLE_LABEL
+        spin = QSpinBox()
+        spin.setObjectName(UNREACHABLE_NAME)
+        spin.setRange(1, UNREACHABLE_MAX)
+        spin.setSuffix(" " + tr(unit))
+        spin.setValue(min(max(current, 1), UNREACHABLE_MAX))
+        default = QLabel(tr("默认 {v}").format(v=UNREACHABLE_DEFAULT))
+        default.setStyleSheet("color:#777")
+        row = QHBoxLayout()
+        row.addWidget(spin)
+        row.addWidget(default)
+        row.addStretch(1)
+        form.addRow(tr(label), row)
+        return spin
+
     def read(self) -> RuleSettings:
         return RuleSettings(**{name: spin.value() for name, spin in self.spins.items()})
 
     def reset(self) -> None:
         for name, spin in self.spins.items():
             spin.setValue(getattr(self.defaults, name))
+        self.unreachable.setValue(UNREACHABLE_DEFAULT)
 
     def save(self) -> None:
         try:
@@ -89,6 +117,8 @@ class RulesDialog(QDialog):
         except ValueError:
             self.message.setText(tr("“最早”不能晚于“最迟”，请检查第一次、第二次跟踪的天数。"))
             return
+        with self.tasks.store.session() as s:
+            save_int(s, UNREACHABLE_KEY, self.unreachable.value())
         moved = self.tasks.save_rules(rules)
         common.information(self, tr("跟踪规则设置"),
                            tr("已保存。{n} 位客户的待办任务已按新规则重新计算。").format(n=moved))

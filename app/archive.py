@@ -23,6 +23,7 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
+from app.settings import DEFAULT_MAINTENANCE_WORDS, load_maintenance_words
 from app.store import Store
 from db.models import (
     Counter,
@@ -152,6 +153,18 @@ class VehicleInput:
         )
 
 
+@dataclass(frozen=True)
+class MaintenancePlan:
+    """保养周期 and 下次保养期 as collected at a visit (R1); they update the car.
+
+    next_maintenance_date: a date the clerk typed (it wins until the next maintenance visit),
+    or None to let the rule derive it.
+    """
+
+    cycle_months: int | None = None
+    next_maintenance_date: dt.date | None = None
+
+
 @dataclass
 class VisitInput:
     kind: VisitKind
@@ -213,6 +226,9 @@ class VehicleInfo:
     maintenance_cycle_months: int | None
     maintenance_cycle_km: int | None
     next_maintenance_date: dt.date | None
+    # How 下次保养期 was found ("按 6 个月" …); "" when the clerk typed it or none is known.
+    next_maintenance_basis: str = ""
+    next_maintenance_manual: bool = False
 
     def as_input(self) -> VehicleInput:
         return VehicleInput(
@@ -433,7 +449,8 @@ class ArchiveService:
             s.add(customer)
             s.flush()
             for v in cleaned_vehicles:
-                s.add(Vehicle(customer_id=customer.id, **vars(v)))
+                s.add(Vehicle(customer_id=customer.id, **vars(v),
+                              next_maintenance_manual=v.next_maintenance_date is not None))
             refresh_derived(s, [customer.id], self.store.actor_id)
             return customer.id
 
@@ -471,7 +488,8 @@ class ArchiveService:
         data = data.cleaned()
         with self.store.session() as s:
             _get_customer(s, customer_id)
-            vehicle = Vehicle(customer_id=customer_id, **vars(data))
+            vehicle = Vehicle(customer_id=customer_id, **vars(data),
+                              next_maintenance_manual=data.next_maintenance_date is not None)
             s.add(vehicle)
             s.flush()
             refresh_derived(s, [customer_id], self.store.actor_id)
@@ -483,8 +501,15 @@ class ArchiveService:
             vehicle = s.get(Vehicle, vehicle_id)
             if vehicle is None:
                 raise NotFound(vehicle_id)
+            typed = data.next_maintenance_date != vehicle.next_maintenance_date
             for k, v in vars(data).items():
                 setattr(vehicle, k, v)
+            if typed:
+                # The clerk changed 下次保养期 by hand: it wins until the next maintenance
+                # visit; clearing it hands the date back to the rule.
+                _type_next_maintenance(vehicle, data.next_maintenance_date)
+            s.flush()
+            refresh_next_maintenance(s, [vehicle.id])
             refresh_derived(s, [vehicle.customer_id], self.store.actor_id)
 
     def delete_vehicle(self, vehicle_id: int) -> None:
@@ -498,29 +523,42 @@ class ArchiveService:
     # -- visits
 
     def register_visit(
-        self, customer_id: int, vehicle_id: int | None, data: VisitInput
+        self, customer_id: int, vehicle_id: int | None, data: VisitInput,
+        plan: MaintenancePlan | None = None,
     ) -> int:
         data = data.cleaned()
         if data.kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and vehicle_id is None:
             raise FormErrors({"vehicle": "维修、保养须选择车辆。"})
+        _check_plan(plan)
         with self.store.session() as s:
             _get_customer(s, customer_id)
+            _apply_cycle(s, vehicle_id, plan)
             visit = _add_visit(s, customer_id, vehicle_id, data)
+            _apply_typed_date(s, vehicle_id, plan)
             refresh_derived(s, [customer_id], self.store.actor_id, hand_entered=[visit.id])
             return visit.id
 
-    def update_visit(self, visit_id: int, vehicle_id: int | None, data: VisitInput) -> None:
+    def update_visit(
+        self, visit_id: int, vehicle_id: int | None, data: VisitInput,
+        plan: MaintenancePlan | None = None,
+    ) -> None:
         """Correct a visit; its open follow-up tasks move with a changed pickup date."""
         data = data.cleaned()
+        _check_plan(plan)
         with self.store.session() as s:
             visit = s.get(Visit, visit_id)
             if visit is None:
                 raise NotFound(visit_id)
             if data.kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and vehicle_id is None:
                 raise FormErrors({"vehicle": "维修、保养须选择车辆。"})
+            cars = {visit.vehicle_id, vehicle_id} - {None}
+            _apply_cycle(s, vehicle_id, plan)
             visit.vehicle_id = vehicle_id
             for k, v in vars(data).items():
                 setattr(visit, k, v)
+            s.flush()
+            refresh_next_maintenance(s, cars)
+            _apply_typed_date(s, vehicle_id, plan)
             refresh_derived(s, [visit.customer_id], self.store.actor_id, hand_entered=[visit_id])
 
     def visit(self, visit_id: int) -> VisitInfo:
@@ -531,12 +569,20 @@ class ArchiveService:
             plate = v.vehicle.plate if v.vehicle else ""
             return _visit_info(v, plate)
 
+    def maintenance_words(self) -> tuple[str, ...]:
+        """The words of 维修养护项目 that make a visit 保养 (a setting)."""
+        with self.store.read() as s:
+            return load_maintenance_words(s)
+
     def delete_visit(self, visit_id: int) -> None:
         with self.store.session() as s:
             visit = s.get(Visit, visit_id)
             if visit is None:
                 raise NotFound(visit_id)
             visit.deleted_at = utcnow()
+            s.flush()
+            if visit.vehicle_id is not None:
+                refresh_next_maintenance(s, [visit.vehicle_id])
             refresh_derived(s, [visit.customer_id], self.store.actor_id)
 
 
@@ -567,25 +613,94 @@ def _add_visit(s: Session, customer_id: int, vehicle_id: int | None, data: Visit
     visit = Visit(customer_id=customer_id, vehicle_id=vehicle_id, **vars(data))
     s.add(visit)
     s.flush()
-    if vehicle_id is not None and data.kind == VisitKind.MAINTENANCE:
-        vehicle = s.get(Vehicle, vehicle_id)
-        if vehicle is not None:
-            done = data.pickup_date or data.intake_date
-            assert done is not None
-            readings = s.execute(select(Visit.intake_date, Visit.mileage_km).where(
-                Visit.vehicle_id == vehicle_id, Visit.deleted_at.is_(None),
-                Visit.mileage_km.is_not(None))).all()
-            proposed = rules.next_maintenance_date(
-                done, vehicle.maintenance_cycle_months, vehicle.maintenance_cycle_km,
-                rules.km_per_day([(d, km) for d, km in readings]))
-            latest = s.scalar(select(func.max(Visit.intake_date)).where(
-                Visit.vehicle_id == vehicle_id, Visit.kind == VisitKind.MAINTENANCE,
-                Visit.deleted_at.is_(None)))
-            # Only the newest maintenance sets the next one; a back-dated entry does not.
-            if proposed and (latest is None or data.intake_date >= latest):
-                vehicle.next_maintenance_date = proposed
+    if vehicle_id is not None:
+        arrived = {vehicle_id: visit_done_day(visit)} if data.kind == VisitKind.MAINTENANCE else {}
+        refresh_next_maintenance(s, [vehicle_id], arrived=arrived)
     s.flush()
     return visit
+
+
+def classify_visit_kind(service_items: str, words=DEFAULT_MAINTENANCE_WORDS) -> VisitKind:
+    """保养 when 维修养护项目 names maintenance (one of words, a setting), else 维修."""
+    items = fold(service_items or "")
+    if any(w and fold(w) in items for w in words):
+        return VisitKind.MAINTENANCE
+    return VisitKind.REPAIR
+
+
+def visit_done_day(visit) -> dt.date:
+    """The day a visit's work was done: pickup (出厂), else intake."""
+    return visit.pickup_date or visit.intake_date
+
+
+def _check_plan(plan: MaintenancePlan | None) -> None:
+    if plan is not None and plan.cycle_months is not None and plan.cycle_months <= 0:
+        raise FormErrors({"maintenance_cycle_months": "保养周期应大于 0。"})
+
+
+def _apply_cycle(s: Session, vehicle_id: int | None, plan: MaintenancePlan | None) -> None:
+    if plan is None or vehicle_id is None:
+        return
+    vehicle = s.get(Vehicle, vehicle_id)
+    if vehicle is not None and plan.cycle_months is not None:
+        vehicle.maintenance_cycle_months = plan.cycle_months
+        s.flush()
+
+
+def _apply_typed_date(s: Session, vehicle_id: int | None, plan: MaintenancePlan | None) -> None:
+    """A 下次保养期 typed at the visit, unlike the car's current one, is the clerk's date."""
+    if plan is None or vehicle_id is None or plan.next_maintenance_date is None:
+        return
+    vehicle = s.get(Vehicle, vehicle_id)
+    if vehicle is not None and plan.next_maintenance_date != vehicle.next_maintenance_date:
+        _type_next_maintenance(vehicle, plan.next_maintenance_date)
+        s.flush()
+
+
+def _type_next_maintenance(vehicle: Vehicle, day: dt.date | None) -> None:
+    vehicle.next_maintenance_date = day
+    vehicle.next_maintenance_manual = day is not None
+    vehicle.next_maintenance_basis = ""
+
+
+def refresh_next_maintenance(
+    s: Session, vehicle_ids, *, arrived: dict[int, dt.date] | None = None
+) -> None:
+    """下次保养期 of these cars, from their live visits by the one rule (rules.next_maintenance).
+
+    The last maintenance visit plus the cycle in months, or in kilometres at the car's pace
+    over its odometer readings, whichever comes first. A date the clerk typed (manual) stays
+    until a newer maintenance visit arrives: arrived maps a car to the done day of a
+    maintenance visit just added (a visit dialog, an import). A derived date whose source is
+    gone (its only maintenance visit deleted) is cleared; a typed one is never.
+    """
+    ids = sorted({i for i in vehicle_ids if i is not None})
+    arrived = arrived or {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        visits: dict[int, list] = {i: [] for i in chunk}
+        for row in s.execute(
+            select(Visit.vehicle_id, Visit.kind, Visit.intake_date, Visit.pickup_date,
+                   Visit.mileage_km)
+            .where(Visit.vehicle_id.in_(chunk), Visit.deleted_at.is_(None))
+        ):
+            visits[row.vehicle_id].append(row)
+        for vehicle in s.scalars(select(Vehicle).where(Vehicle.id.in_(chunk))):
+            rows = visits[vehicle.id]
+            done = [visit_done_day(r) for r in rows if r.kind == VisitKind.MAINTENANCE]
+            last = max(done) if done else None
+            if vehicle.next_maintenance_manual:
+                new = arrived.get(vehicle.id)
+                if new is None or last is None or new < last:
+                    continue  # the clerk's date wins until the next maintenance visit
+                vehicle.next_maintenance_manual = False
+            due, basis = rules.next_maintenance(
+                last, vehicle.maintenance_cycle_months, vehicle.maintenance_cycle_km,
+                [(r.intake_date, r.mileage_km) for r in rows if r.mileage_km is not None])
+            if due is not None:
+                vehicle.next_maintenance_date, vehicle.next_maintenance_basis = due, basis
+            elif vehicle.next_maintenance_basis:
+                vehicle.next_maintenance_date, vehicle.next_maintenance_basis = None, ""
 
 
 def _find_duplicates(
@@ -629,6 +744,8 @@ def _vehicle_info(v: Vehicle) -> VehicleInfo:
         maintenance_cycle_months=v.maintenance_cycle_months,
         maintenance_cycle_km=v.maintenance_cycle_km,
         next_maintenance_date=v.next_maintenance_date,
+        next_maintenance_basis=v.next_maintenance_basis or "",
+        next_maintenance_manual=bool(v.next_maintenance_manual),
     )
 
 

@@ -20,8 +20,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.archive import ARCHIVE_COUNTER, VISIT_KIND_LABELS, format_archive_no, next_archive_no
-from app.dates import add_months
+from app.archive import (
+    ARCHIVE_COUNTER,
+    VISIT_KIND_LABELS,
+    classify_visit_kind,
+    format_archive_no,
+    next_archive_no,
+    refresh_next_maintenance,
+)
 from app.derived import refresh_derived
 from app.normalize import (
     ValidationError,
@@ -32,6 +38,7 @@ from app.normalize import (
     validate_phone,
     validate_plate,
 )
+from app.settings import load_maintenance_words
 from app.sheets import ImportFormatError, read_sheets
 from app.store import Store
 from db.models import Counter, Customer, Staff, Vehicle, Visit, VisitKind, utcnow
@@ -537,6 +544,13 @@ class _Importer:
         self.new_visits: list[tuple[_Cust, _Veh | None, SimpleNamespace]] = []
         self.loaded: list[_Cust | _Veh] = []
         self.default_clerk_id: int | None = None
+        # 下次保养期, settled once every row is in (refresh_next_maintenance_dates):
+        # the cars whose visits or cycle the sheet touched; per car the newest imported
+        # maintenance day; and a 下次保养期 the sheet gives, with the day of its row's visit.
+        self.maintained_cars: dict[int, _Veh] = {}
+        self.newest_maintenance: dict[int, dt.date] = {}
+        self.typed_next: dict[int, tuple[dt.date, dt.date | None]] = {}
+        self.maintenance_words = load_maintenance_words(s)
         self._lock()
         self._load()
 
@@ -693,10 +707,13 @@ class _Importer:
             )
         if r.intake_date > clock.today() + dt.timedelta(days=1):
             raise _Rejected(f"{ih}“{r.intake_date:%Y-%m-%d}”还没到，请检查年份。")
-        if r.visit_kind is None:
-            if r.plate and "保养" in r.service_items:
-                # The paper form has no 类别 column: its maintenance rows say so in the items,
-                # and only maintenance visits move the next-maintenance date.
+        named_maintenance = bool(r.plate) and classify_visit_kind(
+            r.service_items, self.maintenance_words) == VisitKind.MAINTENANCE
+        if r.visit_kind is None or (r.visit_kind == VisitKind.REPAIR and named_maintenance):
+            # The paper form has no 类别 column, and old sheets call every car visit 维修:
+            # the maintenance rows say so in 维修养护项目, and only maintenance visits move
+            # the next-maintenance date.
+            if named_maintenance:
                 r.visit_kind = VisitKind.MAINTENANCE
             else:
                 r.visit_kind = VisitKind.REPAIR if r.plate else VisitKind.VISIT
@@ -804,9 +821,8 @@ class _Importer:
                 if outcome == "merged":
                     done.append(f"新增{VISIT_KIND_LABELS[r.visit_kind]}记录 "
                                 f"{r.intake_date:%Y-%m-%d}")
-            self._move_next_maintenance(vehicle, r)
-        if r.next_maintenance_date is not None and vehicle is not None:
-            self._later_next_maintenance(vehicle, r.next_maintenance_date)
+        if vehicle is not None:
+            self._note_maintenance(vehicle, r)
         if not cust.touched:
             cust.touched = True
             self.touched.append(cust)
@@ -897,6 +913,7 @@ class _Importer:
             purchase_date=r.purchase_date, warranty_end=r.warranty_end,
             insurance_expiry=r.insurance_expiry, maintenance_cycle_months=r.cycle_months,
             maintenance_cycle_km=r.cycle_km, next_maintenance_date=None,
+            next_maintenance_basis="", next_maintenance_manual=False,
         )
         vehicle = _Veh(None, cust, r.plate, row)
         self.new_vehicles.append(vehicle)
@@ -925,23 +942,43 @@ class _Importer:
             is_comeback=r.comeback,
         )))
 
-    def _move_next_maintenance(self, vehicle: _Veh | None, r: _Row) -> None:
-        """A maintenance visit puts the next one a cycle later, as the visit dialog does."""
-        if vehicle is None or r.visit_kind != VisitKind.MAINTENANCE:
-            return
-        if r.next_maintenance_date is not None:
-            return  # the sheet's own date wins
-        v = self._vehicle(vehicle)
-        if v.maintenance_cycle_months:
-            done = r.pickup_date or r.intake_date
+    def _note_maintenance(self, vehicle: _Veh, r: _Row) -> None:
+        """Remember what the row says about the car's maintenance; settled after the rows."""
+        key = id(vehicle)
+        self.maintained_cars[key] = vehicle
+        done = r.pickup_date or r.intake_date
+        if r.intake_date is not None and r.visit_kind == VisitKind.MAINTENANCE:
             assert done is not None
-            self._later_next_maintenance(vehicle, add_months(done, v.maintenance_cycle_months))
+            if key not in self.newest_maintenance or done > self.newest_maintenance[key]:
+                self.newest_maintenance[key] = done
+        if r.next_maintenance_date is not None:
+            # Rows of one vehicle come in any order; the latest date is the one still ahead.
+            old = self.typed_next.get(key)
+            if old is None or r.next_maintenance_date > old[0]:
+                self.typed_next[key] = (r.next_maintenance_date, done)
 
-    def _later_next_maintenance(self, vehicle: _Veh, day: dt.date) -> None:
-        # Rows of one vehicle come in any order; the latest date is the one still ahead.
-        v = self._vehicle(vehicle)
-        if v.next_maintenance_date is None or day > v.next_maintenance_date:
-            v.next_maintenance_date = day
+    def refresh_next_maintenance_dates(self) -> None:
+        """下次保养期 of every car the sheet touched, by the archive's one rule.
+
+        A 下次保养期 the sheet gives is the clerk's date (it wins) unless the sheet also holds
+        a later maintenance visit than that row's; otherwise the date follows from the last
+        maintenance visit and the cycle, like a visit typed in the dialog.
+        """
+        arrived: dict[int, dt.date] = {}
+        for key, vehicle in self.maintained_cars.items():
+            assert vehicle.id is not None
+            newest = self.newest_maintenance.get(key)
+            typed = self.typed_next.get(key)
+            if typed is not None and (newest is None or typed[1] is None or newest <= typed[1]):
+                v = self._vehicle(vehicle)
+                v.next_maintenance_date, v.next_maintenance_basis = typed[0], ""
+                v.next_maintenance_manual = True
+                continue
+            if newest is not None:
+                arrived[vehicle.id] = newest
+        self.s.flush()
+        refresh_next_maintenance(
+            self.s, [v.id for v in self.maintained_cars.values()], arrived=arrived)
 
     def write(self) -> None:
         """Insert the customers, vehicles and visits created since the last call, in bulk.
@@ -1042,6 +1079,7 @@ def import_file(
                         progress(start + BATCH, total)
             if cancelled and cancelled():
                 raise ImportCancelled()
+            importer.refresh_next_maintenance_dates()
             refresh_derived(s, importer.touched_ids(), store.actor_id)
             if dry_run:
                 raise _DryRun()

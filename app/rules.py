@@ -7,6 +7,7 @@ text's values) and answers with a window [start, due]. app.followup turns them i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.dates import add_months
@@ -118,24 +119,51 @@ def second_followup_window(first_call: dt.date, rules: RuleSettings = DEFAULT_RU
 # M --------------------------------------------------------------------------------------
 
 
+def next_maintenance(
+    last_maintenance_day: dt.date | None,
+    cycle_months: int | None,
+    cycle_km: int | None,
+    odometer_readings: Sequence[tuple[dt.date, int | None]] = (),
+) -> tuple[dt.date | None, str]:
+    """The next maintenance after the last one, and its basis in words.
+
+    Whichever comes first: the months of the cycle ("按 6 个月"), or its kilometres at the
+    car's pace from its odometer readings ("按 5000 公里，日均 38 公里"). (None, "") when the
+    car has no maintenance visit or no usable cycle.
+    """
+    if last_maintenance_day is None:
+        return None, ""
+    return _next_maintenance(last_maintenance_day, cycle_months, cycle_km,
+                             km_per_day(list(odometer_readings)))
+
+
 def next_maintenance_date(
     last_service: dt.date,
     cycle_months: int | None,
     cycle_km: int | None = None,
     km_per_day: float | None = None,
 ) -> dt.date | None:
-    """Whichever comes first: the months of the cycle, or its kilometres at the car's pace."""
-    candidates = []
-    if cycle_months:
-        candidates.append(add_months(last_service, cycle_months))
-    if cycle_km and km_per_day and km_per_day > 0:
-        candidates.append(_plus(last_service, max(1, round(cycle_km / km_per_day))))
-    return min(candidates) if candidates else None
+    """next_maintenance with the car's pace already known; the date alone."""
+    return _next_maintenance(last_service, cycle_months, cycle_km, km_per_day)[0]
 
 
-def km_per_day(readings: list[tuple[dt.date, int]]) -> float | None:
+def _next_maintenance(
+    last: dt.date, cycle_months: int | None, cycle_km: int | None, pace: float | None
+) -> tuple[dt.date | None, str]:
+    candidates: list[tuple[dt.date, str]] = []
+    if cycle_months and cycle_months > 0:
+        candidates.append((add_months(last, cycle_months), f"按 {cycle_months} 个月"))
+    if cycle_km and cycle_km > 0 and pace and pace > 0:
+        candidates.append((_plus(last, max(1, round(cycle_km / pace))),
+                           f"按 {cycle_km} 公里，日均 {round(pace)} 公里"))
+    if not candidates:
+        return None, ""
+    return min(candidates, key=lambda c: c[0])
+
+
+def km_per_day(readings: list[tuple[dt.date, int | None]]) -> float | None:
     """The car's pace from its odometer readings (date, km); None with too little history."""
-    points = sorted((d, km) for d, km in readings if km is not None)
+    points = sorted((d, km) for d, km in readings if km is not None and d is not None)
     if len(points) < 2:
         return None
     (d0, k0), (d1, k1) = points[0], points[-1]

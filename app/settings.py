@@ -94,3 +94,31 @@ def save_int(s: Session, key: str, value: int) -> None:
         s.add(Setting(key=key, value=json.dumps(int(value))))
     else:
         row.value = json.dumps(int(value))
+
+
+# A visit whose 维修养护项目 names one of these words is a maintenance (保养) visit.
+MAINTENANCE_WORDS_KEY = "visits.maintenance_words"
+DEFAULT_MAINTENANCE_WORDS: tuple[str, ...] = (
+    "首保", "二保", "三保", "保养", "机油", "机滤", "更换机油机滤", "空滤", "汽滤",
+)
+
+
+def load_maintenance_words(s: Session) -> tuple[str, ...]:
+    """The words that make a visit a maintenance visit (a setting; the default above)."""
+    row = s.get(Setting, MAINTENANCE_WORDS_KEY)
+    try:
+        words = json.loads(row.value) if row is not None else None
+    except (TypeError, ValueError):
+        words = None
+    if not isinstance(words, list):
+        return DEFAULT_MAINTENANCE_WORDS
+    return tuple(w.strip() for w in words if isinstance(w, str) and w.strip())
+
+
+def save_maintenance_words(s: Session, words) -> None:
+    value = json.dumps([w.strip() for w in words if w and w.strip()], ensure_ascii=False)
+    row = s.get(Setting, MAINTENANCE_WORDS_KEY)
+    if row is None:
+        s.add(Setting(key=MAINTENANCE_WORDS_KEY, value=value))
+    else:
+        row.value = value

@@ -120,6 +120,10 @@ class Vehicle(Audited, SoftDeleted, Base):
     maintenance_cycle_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     maintenance_cycle_km: Mapped[int | None] = mapped_column(Integer, nullable=True)
     next_maintenance_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # How 下次保养期 was found ("按 6 个月" / "按 5000 公里，日均 38 公里"); "" when typed.
+    next_maintenance_basis: Mapped[str] = mapped_column(String(64), default="")
+    # The clerk typed 下次保养期: it wins until the car's next maintenance visit.
+    next_maintenance_manual: Mapped[bool] = mapped_column(Boolean, default=False)
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
 

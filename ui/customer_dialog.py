@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -62,6 +63,14 @@ class VehicleFields(ErrorForm):
                                  _spin(100000, tr(" 公里")))
         self.cycle_km.setSingleStep(1000)
         self.next_maintenance = self.add("next_maintenance_date", tr("下次保养期"), DateField())
+        self.next_maintenance.setPlaceholderText(tr("不填则按上次保养和保养周期推算"))
+        # How the date was found ("按 6 个月" …); a date typed here wins until the next
+        # maintenance visit.
+        self.next_basis = QLabel()
+        self.next_basis.setObjectName("next_maintenance_basis")
+        self.next_basis.setStyleSheet("color: #555;")
+        self.next_basis.hide()
+        self.next_maintenance.parentWidget().layout().insertWidget(1, self.next_basis)
 
     def is_blank(self) -> bool:
         return not (self.plate.text().strip() or self.model.text().strip())
@@ -77,6 +86,12 @@ class VehicleFields(ErrorForm):
         self.cycle_months.setValue(v.maintenance_cycle_months or 0)
         self.cycle_km.setValue(v.maintenance_cycle_km or 0)
         self.next_maintenance.set_date(v.next_maintenance_date)
+        basis = ""
+        if v.next_maintenance_date is not None:
+            basis = (tr("客户服务员填写，下次保养后按周期推算") if v.next_maintenance_manual
+                     or not v.next_maintenance_basis else v.next_maintenance_basis)
+        self.next_basis.setText(basis)
+        self.next_basis.setVisible(bool(basis))
 
     def read(self) -> VehicleInput:
         """The typed vehicle; FormErrors names every field that is wrong."""

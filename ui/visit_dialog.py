@@ -28,9 +28,12 @@ from app.archive import (
     ArchiveService,
     CustomerDetail,
     FormErrors,
+    MaintenancePlan,
+    VehicleInfo,
     VehicleInput,
     VisitInfo,
     VisitInput,
+    classify_visit_kind,
     format_amount,
     format_archive_no,
 )
@@ -153,9 +156,24 @@ class VisitDialog(QDialog):
         self.pickup = f.add("pickup_date", tr("出厂日期"), DateField())
         self.pickup.setPlaceholderText(tr("未出厂可不填；t = 今天"))
         self.items = f.add("service_items", tr("维修养护项目"), QLineEdit())
+        # The kind follows the work done (更换机油机滤 → 保养) until the clerk picks one.
+        self.maintenance_words = archive.maintenance_words()
+        self.kind_chosen = False
+        self.kind.activated.connect(self._kind_picked)
+        self.items.textChanged.connect(self._propose_kind)
         self.mileage = f.add("mileage_km", tr("行驶里程（公里）"), QLineEdit())
         self.amount = f.add("amount_fen", tr("金额（元）"), QLineEdit())
         self.comeback = f.add("is_comeback", tr("返修"), QCheckBox(tr("本次为返修")))
+        # R1 collects 保养周期 and 下次保养期 at the visit; saving them updates the car.
+        self.cycle_months = f.add("maintenance_cycle_months", tr("保养周期（月）"), QLineEdit())
+        self.cycle_months.setPlaceholderText(tr("如 6"))
+        self.next_maintenance = f.add("next_maintenance_date", tr("下次保养期"), DateField())
+        self.next_maintenance.setPlaceholderText(tr("不填则按上次保养和保养周期推算"))
+        self.next_basis = QLabel()
+        self.next_basis.setObjectName("next_maintenance_basis")
+        self.next_basis.setStyleSheet("color: #555;")
+        self.next_maintenance.parentWidget().layout().insertWidget(1, self.next_basis)
+        self.shown_next = None
         self._set_new_vehicle_visible(False)
 
         buttons = QDialogButtonBox(
@@ -195,6 +213,7 @@ class VisitDialog(QDialog):
             self.vehicle.setCurrentIndex(self.vehicle.findData(None))
         self.picker.setEnabled(False)
         self.kind.setCurrentIndex(self.kind.findData(visit.kind))
+        self.kind_chosen = True  # a correction keeps the recorded kind unless changed
         self.intake.set_date(visit.intake_date)
         self.pickup.set_date(visit.pickup_date)
         self.items.setText(visit.service_items)
@@ -239,6 +258,42 @@ class VisitDialog(QDialog):
 
     def _vehicle_changed(self) -> None:
         self._set_new_vehicle_visible(self.vehicle.currentData() == NEW_VEHICLE)
+        self._show_plan(self._current_vehicle())
+
+    def _current_vehicle(self) -> VehicleInfo | None:
+        vid = self.vehicle.currentData()
+        if self.customer is None or vid in (None, NEW_VEHICLE):
+            return None
+        return next((v for v in self.customer.vehicles if v.id == vid), None)
+
+    def _show_plan(self, v: VehicleInfo | None) -> None:
+        """The chosen car's 保养周期 and 下次保养期, with how the date was found."""
+        cycle = v.maintenance_cycle_months if v else None
+        self.cycle_months.setText("" if cycle is None else str(cycle))
+        self.shown_next = v.next_maintenance_date if v else None
+        self.next_maintenance.set_date(self.shown_next)
+        basis = ""
+        if v is not None and v.next_maintenance_date is not None:
+            basis = tr("客户服务员填写，下次保养后按周期推算") if v.next_maintenance_manual or not (
+                v.next_maintenance_basis) else v.next_maintenance_basis
+        self.next_basis.setText(basis)
+        self.next_basis.setVisible(bool(basis))
+        has_car = self.vehicle.currentData() is not None
+        for name in ("maintenance_cycle_months", "next_maintenance_date"):
+            widget = self.fields.fields[name]
+            widget.parentWidget().setVisible(has_car)
+            self.fields.form.labelForField(widget.parentWidget()).setVisible(has_car)
+
+    def _kind_picked(self, _index: int) -> None:
+        self.kind_chosen = True
+
+    def _propose_kind(self, text: str) -> None:
+        if self.kind_chosen:
+            return
+        if self.kind.currentData() not in (VisitKind.REPAIR, VisitKind.MAINTENANCE):
+            return
+        proposed = classify_visit_kind(text, self.maintenance_words)
+        self.kind.setCurrentIndex(self.kind.findData(proposed))
 
     def _set_new_vehicle_visible(self, visible: bool) -> None:
         for name in ("plate", "model"):
@@ -290,6 +345,25 @@ class VisitDialog(QDialog):
             raise FormErrors(errors)
         return data
 
+    def read_plan(self) -> MaintenancePlan:
+        """保养周期 and, when the clerk changed it, 下次保养期 (else the rule derives it)."""
+        errors: dict[str, str] = {}
+        cycle = next_day = None
+        try:
+            cycle = parse_int(self.cycle_months.text(), "maintenance_cycle_months", "保养周期")
+        except ValidationError as e:
+            errors[e.field] = e.message
+        if cycle is not None and cycle <= 0:
+            errors["maintenance_cycle_months"] = tr("保养周期应大于 0。")
+        try:
+            next_day = self.next_maintenance.date("next_maintenance_date", "下次保养期")
+        except ValidationError as e:
+            errors[e.field] = e.message
+        if errors:
+            raise FormErrors(errors)
+        typed = next_day if next_day != self.shown_next else None
+        return MaintenancePlan(cycle_months=cycle, next_maintenance_date=typed)
+
     def save(self) -> None:
         self.message.clear()
         if self.customer is None:
@@ -302,7 +376,14 @@ class VisitDialog(QDialog):
             data = self.read()
         except FormErrors as e:
             errors.update(e.errors)
+        plan = None
+        try:
+            plan = self.read_plan()
+        except FormErrors as e:
+            errors.update(e.errors)
         vehicle_id = self.vehicle.currentData()
+        if vehicle_id is None:
+            plan = None
         new_plate = None
         if vehicle_id == NEW_VEHICLE:
             try:
@@ -327,9 +408,10 @@ class VisitDialog(QDialog):
             )
         try:
             if self.editing is not None:
-                self.archive.update_visit(self.editing.id, vehicle_id, data)
+                self.archive.update_visit(self.editing.id, vehicle_id, data, plan)
             else:
-                self.visit_id = self.archive.register_visit(self.customer.id, vehicle_id, data)
+                self.visit_id = self.archive.register_visit(
+                    self.customer.id, vehicle_id, data, plan)
         except FormErrors as e:
             self.fields.show_errors(e.errors)
             return

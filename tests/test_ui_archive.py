@@ -374,3 +374,20 @@ def test_correct_a_visit_from_the_archive_page(qtbot, archive, store, filled, ms
     assert dialog.result() == dialog.DialogCode.Accepted
     detail = archive.detail(cid)
     assert len(detail.visits) == 1 and detail.visits[0].pickup_date == dt.date(2026, 11, 23)
+
+
+def test_the_archive_page_says_how_the_next_maintenance_date_was_found(window, archive):
+    from app.archive import VisitInput
+    from db.models import VisitKind
+
+    cid = archive.create_customer(
+        CustomerInput(name="周期客户", phone="13900001234"),
+        [VehicleInput(plate="粤B12345", model="朗逸", maintenance_cycle_months=6)])
+    vid = archive.detail(cid).vehicles[0].id
+    archive.register_visit(cid, vid, VisitInput(
+        kind=VisitKind.MAINTENANCE, intake_date=dt.date(2026, 11, 2),
+        pickup_date=dt.date(2026, 11, 2), service_items="二保"))
+    window.archive_tab.reload()
+    window.archive_tab.select_customer(cid)
+    text = window.archive_tab.detail.toPlainText()
+    assert "2027-05-02" in text and "按 6 个月" in text

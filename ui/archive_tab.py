@@ -32,6 +32,17 @@ from ui.common import tr
 DEFAULT_WIDTHS = [72, 80, 130, 120, 120, 90, 80, 90]
 
 
+def _maintenance_basis(v) -> str:
+    """Why the date is what it is: the rule's basis, or the clerk typed it (R2, M)."""
+    if not v.next_maintenance_date:
+        return ""
+    if getattr(v, "next_maintenance_manual", False):
+        basis = tr("手填")
+    else:
+        basis = getattr(v, "next_maintenance_basis", "") or ""
+    return f"<span style='color:#777'>（{html.escape(basis)}）</span>" if basis else ""
+
+
 def _d(day) -> str:
     return day.isoformat() if day else "—"
 
@@ -98,7 +109,8 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
         f"　<a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
         f"<tr><td class='k'>{tr('保养周期')}</td>"
         f"<td>{_e(cycle_text(v.maintenance_cycle_months, v.maintenance_cycle_km))}</td>"
-        f"<td class='k'>{tr('下次保养期')}</td><td>{_d(v.next_maintenance_date)}</td></tr>"
+        f"<td class='k'>{tr('下次保养期')}</td><td>{_d(v.next_maintenance_date)}"
+        f"{_maintenance_basis(v)}</td></tr>"
         f"<tr><td class='k'>{tr('保修到期')}</td><td>{_d(v.warranty_end)}</td>"
         f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}</td></tr></table>"
         for v in c.vehicles

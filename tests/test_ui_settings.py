@@ -66,3 +66,20 @@ def test_rules_dialog_shows_the_campaign_escalation_and_unreachable_settings(
     assert (again.spins["notice_lead_days"].value(), again.unreachable.value()) == (10, 5)
     again.reset()
     assert (again.spins["notice_lead_days"].value(), again.unreachable.value()) == (14, 3)
+
+
+def test_the_maintenance_words_are_a_setting_that_classifies_visits(qtbot, store, msgbox):
+    from app.archive import ArchiveService
+    from ui.settings_dialog import RulesDialog
+
+    dialog = RulesDialog(TaskService(store))
+    qtbot.addWidget(dialog)
+    assert "机油" in dialog.maintenance_words.text()
+    dialog.maintenance_words.setText("")
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert "至少填写一个" in dialog.message.text() and dialog.result() != dialog.DialogCode.Accepted
+    dialog.maintenance_words.setText("保养、换油 轮胎换位")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert set(ArchiveService(store).maintenance_words()) == {"保养", "换油", "轮胎换位"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -18,7 +20,15 @@ from PySide6.QtWidgets import (
 
 from app.contacts import UNREACHABLE_DEFAULT
 from app.rules import RuleSettings
-from app.settings import RULE_LABELS, UNREACHABLE_KEY, load_int, save_int
+from app.settings import (
+    DEFAULT_MAINTENANCE_WORDS,
+    RULE_LABELS,
+    UNREACHABLE_KEY,
+    load_int,
+    load_maintenance_words,
+    save_int,
+    save_maintenance_words,
+)
 from app.tasks import TaskService
 from ui import common
 from ui.common import tr
@@ -59,6 +69,13 @@ class RulesDialog(QDialog):
             form.addRow(tr(label), row)
             self.spins[f.name] = spin
         self.unreachable = self._unreachable_row(form)
+        # 维修养护项目 naming one of these words makes a visit a 保养 (import and 送修 dialog)
+        with self.tasks.store.read() as s:
+            words = load_maintenance_words(s)
+        self.maintenance_words = QLineEdit("、".join(words))
+        self.maintenance_words.setObjectName("maintenanceWords")
+        self.maintenance_words.setToolTip(tr("维修养护项目中出现这些词时，来访记为“保养”；用顿号或空格隔开"))
+        form.addRow(tr("算作保养的项目关键词"), self.maintenance_words)
         self.message = QLabel()
         self.message.setStyleSheet("color:#c0392b")
         self.message.setWordWrap(True)
@@ -110,6 +127,7 @@ class RulesDialog(QDialog):
         for name, spin in self.spins.items():
             spin.setValue(getattr(self.defaults, name))
         self.unreachable.setValue(UNREACHABLE_DEFAULT)
+        self.maintenance_words.setText("、".join(DEFAULT_MAINTENANCE_WORDS))
 
     def save(self) -> None:
         try:
@@ -117,8 +135,13 @@ class RulesDialog(QDialog):
         except ValueError:
             self.message.setText(tr("“最早”不能晚于“最迟”，请检查第一次、第二次跟踪的天数。"))
             return
+        words = [w for w in re.split(r"[、,，;；\s]+", self.maintenance_words.text()) if w]
+        if not words:
+            self.message.setText(tr("请至少填写一个算作保养的关键词，例如“保养”。"))
+            return
         with self.tasks.store.session() as s:
             save_int(s, UNREACHABLE_KEY, self.unreachable.value())
+            save_maintenance_words(s, words)
         moved = self.tasks.save_rules(rules)
         common.information(self, tr("跟踪规则设置"),
                            tr("已保存。{n} 位客户的待办任务已按新规则重新计算。").format(n=moved))

@@ -110,3 +110,18 @@ def test_call_from_the_archive_page_then_escape_then_gc(qtbot, window, msgbox):
     assert seen["class"] == "CallDialog"
     collect(qtbot)
     assert window.findChildren(QDialog) == []
+
+
+def test_the_call_dialog_fits_a_small_screen_with_save_in_reach(qtbot, window):
+    from ui.call_dialog import CallDialog
+
+    dialog = CallDialog(window.contacts(), window.archive, window,
+                        customer_id=window.customer_id)
+    qtbot.addWidget(dialog)
+    area = dialog.screen().availableGeometry()
+    assert dialog.width() <= area.width() and dialog.height() <= area.height()
+    assert dialog.minimumSizeHint().width() <= 1000 and dialog.minimumSizeHint().height() <= 700
+    dialog.resize(1000, 700)
+    dialog.show()
+    save = dialog.save_button
+    assert dialog.rect().contains(save.mapTo(dialog, save.rect().bottomRight()))

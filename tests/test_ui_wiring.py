@@ -114,3 +114,19 @@ def test_the_archive_page_keeps_the_calls_and_letters(window, store, qtbot):
     qtbot.waitUntil(lambda: "通话记录" in window.archive_tab.detail.toPlainText())
     text = window.archive_tab.detail.toPlainText()
     assert "通话记录（1）" in text and "车况良好，提醒保养" in text and "信函（0）" in text
+
+
+def test_qt_own_buttons_and_menus_speak_chinese(qtbot):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from ui.app import install_qt_chinese
+
+    assert install_qt_chinese(QApplication.instance())
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Yes
+                           | QDialogButtonBox.StandardButton.No)
+    qtbot.addWidget(box)
+    texts = {box.button(b).text() for b in (QDialogButtonBox.StandardButton.Yes,
+                                            QDialogButtonBox.StandardButton.No)}
+    assert texts == {"是(&Y)", "否(&N)"}
+    assert QCoreApplication.translate("QWidgetTextControl", "&Copy") != "&Copy"

@@ -84,9 +84,31 @@ def enable_crash_trace(path) -> None:
         faulthandler.enable()
 
 
+_translators: list = []  # kept alive as long as the application
+
+
+def install_qt_chinese(app: QApplication) -> bool:
+    """Qt's own buttons and menus (Yes/No, OK, the Cut/Copy/Paste menu) in Chinese, whatever
+    the PC's locale: qtbase_zh_CN ships with PySide6."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    if _translators:
+        return True
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load("qtbase_zh_CN", folder):
+        logging.getLogger(__name__).warning("qtbase_zh_CN not found in %s", folder)
+        return False
+    app.installTranslator(translator)
+    _translators.append(translator)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    return True
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("FollowDesk")
+    install_qt_chinese(app)
     app.setApplicationDisplayName(tr("售后跟踪服务台"))
     app.setStyle("Fusion")
     font = app.font()

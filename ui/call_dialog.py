@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -60,7 +61,7 @@ from app.normalize import ValidationError, is_valid_phone, normalize_phone
 from app.staff import StaffInfo
 from app.tasks import AgendaItem
 from ui import common
-from ui.common import tr
+from ui.common import fit_to_screen, tr
 from ui.visit_dialog import MATCHES_SHOWN, CustomerPicker
 
 # The call a task asks for; every other kind is a follow-up call.
@@ -230,17 +231,29 @@ class CallDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
         right.addWidget(self.message)
-        right.addWidget(self._buttons())
 
-        columns = QHBoxLayout(self)
+        # The form scrolls inside the dialog and the buttons stay below it, so a 1024×768
+        # screen shows 保存 however much the form holds.
+        body = QWidget()
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 0, 0, 0)
         columns.setSpacing(12)
         left_widget = QWidget()
         left_widget.setLayout(left)
         left.setContentsMargins(0, 0, 0, 0)
-        left_widget.setFixedWidth(470)
-        columns.addWidget(left_widget)
-        columns.addLayout(right, 1)
-        self.resize(1180, 700)
+        left_widget.setMinimumWidth(330)
+        left_widget.setMaximumWidth(470)
+        columns.addWidget(left_widget, 2)
+        columns.addLayout(right, 3)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self._buttons())
+        fit_to_screen(self, 1180, 700)
 
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self.save)
@@ -466,6 +479,7 @@ class CallDialog(QDialog):
         self.key_points = QPlainTextEdit()
         self.key_points.setTabChangesFocus(True)
         self.key_points.setMinimumHeight(56)
+        self.key_points.setMaximumHeight(96)  # the form must fit a 1024×768 screen
         layout.addWidget(self.key_points, 3)
         layout.addWidget(self.errors.label("key_points", self.key_points))
 
@@ -474,6 +488,7 @@ class CallDialog(QDialog):
         self.request_text.setTabChangesFocus(True)
         self.request_text.setPlaceholderText(tr("客户提出的要求、希望或投诉；没有可不填"))
         self.request_text.setMinimumHeight(44)
+        self.request_text.setMaximumHeight(60)
         self.request_text.textChanged.connect(self._request_changed)
         layout.addWidget(self.request_text, 2)
         layout.addWidget(self.errors.label("request", self.request_text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -34,6 +34,15 @@ def app_settings() -> QSettings:
 
 # ---------------------------------------------------------------- message boxes
 # One place for modal boxes, so tests can replace them (qutebrowser's misc/msgbox.py).
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Open at the wanted size, or at what the screen's free area allows."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, area.width() - 16), min(height, area.height() - 48)
+    widget.resize(width, height)
 
 
 def run(dialog: QDialog) -> int:

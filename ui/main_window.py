@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 720)
+            common.fit_to_screen(self, 1200, 720)
         self.archive_tab.restore_state(self.settings)
         self.calendar_tab.restore_state(self.settings)
 

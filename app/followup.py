@@ -59,6 +59,7 @@ AUTO_DELETED = "auto:deleted"
 AUTO_SUPERSEDED = "auto:superseded"
 AUTO_COMPLETE = "auto:archive_complete"
 AUTO_PICKUP_ENTERED = "auto:pickup_entered"
+AUTO_ACHIEVED = "auto:achieved"  # 首保 done, insurance renewed
 CHUNK = 500
 
 
@@ -351,6 +352,9 @@ def sync_customers(
                 # Done only when that car's archive is complete; a newer visit of the same
                 # still-incomplete car moves the work to its own task.
                 task_rows.done(s, task, today, None, AUTO_COMPLETE)
+            elif not _source_deleted(s, task) and (achieved := _achieved(s, task, today)):
+                # 首保 happened / the policy was renewed: the reminder did its job (M)
+                task_rows.done(s, task, achieved, None, AUTO_ACHIEVED)
             else:
                 task_rows.cancel(task, AUTO_DELETED if _source_deleted(s, task)
                                  else AUTO_SUPERSEDED)
@@ -363,6 +367,23 @@ def sync_customers(
 def _young(plan: TaskPlan, facts: CustomerFacts, today: dt.date, rules: RuleSettings) -> bool:
     car = next((v for v in facts.vehicles if v.id == plan.vehicle_id), None)
     return car is not None and is_new_car(car, today, rules)
+
+
+def _achieved(s: Session, task: Task, today: dt.date) -> dt.date | None:
+    """The day a first-service or insurance reminder's aim was met, if it was: the car's first
+    maintenance visit, or a later expiry date entered (a renewal)."""
+    if task.vehicle_id is None:
+        return None
+    if task.kind == TaskKind.FIRST_SERVICE:
+        return s.scalar(select(Visit.intake_date).where(
+            Visit.vehicle_id == task.vehicle_id, Visit.deleted_at.is_(None),
+            Visit.kind == VisitKind.MAINTENANCE).order_by(Visit.intake_date).limit(1))
+    if task.kind == TaskKind.INSURANCE:
+        expiry = s.scalar(select(Vehicle.insurance_expiry).where(Vehicle.id == task.vehicle_id))
+        # a renewal adds about a year; a few days' correction of a typo is not one
+        if expiry is not None and expiry >= task.due + dt.timedelta(days=180):
+            return today  # the day the new expiry was entered
+    return None
 
 
 def _customer_live(s: Session, customer_id: int) -> bool:

@@ -177,7 +177,8 @@ def test_maintenance_insurance_and_first_service_reminders(archive, tasks, clerk
     [first_service] = by_kind(tasks, cid, "first_service")
     assert first_service.under_warranty
     visit(archive, cid, TODAY, kind=VisitKind.MAINTENANCE)
-    assert by_kind(tasks, cid, "first_service") == []  # the first service happened
+    [achieved] = by_kind(tasks, cid, "first_service")
+    assert achieved.status == "done"  # the first service happened: done, not cancelled
     [maint] = by_kind(tasks, cid, "maintenance")
     assert maint.due > TODAY + dt.timedelta(days=170)  # the new date, six months on
     [first] = by_kind(tasks, cid, "first_followup")
@@ -265,3 +266,33 @@ def test_a_stand_in_must_be_at_work(store, tasks, clerks):
     tasks.add_absence(clerks["wang"].id, start, end, clerks["li"].id)
     with pytest.raises(Exception, match="也请假"):
         tasks.add_absence(clerks["li"].id, end, end + dt.timedelta(days=1), clerks["wang"].id)
+
+
+def test_first_service_and_a_renewed_policy_close_their_reminders_as_done(
+        archive, tasks, clerks):
+    cid = complete_customer(archive, clerks["wang"].id,
+                            insurance_expiry=TODAY + dt.timedelta(days=20),
+                            purchase_date=TODAY - dt.timedelta(days=80))
+    [first_service] = by_kind(tasks, cid, "first_service")
+    [ins] = by_kind(tasks, cid, "insurance")
+    visit(archive, cid, TODAY, kind=VisitKind.MAINTENANCE)
+    [done] = by_kind(tasks, cid, "first_service")
+    assert (done.task_id, done.status, done.done_on) == (first_service.task_id, "done", TODAY)
+    car = archive.detail(cid).vehicles[0]
+
+    def set_expiry(day):
+        data = VehicleInput(plate=car.plate, model=car.model, kind=car.kind,
+                            maintenance_cycle_months=6, purchase_date=car.purchase_date,
+                            insurance_expiry=day)
+        archive.update_vehicle(car.id, data)
+
+    def state(task_id):
+        return next(t for t in tasks.between(TODAY - dt.timedelta(days=400),
+                                             TODAY + dt.timedelta(days=800), TODAY)
+                    if t.task_id == task_id).status
+
+    set_expiry(TODAY + dt.timedelta(days=23))  # a typo corrected: not a renewal
+    assert state(ins.task_id) == "cancelled"
+    [ins2] = [t for t in by_kind(tasks, cid, "insurance") if t.status == "open"]
+    set_expiry(TODAY + dt.timedelta(days=23 + 365))  # renewed for a year
+    assert state(ins2.task_id) == "done"

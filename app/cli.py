@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="生成导入模板")
     t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
 
-    k = sub.add_parser("tasks", help="列出窗口与日期范围重叠的跟踪任务")
+    k = sub.add_parser("tasks", help="列出跟踪期限与日期范围重叠的任务")
     k.add_argument("--from", dest="start", type=_date_arg, metavar="DATE", help="默认今天")
     k.add_argument("--to", dest="end", type=_date_arg, metavar="DATE", help="默认同 --from")
     k.add_argument("--owner", metavar="NAME", help="跟踪业务员姓名或登录名")

@@ -273,7 +273,7 @@ def write_feedback_pdf(feedback: Feedback, center: dict, path: str | os.PathLike
          target_text("satisfaction_rate"), "satisfaction_rate"),
         (f"客户满意指数 CSI（{feedback.csi_scored} 次通话打分）",
          format_value("csi", feedback.csi), target_text("csi"), "csi"),
-        ("应做第一次跟踪 / 窗口内完成", f"{feedback.first_due} / {feedback.first_on_time}", "",
+        ("应做第一次跟踪 / 期限内完成", f"{feedback.first_due} / {feedback.first_on_time}", "",
          None),
         ("第一次跟踪未通话关闭（标记完成，不算已回访）", str(feedback.first_without_call), "",
          None),

@@ -47,7 +47,7 @@ LABELS = {
     "first_followups_due": "应做第一次跟踪",
     "first_followups_done": "已做第一次跟踪",
     "first_followups_closed_without_call": "未通话关闭（标记完成）",
-    "first_followups_on_time": "窗口内完成",
+    "first_followups_on_time": "期限内完成",
     "first_followup_on_time_rate": "第一次跟踪及时率",
     "second_followups_done": "已做第二次跟踪",
     "second_followups_closed_without_call": "第二次跟踪未通话关闭",
@@ -94,7 +94,7 @@ HINTS = {
     "first_followups_done": "由通话完成的第一次跟踪（不含未通话就标记完成的）",
     "first_followups_closed_without_call":
         "没有通话、以“标记完成”关闭的第一次跟踪：不算已回访，也不算及时",
-    "first_followups_on_time": "在跟踪窗口内由通话完成（窗口全是休息日时顺延至下一个工作日）",
+    "first_followups_on_time": "在跟踪期限内由通话完成（期限全是休息日时顺延至下一个工作日）",
     "second_followups_done": "由通话完成的第二次跟踪",
     "second_followups_closed_without_call": "没有通话、以“标记完成”关闭的第二次跟踪",
     "warranty_followups_done": "保修期内客户的第一次跟踪，由通话完成",
@@ -427,7 +427,7 @@ _RATE_BEHIND = {
     "campaign_notice_coverage": "campaign_not_notified",
 }
 _BEHIND_TITLES = {
-    "first_followups_late": "未在窗口内完成的第一次跟踪",
+    "first_followups_late": "未在期限内完成的第一次跟踪",
     "warranty_followups_missed": "保修期内未回访（含未通话就标记完成的）",
     "first_followups_closed_without_call": "未通话就标记完成的第一次跟踪",
     "second_followups_closed_without_call": "未通话就标记完成的第二次跟踪",

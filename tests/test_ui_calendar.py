@@ -116,7 +116,7 @@ def test_agenda_overdue_in_red_first_then_due_today_bold_then_in_window(
         qtbot, tasks, staff, people, three):
     tab = make_tab(qtbot, tasks, staff["wang"], people)
     m = tab.agenda_model
-    assert rows(m) == [("张伟", "逾期 3 天"), ("陈静", "今日到期"), ("刘洋", "窗口内")]
+    assert rows(m) == [("张伟", "逾期 3 天"), ("陈静", "今日到期"), ("刘洋", "可跟踪")]
     assert cell(m, 0, "customer", Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
     assert cell(m, 1, "customer", Qt.ItemDataRole.ForegroundRole) is None
     assert cell(m, 1, "customer", Qt.ItemDataRole.FontRole).bold()
@@ -160,7 +160,7 @@ def test_without_carry_over_a_holiday_window_says_it_has_no_working_day(
     tab = make_tab(qtbot, tasks, staff["boss"], people, today=dt.date(2026, 10, 1))
     [row] = [r for r in range(tab.agenda_model.rowCount())
              if cell(tab.agenda_model, r, "customer") == "国庆"]
-    assert cell(tab.agenda_model, row, "suggested") == "窗口内无工作日"
+    assert cell(tab.agenda_model, row, "suggested") == "期限内无工作日"
     assert "国庆节" in tab.date_label.text()
 
 
@@ -190,7 +190,7 @@ def test_kind_filter_narrows_the_agenda_and_the_month(qtbot, tasks, staff, peopl
     tab = make_tab(qtbot, tasks, staff["wang"], people)
     assert tab.agenda_model.rowCount() == 4
     tab.set_kind("insurance")
-    assert rows(tab.agenda_model) == [("赵敏", "窗口内")]
+    assert rows(tab.agenda_model) == [("赵敏", "可跟踪")]
     assert cell(tab.agenda_model, 0, "kind") == "续保提醒"
     assert "今日 1" in tab.summary_label.text() and "逾期 0" in tab.summary_label.text()
     assert tab.grid.counts == {}  # due 2026-12-17: nothing in November
@@ -205,12 +205,12 @@ def test_clerk_sees_only_own_tasks_while_the_supervisor_sees_all(
     assert not wang.clerk_combo.isEnabled() and wang.clerk_combo.currentText() == "王芳"
     assert {r[0] for r in rows(wang.agenda_model)} == {"张伟", "陈静", "刘洋"}
     li = make_tab(qtbot, tasks, staff["li"], people)
-    assert rows(li.agenda_model) == [("李明", "窗口内")]
+    assert rows(li.agenda_model) == [("李明", "可跟踪")]
     boss = make_tab(qtbot, tasks, staff["boss"], people)
     assert boss.clerk_combo.isEnabled() and boss.clerk_combo.currentText() == "全部业务员"
     assert {r[0] for r in rows(boss.agenda_model)} == {"张伟", "陈静", "刘洋", "李明"}
     boss.set_clerk(staff["li"].id)
-    assert rows(boss.agenda_model) == [("李明", "窗口内")]
+    assert rows(boss.agenda_model) == [("李明", "可跟踪")]
     assert "逾期 0" in boss.summary_label.text() and "今日 1" in boss.summary_label.text()
 
 

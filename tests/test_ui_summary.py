@@ -152,7 +152,7 @@ def test_clicking_a_rate_lists_what_pulled_it_down(qtbot, make_tab, november):
     qtbot.mouseClick(tab.figures_panel.value_buttons["first_followup_on_time_rate"],
                      Qt.MouseButton.LeftButton)
     dialog = tab.records_dialog
-    assert dialog.windowTitle() == "未在窗口内完成的第一次跟踪"
+    assert dialog.windowTitle() == "未在期限内完成的第一次跟踪"
     # 李强's window closes today (27 November): not late yet, so only 王芳芳 pulls it down.
     assert dialog.model.rowCount() == 1
     assert [dialog.model.index(0, c).data() for c in (1, 3)] == ["第一次跟踪", "王芳芳"]

@@ -131,7 +131,7 @@ COLUMNS = [
     Column("customer", "客户", 72),
     Column("plate", "车号", 88),
     Column("phone", "电话", 112),
-    Column("window", "窗口", 112),
+    Column("window", "跟踪期限", 112),
     Column("suggested", "建议拨打日", 92),
     Column("owner", "跟踪业务员", 116),
     Column("topic", "通话要点/内容", 0),
@@ -160,8 +160,8 @@ def _status(item: AgendaItem, today: dt.date) -> str:
     if item.due == today:
         return tr("今日到期")
     if item.window_start <= today:
-        return tr("窗口内")
-    return tr("未到窗口")
+        return tr("可跟踪")
+    return tr("未到跟踪期")
 
 
 class TaskTableModel(LazyIdModel):
@@ -257,7 +257,7 @@ class TaskTableModel(LazyIdModel):
             return window_text(item.window_start, item.due, today)
         if key == "suggested":
             if item.no_working_day:
-                return tr("窗口内无工作日")
+                return tr("期限内无工作日")
             if item.suggested_day is None:
                 overdue = item.status == TaskStatus.OPEN and item.due < today
                 return tr("尽快") if overdue else ""
@@ -277,7 +277,7 @@ class TaskTableModel(LazyIdModel):
 
     def _tooltip(self, item: AgendaItem, key: str) -> str:
         if key in ("status", "window"):
-            text = tr("窗口 {a} 至 {b}").format(a=item.window_start.isoformat(),
+            text = tr("跟踪期限 {a} 至 {b}").format(a=item.window_start.isoformat(),
                                               b=item.due.isoformat())
             if item.status == TaskStatus.OPEN and item.window_start <= self._today <= item.due:
                 text += tr("，还剩 {n} 天").format(n=(item.due - self._today).days)
@@ -934,7 +934,7 @@ class CalendarTab(QWidget):
         self.summary_label.setText(
             f"<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>"
             f" · <b>{tr('今日 {n}').format(n=open_today)}</b>")
-        self.summary_label.setToolTip(tr("逾期：已过截止日仍未完成；今日：今天到期或在跟踪窗口内"))
+        self.summary_label.setToolTip(tr("逾期：已过截止日仍未完成；今日：今天到期或在跟踪期限内"))
         empty = not ids
         self.agenda_table.setVisible(not empty)
         self.empty_label.setVisible(empty)

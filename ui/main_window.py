@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         self.task_label = QLabel()
         self.task_label.setObjectName("taskCounts")
         self.task_label.setTextFormat(Qt.TextFormat.RichText)
-        self.task_label.setToolTip(tr("今天到期或在跟踪窗口内的待办任务，以及已过截止日的任务"))
+        self.task_label.setToolTip(tr("今天到期或在跟踪期限内的待办任务，以及已过截止日的任务"))
         self.db_label = QLabel(self._db_text())
         sb = self.statusBar()
         sb.addWidget(self.user_label)

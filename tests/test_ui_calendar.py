@@ -527,3 +527,13 @@ def test_the_supervisor_sees_unassigned_customers_tasks_under_their_own_filter(
     assert tab.clerk_combo.currentText() == "未分配"
     assert [r[0] for r in rows(tab.agenda_model)] == ["无主"]
     assert cell(tab.agenda_model, 0, "owner") == "（未分配）"
+
+
+def test_the_status_bar_counts_what_the_calendar_shows(qtbot, window_for, staff, three, book):
+    book.customer(staff["wang"], "赵敏", insurance_in=20)
+    w = window_for(staff["wang"])
+    assert "今日待办 3 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    w.calendar_tab.set_kind("insurance")
+    assert "今日待办 1 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
+    w.calendar_tab.set_kind(None)
+    assert "今日待办 3 项" in w.task_label.text()

@@ -797,8 +797,11 @@ class CalendarTab(QWidget):
 
         # -- wiring
         self.view_group.idClicked.connect(self.show_view)
-        self.clerk_combo.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        # The status bar counts what the tab shows: a filter change tells the window too.
+        self.clerk_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
+                                                                 self.changed.emit()))
+        self.kind_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
+                                                                self.changed.emit()))
         self.prev_button.clicked.connect(lambda: self.shift_month(-1))
         self.next_button.clicked.connect(lambda: self.shift_month(1))
         self.this_month_button.clicked.connect(self.go_today)

@@ -303,7 +303,9 @@ class MainWindow(QMainWindow):
             # At start the agenda has just counted the same tasks: don't ask twice.
             open_today, overdue = cal.counts
         else:
-            open_today, overdue = self.tasks.status_counts(self.user, today)
+            # the counts of what the 跟踪日历 shows: its clerk and kind filters
+            open_today, overdue = self.tasks.status_counts(
+                self.user, today, clerk_id=cal.clerk_id(), kinds=cal.kinds())
         red = "color:#c0392b; font-weight:bold;" if overdue else ""
         text = tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
             n=open_today, m=overdue, s=red)

@@ -56,9 +56,6 @@ HANDLING = {"answered": "当场答复", "study": "研究后答复", "escalated":
 DEPARTMENTS = ["前台", "车间", "配件", "保险", "销售"]
 REQUEST_STATUS = {"open": "处理中", "escalated": "已上报主管", "solved": "已有解决办法",
                   "replied": "已答复，待确认", "closed": "已结案"}
-STUDY_DAYS = 2  # R5: 不能解决的，要在两日内报告业务主管
-ESCALATION_DAYS = 2
-LETTER_AFTER_NOTICE_DAYS = 2  # R6: 然后于两日内 … 把通知信函向客户寄出
 UNREACHABLE_DEFAULT = 3
 
 
@@ -325,7 +322,7 @@ class ContactService:
         return "已回访" if data.call_type == "followup" else HANDLING["answered"]
 
     def _done(self, task: Task, day: dt.date) -> None:
-        task_rows.done(None, task, day, self.store.actor_id)
+        task_rows.done(task, day, self.store.actor_id)
 
     def _close_by_call(self, s: Session, task: Task, call: Call, today: dt.date,
                        out: CallOutcome) -> None:
@@ -346,8 +343,7 @@ class ContactService:
             self._done(retry, day)
             out.closed_task_ids.append(retry.id)
         if target.kind == TaskKind.EVENT_NOTICE:
-            due = day + dt.timedelta(days=self._rule(s, "notice_letter_days",
-                                                     LETTER_AFTER_NOTICE_DAYS))
+            due = day + dt.timedelta(days=load_rules(s).notice_letter_days)
             out.opened_task_ids.append(self._add_task(
                 s, TaskKind.EVENT_LETTER, target.customer_id, Window(day, due),
                 target.owner_id, f"campaign:{target.campaign_id}:{target.customer_id}:letter",
@@ -364,7 +360,7 @@ class ContactService:
         out.failed_attempts = self.failed_attempts(s, root.id)
         out.unreachable = out.failed_attempts >= self.unreachable_after
         if task.kind == TaskKind.RETRY:
-            task_rows.done(s, task, call.called_at.date(), self.store.actor_id, "retry:failed")
+            task_rows.done(task, call.called_at.date(), self.store.actor_id, "retry:failed")
         if call.retry_at is not None:
             day = call.retry_at.date()
             out.opened_task_ids.append(self._add_task(
@@ -433,7 +429,7 @@ class ContactService:
         )
         s.add(req)
         s.flush()
-        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
+        due = day + dt.timedelta(days=load_rules(s).escalation_days)
         clerk = self._clerk_of(s, data.customer_id) or self.store.actor_id
         if r.handling == "answered":
             req.solution, req.solved_on, req.replied_on = r.solution.strip(), day, day
@@ -457,11 +453,6 @@ class ContactService:
             out.opened_task_ids.append(self._escalation_task(s, req, day))
         return req.id
 
-    @staticmethod
-    def _rule(s: Session, name: str, default: int) -> int:
-        """A day count from the rule settings (falls back while a release lacks the field)."""
-        return int(getattr(load_rules(s), name, default))
-
     def _unsatisfied(self, s: Session, call: Call, data: CallInput, out: CallOutcome) -> int:
         """回访不满意 (篇一 十.2): notify the department in writing through the supervisor's
         queue, and have the clerk call again to confirm satisfaction."""
@@ -476,7 +467,7 @@ class ContactService:
         s.flush()
         out.opened_task_ids.append(self._escalation_task(s, req, day))
         clerk = self._clerk_of(s, data.customer_id) or self.store.actor_id
-        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
+        due = day + dt.timedelta(days=load_rules(s).escalation_days)
         out.opened_task_ids.append(self._add_task(
             s, TaskKind.REPLY, req.customer_id, Window(day, due), clerk,
             f"request:{req.id}:confirm:{day.isoformat()}", request_id=req.id,
@@ -499,8 +490,7 @@ class ContactService:
                 task_rows.cancel(t, "request_closed")
 
     def _escalation_task(self, s: Session, req: CustomerRequest, day: dt.date) -> int:
-        due = req.raised_on + dt.timedelta(days=self._rule(s, "escalation_days",
-                                                           ESCALATION_DAYS))
+        due = req.raised_on + dt.timedelta(days=load_rules(s).escalation_days)
         kind = "回访不满意" if req.source == "unsatisfied" else (
             "投诉" if req.is_complaint else "要求")
         return self._add_task(
@@ -511,7 +501,7 @@ class ContactService:
 
     def _confirm_task(self, s: Session, req: CustomerRequest, clerk: int | None,
                       day: dt.date) -> int:
-        due = day + dt.timedelta(days=self._rule(s, "escalation_days", ESCALATION_DAYS))
+        due = day + dt.timedelta(days=load_rules(s).escalation_days)
         return self._add_task(
             s, TaskKind.REPLY, req.customer_id, Window(day, due), clerk,
             f"request:{req.id}:confirm:{day.isoformat()}", request_id=req.id,

@@ -346,15 +346,15 @@ def sync_customers(
             if key in planned_keys or task.status != TaskStatus.OPEN:
                 continue
             if task.kind == TaskKind.PICKUP and not _source_deleted(s, task):
-                task_rows.done(s, task, today, None, AUTO_PICKUP_ENTERED)
+                task_rows.done(task, today, None, AUTO_PICKUP_ENTERED)
             elif task.kind == TaskKind.ARCHIVE and not _source_deleted(s, task) \
                     and (task.customer_id, task.vehicle_id) not in archive_cars:
                 # Done only when that car's archive is complete; a newer visit of the same
                 # still-incomplete car moves the work to its own task.
-                task_rows.done(s, task, today, None, AUTO_COMPLETE)
+                task_rows.done(task, today, None, AUTO_COMPLETE)
             elif not _source_deleted(s, task) and (achieved := _achieved(s, task, today)):
                 # 首保 happened / the policy was renewed: the reminder did its job (M)
-                task_rows.done(s, task, achieved, None, AUTO_ACHIEVED)
+                task_rows.done(task, achieved, None, AUTO_ACHIEVED)
             else:
                 task_rows.cancel(task, AUTO_DELETED if _source_deleted(s, task)
                                  else AUTO_SUPERSEDED)

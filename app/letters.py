@@ -214,7 +214,7 @@ class LetterService:
                             Task.campaign_id == campaign_id, Task.customer_id == d.customer_id,
                             Task.kind == TaskKind.EVENT_LETTER,
                             Task.status == TaskStatus.OPEN)):
-                        task_rows.done(s, t, sent_on, self.store.actor_id)
+                        task_rows.done(t, sent_on, self.store.actor_id)
                         letter.task_id = t.id
             if request_id:
                 from app.contacts import ContactService

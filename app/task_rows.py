@@ -113,7 +113,7 @@ def add_many(s: Session, rows: Iterable[NewTask], actor_id: int | None) -> int:
 # ---------------------------------------------------------------- closing
 
 
-def done(s: Session, task: Task, day: dt.date, by: int | None, reason: str = "") -> None:
+def done(task: Task, day: dt.date, by: int | None, reason: str = "") -> None:
     task.status = TaskStatus.DONE
     task.done_on = day
     task.done_by_id = by

@@ -149,7 +149,7 @@ class TaskService:
             if task.kind in task_rows.CALL_KINDS:
                 task_rows.close_without_call(task, done_on, self.store.actor_id, reason, note)
             else:
-                task_rows.done(s, task, done_on, self.store.actor_id)
+                task_rows.done(task, done_on, self.store.actor_id)
             sync_customers(s, [task.customer_id], load_rules(s), today or clock.today(),
                            self.store.actor_id)
 

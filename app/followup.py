@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import rules as R
@@ -24,6 +24,7 @@ from app import task_rows
 from app.rules import RuleSettings, Window
 from db.models import (
     Customer,
+    InsuranceRenewal,
     Task,
     TaskKind,
     TaskStatus,
@@ -45,6 +46,7 @@ TASK_KIND_LABELS = {
     TaskKind.EVENT_LETTER: "活动信函",
     TaskKind.RETRY: "重拨",
     TaskKind.PICKUP: "待补出厂日期",
+    TaskKind.LOST_CUSTOMER: "流失回访",
 }
 TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
                       TaskStatus.CANCELLED: "已取消"}
@@ -54,12 +56,13 @@ TASK_STATUS_LABELS = {TaskStatus.OPEN: "待办", TaskStatus.DONE: "已完成",
 PLANNED_KINDS = frozenset({
     TaskKind.ARCHIVE, TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP,
     TaskKind.MAINTENANCE, TaskKind.FIRST_SERVICE, TaskKind.INSURANCE, TaskKind.PICKUP,
+    TaskKind.LOST_CUSTOMER,
 })
 AUTO_DELETED = "auto:deleted"
 AUTO_SUPERSEDED = "auto:superseded"
 AUTO_COMPLETE = "auto:archive_complete"
 AUTO_PICKUP_ENTERED = "auto:pickup_entered"
-AUTO_ACHIEVED = "auto:achieved"  # 首保 done, insurance renewed
+AUTO_ACHIEVED = "auto:achieved"  # 首保 done, insurance renewed, a lost customer came back
 CHUNK = 500
 
 
@@ -216,6 +219,15 @@ def plan_customer(c: CustomerFacts, rules: RuleSettings = R.DEFAULT_RULES) -> li
                 R.insurance_window(d, rules), owner, car.id, None,
                 f"{car.plate} 保险 {d.isoformat()} 到期，提醒续保",
             ))
+
+    # 流失回访 (篇三 (一)2): once per absence, keyed on the last visit; a new visit replaces it
+    if c.visits:
+        last = max(v.intake_date for v in c.visits)
+        plans.append(TaskPlan(
+            f"customer:{c.id}:lost:{last.isoformat()}", TaskKind.LOST_CUSTOMER,
+            R.lost_customer_window(last, rules), owner, None, None,
+            f"{last.isoformat()} 后 {rules.lost_customer_months} 个月未回厂：回访并问明原因",
+        ))
     return plans
 
 
@@ -370,8 +382,15 @@ def _young(plan: TaskPlan, facts: CustomerFacts, today: dt.date, rules: RuleSett
 
 
 def _achieved(s: Session, task: Task, today: dt.date) -> dt.date | None:
-    """The day a first-service or insurance reminder's aim was met, if it was: the car's first
-    maintenance visit, or a later expiry date entered (a renewal)."""
+    """The day a reminder's aim was met, if it was: the car's first maintenance visit (首保), a
+    later expiry date entered (a renewal), the lost customer's return visit."""
+    if task.kind == TaskKind.LOST_CUSTOMER:
+        away_since = dt.date.fromisoformat(task.source_key.rsplit(":", 1)[1])
+        back = s.scalar(select(func.min(Visit.intake_date)).where(
+            Visit.customer_id == task.customer_id, Visit.deleted_at.is_(None),
+            Visit.intake_date > away_since))
+        # back before the window opened: never lost, nothing achieved (superseded)
+        return back if back is not None and back >= task.window_start else None
     if task.vehicle_id is None:
         return None
     if task.kind == TaskKind.FIRST_SERVICE:
@@ -379,6 +398,11 @@ def _achieved(s: Session, task: Task, today: dt.date) -> dt.date | None:
             Visit.vehicle_id == task.vehicle_id, Visit.deleted_at.is_(None),
             Visit.kind == VisitKind.MAINTENANCE).order_by(Visit.intake_date).limit(1))
     if task.kind == TaskKind.INSURANCE:
+        renewed = s.scalar(select(InsuranceRenewal.renewed_on).where(
+            InsuranceRenewal.vehicle_id == task.vehicle_id,
+            InsuranceRenewal.old_expiry == task.due).order_by(InsuranceRenewal.id.desc()).limit(1))
+        if renewed is not None:
+            return renewed
         expiry = s.scalar(select(Vehicle.insurance_expiry).where(Vehicle.id == task.vehicle_id))
         # a renewal adds about a year; a few days' correction of a typo is not one
         if expiry is not None and expiry >= task.due + dt.timedelta(days=180):

@@ -36,6 +36,9 @@ class RuleSettings:
     escalation_days: int = 2  # R5: 不能解决的，要在两日内报告业务主管
     # A repair or maintenance still without 出厂日期 this long after intake: ask for it.
     pickup_missing_days: int = 7
+    # 流失回访 (篇三 (一)2): a customer with no visit for this many months is called once
+    lost_customer_months: int = 12
+    lost_call_days: int = 14  # … within this many days of becoming lost
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -45,6 +48,8 @@ class RuleSettings:
             raise ValueError("first_call_from must not be after first_call_to")
         if self.second_call_from > self.second_call_to:
             raise ValueError("second_call_from must not be after second_call_to")
+        if self.lost_customer_months < 1:
+            raise ValueError("lost_customer_months must be at least one month")
 
 
 DEFAULT_RULES = RuleSettings()
@@ -188,6 +193,30 @@ def first_service_window(purchase: dt.date, rules: RuleSettings = DEFAULT_RULES)
 
 def insurance_window(expiry: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
     return Window(_plus(expiry, -rules.insurance_lead_days), expiry)
+
+
+def lost_customer_window(last_visit: dt.date, rules: RuleSettings = DEFAULT_RULES) -> Window:
+    """流失回访: from the day the customer has been away lost_customer_months, for
+    lost_call_days. (The month end clamps: away since 08-31 → lost on 02-28/29.)"""
+    start = add_months(last_visit, rules.lost_customer_months)
+    return Window(start, _plus(start, rules.lost_call_days))
+
+
+def is_lost(last_visit: dt.date | None, as_of: dt.date,
+            rules: RuleSettings = DEFAULT_RULES) -> bool:
+    """Lost on the day lost_customer_months have passed since the last visit (not before)."""
+    return last_visit is not None and add_months(last_visit, rules.lost_customer_months) <= as_of
+
+
+# Why a lost customer stopped coming (篇三 (一)2 流失客户 … 分析): code → what the clerk picks.
+LOST_REASONS = {
+    "price": "价格",
+    "service": "服务",
+    "distance": "距离",
+    "sold": "已卖车",
+    "other_shop": "去其他店",
+    "other": "其他",
+}
 
 
 def under_warranty(day: dt.date, warranty_end: dt.date | None) -> bool:

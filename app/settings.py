@@ -31,6 +31,8 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "notice_letter_days": ("活动通知信函：电话通知后", "天"),
     "escalation_days": ("要求/投诉上报主管期限", "天"),
     "pickup_missing_days": ("送修后仍未填出厂日期：提醒补填", "天后"),
+    "lost_customer_months": ("流失客户：最近一次来访后", "个月未回厂"),
+    "lost_call_days": ("流失回访：须在几天内打完", "天"),
 }
 
 

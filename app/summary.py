@@ -13,8 +13,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app import rules as R
 from app.dates import add_months
-from app.rules import Window
+from app.rules import LOST_REASONS, RuleSettings, Window
+from app.settings import load_rules
 from app.store import Store
 from app.task_rows import NO_CALL, closed_without_call, no_call_reason
 from app.workdays import WorkCalendar, load_calendar
@@ -23,11 +25,13 @@ from db.models import (
     Customer,
     CustomerRequest,
     FiledSummary,
+    InsuranceRenewal,
     Letter,
     Staff,
     Task,
     TaskKind,
     TaskStatus,
+    Vehicle,
     Visit,
     VisitKind,
 )
@@ -77,17 +81,29 @@ LABELS = {
     "campaign_notice_coverage": "活动通知覆盖率",
     "maintenance_reminders_due": "应做保养提醒",
     "maintenance_reminders_done": "已做保养提醒",
-    "insurance_reminders_due": "应做续保提醒",
-    "insurance_reminders_done": "已做续保提醒",
+    "new_cars": "新车数",
+    "first_services_due": "应首保",
+    "first_services_done": "已首保",
+    "first_service_rate": "首保率",
+    "insurance_expiring": "保险到期",
+    "insurance_contacted": "已联系",
+    "insurance_renewed_here": "本店续保",
+    "insurance_renewal_rate": "续保率",
     "calls": "通话总数",
     "loyal_customers": "忠诚客户",
     "lost_customers": "流失客户",
+    "lost_followups_due": "应做流失回访",
+    "lost_followups_done": "已做流失回访",
+    **{f"lost_reason_{code}": f"流失原因：{label}" for code, label in LOST_REASONS.items()},
+    "lost_came_back": "流失客户回厂",
 }
 RATES = {k for k in LABELS if k.endswith("_rate") or k.endswith("_coverage")} | {"csi"}
 # What a figure means, printed beside it (the 统计 tab and the printed summary).
 NOTES = {
     "comeback_rate": "返修台次 ÷ 维修和保养台次（不含咨询、来访）",
     "csi": "已打分通话的平均分（0–10 分）× 10",
+    "first_service_rate": "已首保 ÷ 应首保（首保到期日在本期的新车）",
+    "insurance_renewal_rate": "本店续保 ÷ 本期到期的保单",
 }
 # Said when pointing at a figure (the tab's tooltip).
 HINTS = {
@@ -104,6 +120,17 @@ HINTS = {
     "unsatisfied_items": "回访中客户表示不满意而开出的待确认事项（篇一 十.2）",
     "visits": "本期全部来访/送修，含咨询和来访",
     "vehicle_jobs": "本期类别为维修或保养的来访，返修率的分母",
+    "new_cars": "购车日期在本期的车辆",
+    "first_services_due": "首保到期日（购车后首保月数）在本期的新车；未到期也未来的不计",
+    "first_services_done": "其中已来做过保养的车辆",
+    "insurance_expiring": "保险到期日在本期的保单（有续保提醒的车辆）",
+    "insurance_contacted": "其中续保提醒已接通电话的",
+    "insurance_renewed_here": "其中登记为在本店续保的",
+    "lost_customers": "截至期末，最近一次来访已超过“流失客户月数”（跟踪规则设置）",
+    "lost_followups_due": "到期日在本期的流失回访任务",
+    "lost_followups_done": "由通话完成的流失回访",
+    "lost_came_back": "本期来访、而上次来访已超过流失月数的客户",
+    "loyal_customers": "截至期末的一年内来访 3 次及以上（排行见下方）",
     **NOTES,
 }
 # How the 统计 tab and the printed summary group the figures.
@@ -121,9 +148,12 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("返修", ["visits", "vehicle_jobs", "comebacks", "comeback_rate"]),
     ("信函与活动", ["letters_notice", "letters_invitation", "letters_reply", "campaign_invitees",
                    "campaign_notified", "campaign_notice_coverage"]),
-    ("保养与续保", ["maintenance_reminders_due", "maintenance_reminders_done",
-                   "insurance_reminders_due", "insurance_reminders_done"]),
-    ("客户", ["loyal_customers", "lost_customers"]),
+    ("保养与首保", ["maintenance_reminders_due", "maintenance_reminders_done", "new_cars",
+                   "first_services_due", "first_services_done", "first_service_rate"]),
+    ("续保", ["insurance_expiring", "insurance_contacted", "insurance_renewed_here",
+             "insurance_renewal_rate"]),
+    ("客户", ["loyal_customers", "lost_customers", "lost_followups_due", "lost_followups_done",
+             *[f"lost_reason_{code}" for code in LOST_REASONS], "lost_came_back"]),
 ]
 # 篇一 十.1: feedback goes to these departments (app.contacts.DEPARTMENTS), or to nobody named.
 DEPARTMENTS = ["前台", "车间", "配件", "保险", "销售"]
@@ -226,6 +256,7 @@ class Figures:
     values: dict[str, float | int | None] = field(default_factory=dict)
     loyal: list[int] = field(default_factory=list)  # customer ids
     lost: list[int] = field(default_factory=list)
+    loyal_ranking: list[LoyalRank] = field(default_factory=list)
 
     def as_flat_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"period_start": self.period.start.isoformat(),
@@ -234,6 +265,9 @@ class Figures:
         for name, (target, kind) in TARGETS.items():
             out[f"target_{name}"] = target
             out[f"target_{name}_kind"] = kind
+        out["loyal_ranking"] = [
+            {"archive_no": r.archive_no, "name": r.name, "visits": r.visits,
+             "last_visit": r.last_visit.isoformat()} for r in self.loyal_ranking]
         return out
 
 
@@ -270,9 +304,10 @@ def _on_time(cal: WorkCalendar, t: Task) -> bool:
 
 
 def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-            lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
+            as_of: dt.date | None = None) -> Figures:
     """All figures for the period; as_of (default today) decides which windows have closed."""
     as_of = as_of or clock.today()
+    rules = load_rules(s)
     cal = load_calendar(s)
     v: dict[str, float | int | None] = {}
     live_customer = and_(Customer.deleted_at.is_(None), _customer_filter(clerk_id))
@@ -362,17 +397,42 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
     v["campaign_notified"] = sum(1 for t in notices if t.status == TaskStatus.DONE)
     v["campaign_notice_coverage"] = rate(v["campaign_notified"], len(notices))
 
-    # M reminders
-    for kind, name in ((TaskKind.MAINTENANCE, "maintenance"), (TaskKind.INSURANCE, "insurance")):
-        rows = _tasks(s, kind, p, clerk_id, as_of)
-        v[f"{name}_reminders_due"] = len(rows)
-        v[f"{name}_reminders_done"] = sum(1 for t in rows if t.status == TaskStatus.DONE)
+    # M maintenance reminders
+    rows = _tasks(s, TaskKind.MAINTENANCE, p, clerk_id, as_of)
+    v["maintenance_reminders_due"] = len(rows)
+    v["maintenance_reminders_done"] = sum(1 for t in rows if t.status == TaskStatus.DONE)
+
+    # 首保 (篇三 三.3: 每月做好新车首保的统计工作)
+    v["new_cars"] = len(new_cars(s, p, clerk_id))
+    due_cars = first_service_cars(s, p, clerk_id, rules, as_of)
+    v["first_services_due"] = len(due_cars)
+    v["first_services_done"] = sum(1 for c in due_cars if c.served_on is not None)
+    v["first_service_rate"] = rate(v["first_services_done"], len(due_cars))
+
+    # 续保 (篇三 保险改善计划: 加大续保力度)
+    policies = insurance_policies(s, p, clerk_id)
+    v["insurance_expiring"] = len(policies)
+    v["insurance_contacted"] = sum(1 for x in policies if x.contacted)
+    v["insurance_renewed_here"] = sum(1 for x in policies if x.renewed_here)
+    v["insurance_renewal_rate"] = rate(v["insurance_renewed_here"], len(policies))
 
     figures = Figures(p, clerk_id, v)
     figures.loyal = loyal_customers(s, p, clerk_id, loyal_visits)
-    figures.lost = lost_customers(s, p.end, clerk_id, lost_months)
+    figures.lost = lost_customers(s, p.end, clerk_id, rules)
+    figures.loyal_ranking = loyal_ranking(s, p, clerk_id)
     v["loyal_customers"] = len(figures.loyal)
     v["lost_customers"] = len(figures.lost)
+
+    # 流失回访 (篇三 (一)2: 注重对流失客户回访及分析)
+    lost_calls = _tasks(s, TaskKind.LOST_CUSTOMER, p, clerk_id, as_of)
+    v["lost_followups_due"] = len(lost_calls)
+    v["lost_followups_done"] = sum(1 for t in lost_calls if _by_call(t))
+    reasons = dict(s.execute(select(Call.lost_reason, func.count()).where(
+        call_where, Call.reached.is_(True), Call.lost_reason != "")
+        .group_by(Call.lost_reason)).all())
+    for code in LOST_REASONS:
+        v[f"lost_reason_{code}"] = reasons.get(code, 0)
+    v["lost_came_back"] = len(came_back_visits(s, p, clerk_id, rules))
     return figures
 
 
@@ -388,17 +448,140 @@ def loyal_customers(s: Session, p: Period, clerk_id: int | None, min_visits: int
         .order_by(Visit.customer_id)).all()
 
 
-def lost_customers(s: Session, as_of: dt.date, clerk_id: int | None, months: int) -> list[int]:
-    """篇三: customers who came before but not in the last `months` months."""
-    cutoff = add_months(as_of, -months)
+def lost_customers(s: Session, as_of: dt.date, clerk_id: int | None,
+                   rules: RuleSettings) -> list[int]:
+    """篇三: customers who came before but not in the last lost_customer_months (R.is_lost)."""
+    # a few days' slack, then the rule itself decides (month ends clamp)
+    cutoff = add_months(as_of, -rules.lost_customer_months) + dt.timedelta(days=3)
     last = (select(Visit.customer_id, func.max(Visit.intake_date).label("last"))
             .where(Visit.deleted_at.is_(None), Visit.intake_date <= as_of)
             .group_by(Visit.customer_id).subquery())
-    return s.scalars(
-        select(last.c.customer_id).join(Customer, Customer.id == last.c.customer_id)
-        .where(last.c.last < cutoff, Customer.deleted_at.is_(None),
+    rows = s.execute(
+        select(last.c.customer_id, last.c.last).join(Customer, Customer.id == last.c.customer_id)
+        .where(last.c.last <= cutoff, Customer.deleted_at.is_(None),
                _customer_filter(clerk_id))
         .order_by(last.c.customer_id)).all()
+    return [cid for cid, day in rows if R.is_lost(day, as_of, rules)]
+
+
+def came_back_visits(s: Session, p: Period, clerk_id: int | None,
+                     rules: RuleSettings) -> list[int]:
+    """Visits in the period of customers who had been lost: their visit before was
+    lost_customer_months or more earlier. The first such visit per customer."""
+    rows = s.execute(
+        select(Visit.id, Visit.customer_id, Visit.intake_date)
+        .join(Customer, Customer.id == Visit.customer_id)
+        .where(Visit.deleted_at.is_(None), Visit.intake_date <= p.end,
+               Customer.deleted_at.is_(None), _customer_filter(clerk_id),
+               Visit.customer_id.in_(
+                   select(Visit.customer_id).where(
+                       Visit.deleted_at.is_(None), Visit.intake_date >= p.start,
+                       Visit.intake_date <= p.end)))
+        .order_by(Visit.customer_id, Visit.intake_date, Visit.id)).all()
+    out: list[int] = []
+    previous: dict[int, dt.date] = {}
+    counted: set[int] = set()
+    for visit_id, cid, day in rows:
+        before = previous.get(cid)
+        if (day >= p.start and cid not in counted and before is not None
+                and R.is_lost(before, day, rules)):
+            out.append(visit_id)
+            counted.add(cid)
+        previous[cid] = day
+    return out
+
+
+@dataclass(frozen=True)
+class LoyalRank:
+    customer_id: int
+    archive_no: int
+    name: str
+    visits: int  # 回厂次数 in the year ending with the period
+    last_visit: dt.date
+
+
+def loyal_ranking(s: Session, p: Period, clerk_id: int | None, limit: int = 20
+                  ) -> list[LoyalRank]:
+    """篇三 (一)1: 根据客户回厂次数 … 找出我们的忠诚客户 — most visits in the year first."""
+    since = add_months(p.end, -12) + dt.timedelta(days=1)
+    visits = func.count(Visit.id)
+    rows = s.execute(
+        select(Customer.id, Customer.archive_no, Customer.name, visits,
+               func.max(Visit.intake_date))
+        .join(Visit, Visit.customer_id == Customer.id)
+        .where(Visit.deleted_at.is_(None), Visit.intake_date >= since,
+               Visit.intake_date <= p.end, Customer.deleted_at.is_(None),
+               _customer_filter(clerk_id))
+        .group_by(Customer.id).having(visits >= 2)
+        .order_by(visits.desc(), func.max(Visit.intake_date).desc(), Customer.archive_no)
+        .limit(limit)).all()
+    return [LoyalRank(*r) for r in rows]
+
+
+def new_cars(s: Session, p: Period, clerk_id: int | None) -> list[tuple[int, int]]:
+    """(vehicle id, customer id) of the cars bought in the period."""
+    return [tuple(r) for r in s.execute(
+        select(Vehicle.id, Vehicle.customer_id).join(Customer, Customer.id == Vehicle.customer_id)
+        .where(Vehicle.deleted_at.is_(None), Customer.deleted_at.is_(None),
+               Vehicle.purchase_date >= p.start, Vehicle.purchase_date <= p.end,
+               _customer_filter(clerk_id)).order_by(Vehicle.purchase_date, Vehicle.id))]
+
+
+@dataclass(frozen=True)
+class FirstServiceCar:
+    vehicle_id: int
+    customer_id: int
+    due: dt.date
+    served_on: dt.date | None  # the car's first maintenance visit
+
+
+def first_service_cars(s: Session, p: Period, clerk_id: int | None, rules: RuleSettings,
+                       as_of: dt.date) -> list[FirstServiceCar]:
+    """Cars whose 首保 fell due in the period; one not due yet by as_of and not yet come is
+    left out (it is not late)."""
+    months = rules.first_service_months
+    slack = dt.timedelta(days=3)  # month ends clamp; the rule decides below
+    first = (select(Visit.vehicle_id, func.min(Visit.intake_date).label("served"))
+             .where(Visit.deleted_at.is_(None), Visit.kind == VisitKind.MAINTENANCE,
+                    Visit.intake_date <= as_of)
+             .group_by(Visit.vehicle_id).subquery())
+    rows = s.execute(
+        select(Vehicle.id, Vehicle.customer_id, Vehicle.purchase_date, first.c.served)
+        .join(Customer, Customer.id == Vehicle.customer_id)
+        .outerjoin(first, first.c.vehicle_id == Vehicle.id)
+        .where(Vehicle.deleted_at.is_(None), Customer.deleted_at.is_(None),
+               Vehicle.purchase_date >= add_months(p.start, -months) - slack,
+               Vehicle.purchase_date <= add_months(p.end, -months) + slack,
+               _customer_filter(clerk_id))
+        .order_by(Vehicle.purchase_date, Vehicle.id)).all()
+    out = []
+    for vehicle_id, customer_id, bought, served in rows:
+        due = R.first_service_due(bought, rules)
+        if not p.start <= due <= p.end or (served is None and due >= as_of):
+            continue
+        out.append(FirstServiceCar(vehicle_id, customer_id, due, served))
+    return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    task: Task  # the 续保提醒 of this expiry (due = the expiry date)
+    contacted: bool  # a call reached the customer about it
+    renewed_here: bool  # a renewal sold here replaced this expiry
+
+
+def insurance_policies(s: Session, p: Period, clerk_id: int | None) -> list[Policy]:
+    """Policies expiring in the period: the insurance reminders due in it."""
+    tasks = sorted(_tasks(s, TaskKind.INSURANCE, p, clerk_id), key=lambda t: (t.due, t.id))
+    ids = [t.id for t in tasks]
+    reached = set(s.scalars(select(Call.task_id).where(
+        Call.task_id.in_(ids), Call.reached.is_(True), Call.deleted_at.is_(None)))) if ids \
+        else set()
+    here = set(s.execute(select(InsuranceRenewal.vehicle_id, InsuranceRenewal.old_expiry).where(
+        InsuranceRenewal.at_our_shop.is_(True),
+        InsuranceRenewal.old_expiry >= p.start, InsuranceRenewal.old_expiry <= p.end)).all())
+    return [Policy(t, t.id in reached or _by_call(t), (t.vehicle_id, t.due) in here)
+            for t in tasks]
 
 
 # ---------------------------------------------------------------- the records behind a figure
@@ -425,8 +608,12 @@ _RATE_BEHIND = {
     "complaints_replied_on_time_rate": "complaints_replied_late",
     "comeback_rate": "comebacks",
     "campaign_notice_coverage": "campaign_not_notified",
+    "first_service_rate": "first_services_missed",
+    "insurance_renewal_rate": "insurance_not_renewed_here",
 }
 _BEHIND_TITLES = {
+    "first_services_missed": "应首保而未来的新车（车主）",
+    "insurance_not_renewed_here": "本期到期、未在本店续保的保单",
     "first_followups_late": "未在期限内完成的第一次跟踪",
     "warranty_followups_missed": "保修期内未回访（含未通话就标记完成的）",
     "first_followups_closed_without_call": "未通话就标记完成的第一次跟踪",
@@ -440,10 +627,10 @@ _BEHIND_TITLES = {
 
 
 def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None, *,
-                   loyal_visits: int = 3, lost_months: int = 6,
-                   as_of: dt.date | None = None) -> Behind:
+                   loyal_visits: int = 3, as_of: dt.date | None = None) -> Behind:
     """The ids a figure of compute() counted (the same selections, so the counts agree)."""
     as_of = as_of or clock.today()
+    rules = load_rules(s)
     if name not in LABELS:
         raise KeyError(name)
     wanted = _RATE_BEHIND.get(name, name)
@@ -458,7 +645,7 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
     task_lists = {
         "first_followups": TaskKind.FIRST_FOLLOWUP, "warranty_followups": TaskKind.FIRST_FOLLOWUP,
         "second_followups": TaskKind.SECOND_FOLLOWUP, "campaign": TaskKind.EVENT_NOTICE,
-        "maintenance_reminders": TaskKind.MAINTENANCE, "insurance_reminders": TaskKind.INSURANCE,
+        "maintenance_reminders": TaskKind.MAINTENANCE, "lost_followups": TaskKind.LOST_CUSTOMER,
     }
     cal = load_calendar(s)
     for prefix, kind in task_lists.items():
@@ -484,8 +671,8 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
             "campaign_not_notified": lambda t: not done(t),
             "maintenance_reminders_due": lambda t: True,
             "maintenance_reminders_done": done,
-            "insurance_reminders_due": lambda t: True,
-            "insurance_reminders_done": done,
+            "lost_followups_due": lambda t: True,
+            "lost_followups_done": by_call,
         }
         kind_of_rows = "no_call_tasks" if wanted.endswith("_closed_without_call") else "tasks"
         return Behind(name, kind_of_rows, [t.id for t in tasks if picks[wanted](t)], title)
@@ -557,10 +744,44 @@ def records_behind(s: Session, name: str, p: Period, clerk_id: int | None = None
     if wanted == "loyal_customers":
         return Behind(name, "customers", loyal_customers(s, p, clerk_id, loyal_visits),
                       f"忠诚客户（截至 {p.end:%Y-%m-%d} 的一年内来访 {loyal_visits} 次及以上）")
+    months = rules.lost_customer_months
     if wanted == "lost_customers":
-        return Behind(name, "customers", lost_customers(s, p.end, clerk_id, lost_months),
-                      f"流失客户（截至 {p.end:%Y-%m-%d} 已 {lost_months} 个月以上未来访）")
+        return Behind(name, "customers", lost_customers(s, p.end, clerk_id, rules),
+                      f"流失客户（截至 {p.end:%Y-%m-%d} 已 {months} 个月以上未来访）")
+    if wanted == "lost_came_back":
+        return Behind(name, "visits", came_back_visits(s, p, clerk_id, rules),
+                      f"流失客户回厂（上次来访已超过 {months} 个月）")
+    if wanted.startswith("lost_reason_"):
+        t0, t1 = p.datetimes()
+        q = select(Call.id).where(Call.deleted_at.is_(None), Call.called_at >= t0,
+                                  Call.called_at < t1, Call.reached.is_(True),
+                                  Call.lost_reason == wanted.removeprefix("lost_reason_"))
+        if clerk_id is not None:
+            q = q.where(Call.clerk_id == clerk_id)
+        return Behind(name, "calls", list(s.scalars(q.order_by(Call.called_at, Call.id))),
+                      title)
+    if wanted == "new_cars":
+        return Behind(name, "customers", _unique(c for _, c in new_cars(s, p, clerk_id)),
+                      "本期新车的车主")
+    if wanted.startswith("first_services_"):
+        cars = first_service_cars(s, p, clerk_id, rules, as_of)
+        keep = {"first_services_due": lambda c: True,
+                "first_services_done": lambda c: c.served_on is not None,
+                "first_services_missed": lambda c: c.served_on is None}[wanted]
+        return Behind(name, "customers", _unique(c.customer_id for c in cars if keep(c)),
+                      title + ("（车主）" if not title.endswith("）") else ""))
+    if wanted.startswith("insurance_"):
+        policies = insurance_policies(s, p, clerk_id)
+        keep = {"insurance_expiring": lambda x: True,
+                "insurance_contacted": lambda x: x.contacted,
+                "insurance_renewed_here": lambda x: x.renewed_here,
+                "insurance_not_renewed_here": lambda x: not x.renewed_here}[wanted]
+        return Behind(name, "tasks", [x.task.id for x in policies if keep(x)], title)
     raise KeyError(name)  # pragma: no cover - every LABELS name is handled above
+
+
+def _unique(ids) -> list[int]:
+    return list(dict.fromkeys(ids))
 
 
 RECORD_HEADERS = {
@@ -882,10 +1103,9 @@ class SummaryService:
         raise LookupError(summary_id)
 
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-                lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
+                as_of: dt.date | None = None) -> Figures:
         with self.store.read() as s:
-            return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits,
-                           lost_months=lost_months, as_of=as_of)
+            return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits, as_of=as_of)
 
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
                       until: dt.date | None = None) -> list[TrendRow]:
@@ -900,12 +1120,12 @@ class SummaryService:
             return complaints_by_department(s, p, clerk_id)
 
     def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
-                       loyal_visits: int = 3, lost_months: int = 6,
+                       loyal_visits: int = 3,
                        as_of: dt.date | None = None) -> Behind:
         """What the figure `name` counted, so clicking the number lists it."""
         with self.store.read() as s:
             return records_behind(s, name, p, clerk_id, loyal_visits=loyal_visits,
-                                  lost_months=lost_months, as_of=as_of)
+                                  as_of=as_of)
 
     def record_rows(self, kind: str, ids: list[int]) -> dict[int, RecordRow]:
         with self.store.read() as s:

@@ -128,6 +128,22 @@ class Vehicle(Audited, SoftDeleted, Base):
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
 
 
+class InsuranceRenewal(Audited, Base):
+    """续保: a policy renewed — the new expiry, the insurer, and whether it was sold here."""
+
+    __tablename__ = "insurance_renewal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    old_expiry: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    new_expiry: Mapped[dt.date] = mapped_column(Date)
+    insurer: Mapped[str] = mapped_column(String(64), default="")
+    at_our_shop: Mapped[bool] = mapped_column(Boolean, default=False)  # 是否在本店续保
+    renewed_on: Mapped[dt.date] = mapped_column(Date)
+    clerk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Visit(Audited, SoftDeleted, Base):
     __tablename__ = "visit"
 
@@ -196,6 +212,7 @@ class TaskKind(enum.StrEnum):
     EVENT_LETTER = "event_letter"  # R6: the notice letter within two days of the call
     RETRY = "retry"  # nobody answered: call again at the agreed time
     PICKUP = "pickup"  # 待补出厂日期: a car job whose pickup date was never entered
+    LOST_CUSTOMER = "lost_customer"  # 流失回访: no visit for N months (篇三 (一)2)
 
 
 class TaskStatus(enum.StrEnum):
@@ -341,6 +358,8 @@ class Call(Audited, SoftDeleted, Base):
     caller_name: Mapped[str] = mapped_column(String(64), default="")  # an unknown caller
     # 请您为本次服务打分: 0–10, blank when the customer gave none (CSI, 篇三; migration 0007)
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # 流失回访: why the customer stopped coming (LOST_REASONS code; migration 0009)
+    lost_reason: Mapped[str] = mapped_column(String(16), default="")
 
 
 class CustomerRequest(Audited, Base):

@@ -103,8 +103,10 @@ def test_per_clerk_and_lost_and_loyal(store, archive, november):
     other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
     summary = SummaryService(store)
     assert summary.figures(NOV, clerk_id=other.id).values["visits"] == 0
-    lost = summary.figures(Period.month(2027, 6), lost_months=6).lost
-    assert set(lost) == set(november)  # nobody came back for six months
+    # lost once 流失客户月数 (12) have passed since the last visit, not a month before
+    assert summary.figures(Period.month(2027, 10)).lost == []
+    lost = summary.figures(Period.month(2027, 11)).lost
+    assert set(lost) == set(november)  # nobody came back for twelve months
     cid = november[0]
     vid = archive.detail(cid).vehicles[0].id
     for day in (D(2026, 11, 12), D(2026, 11, 25)):
@@ -171,7 +173,7 @@ def test_the_records_behind_each_figure_agree_with_it(store, november):
                                                                  as_of=when).ids)
     assert len(tasks) == 3 and all(len(r.cells) == len(RECORD_HEADERS["tasks"])
                                    for r in tasks.values())
-    lost = summary.records_behind("lost_customers", Period.month(2027, 6))
+    lost = summary.records_behind("lost_customers", Period.month(2027, 11))
     customers = summary.record_rows("customers", lost.ids)
     assert {r.cells[1] for r in customers.values()} == {"张伟", "王芳芳", "李强"}
 

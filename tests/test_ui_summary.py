@@ -124,13 +124,13 @@ def test_a_missed_target_shows_red(make_tab, november):
 
 def test_clicking_lost_customers_lists_them_and_opens_one(qtbot, make_tab, november):
     tab = make_tab()
-    tab.set_period("month", D(2027, 6, 1))  # nobody came back for six months
+    tab.set_period("month", D(2027, 11, 1))  # nobody came back for twelve months
     assert tab.value_text("lost_customers") == "3"
     qtbot.mouseClick(tab.figures_panel.value_buttons["lost_customers"],
                      Qt.MouseButton.LeftButton)
     dialog = tab.records_dialog
     assert dialog is not None and dialog.isVisible()
-    assert dialog.windowTitle() == "流失客户（截至 2027-06-30 已 6 个月以上未来访）"
+    assert dialog.windowTitle() == "流失客户（截至 2027-11-30 已 12 个月以上未来访）"
     assert dialog.model.rowCount() == 3
     names = {dialog.model.index(r, 1).data() for r in range(3)}
     assert names == {"张伟", "王芳芳", "李强"}

@@ -35,7 +35,7 @@ from ui.common import tr
 
 LIMITS = {"first_service_km": 50000, "first_service_months": 36, "new_car_months": 60,
           "backfill_days": 3650, "notice_lead_days": 90, "notice_letter_days": 30,
-          "escalation_days": 30}
+          "escalation_days": 30, "lost_customer_months": 60, "lost_call_days": 90}
 # Not a day count of the rules but saved with them: failed calls before a letter is offered.
 UNREACHABLE_NAME = "unreachable_after"
 UNREACHABLE_LABEL = ("未接通几次后改寄信函", "次")
@@ -55,7 +55,7 @@ class RulesDialog(QDialog):
             label, unit = RULE_LABELS[f.name]
             spin = QSpinBox()
             spin.setObjectName(f.name)
-            spin.setRange(0, LIMITS.get(f.name, 365))
+            spin.setRange(1 if f.name == "lost_customer_months" else 0, LIMITS.get(f.name, 365))
             spin.setSuffix(" " + tr(unit))
             spin.setValue(getattr(current, f.name))
             if f.name == "first_service_km":

@@ -29,6 +29,7 @@ from db.models import (
     Counter,
     Customer,
     CustomerSummary,
+    InsuranceRenewal,
     Staff,
     Vehicle,
     Visit,
@@ -229,6 +230,8 @@ class VehicleInfo:
     # How 下次保养期 was found ("按 6 个月" …); "" when the clerk typed it or none is known.
     next_maintenance_basis: str = ""
     next_maintenance_manual: bool = False
+    # the last 续保 recorded: "2026-02-20 平安 本店续保"; "" when none
+    last_renewal: str = ""
 
     def as_input(self) -> VehicleInput:
         return VehicleInput(
@@ -403,6 +406,14 @@ class ArchiveService:
                 .order_by(Vehicle.id)
             ).all()
             plates = {v.id: v.plate for v in vehicles}
+            renewals: dict[int, str] = {}
+            for vid, day, insurer, here in s.execute(
+                    select(InsuranceRenewal.vehicle_id, InsuranceRenewal.renewed_on,
+                           InsuranceRenewal.insurer, InsuranceRenewal.at_our_shop)
+                    .where(InsuranceRenewal.customer_id == c.id)
+                    .order_by(InsuranceRenewal.renewed_on, InsuranceRenewal.id)):
+                renewals[vid] = " ".join(x for x in (
+                    day.isoformat(), insurer, "本店续保" if here else "他店续保") if x)
             visits = s.scalars(
                 select(Visit)
                 .where(Visit.customer_id == c.id, Visit.deleted_at.is_(None))
@@ -416,7 +427,7 @@ class ArchiveService:
                 created_at=c.created_at, created_by=names.get(c.created_by_id, ""),
                 updated_at=c.updated_at, updated_by=names.get(c.updated_by_id, ""),
                 deleted_at=c.deleted_at,
-                vehicles=[_vehicle_info(v) for v in vehicles],
+                vehicles=[_vehicle_info(v, renewals.get(v.id, "")) for v in vehicles],
                 visits=[_visit_info(v, plates.get(v.vehicle_id or -1, "")) for v in visits],
             )
 
@@ -736,7 +747,7 @@ def _find_duplicates(
     return found
 
 
-def _vehicle_info(v: Vehicle) -> VehicleInfo:
+def _vehicle_info(v: Vehicle, last_renewal: str = "") -> VehicleInfo:
     return VehicleInfo(
         id=v.id, plate=v.plate, model=v.model, kind=v.kind, vin=v.vin,
         purchase_date=v.purchase_date, warranty_end=v.warranty_end,
@@ -746,6 +757,7 @@ def _vehicle_info(v: Vehicle) -> VehicleInfo:
         next_maintenance_date=v.next_maintenance_date,
         next_maintenance_basis=v.next_maintenance_basis or "",
         next_maintenance_manual=bool(v.next_maintenance_manual),
+        last_renewal=last_renewal,
     )
 
 

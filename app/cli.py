@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--owner", metavar="NAME", help="跟踪业务员姓名或登录名")
     k.add_argument("--kind", metavar="KIND",
                    help="archive, first_followup, second_followup, maintenance, "
-                        "first_service, insurance")
+                        "first_service, insurance, lost_customer …")
     k.add_argument("--open", action="store_true", help="只列待办任务")
     k.add_argument("--json", action="store_true")
 
@@ -391,6 +391,10 @@ def cmd_summary(url: str, args) -> int:
             if misses(name, value):
                 target += " 未达标"
         print(f"  {label}：{shown}{target}")
+    if figures.loyal_ranking:
+        print("  忠诚客户排行（近一年回厂次数）：")
+        for place, r in enumerate(figures.loyal_ranking[:10], 1):
+            print(f"    {place}. {r.name}（{r.archive_no:06d}） {r.visits} 次，最近 {r.last_visit}")
     return 0
 
 

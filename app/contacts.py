@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import task_rows
 from app.followup import sync_customers
 from app.normalize import ValidationError, normalize_phone, search_key
-from app.rules import Window
+from app.rules import LOST_REASONS, Window
 from app.settings import load_rules
 from app.store import Store
 from app.workdays import load_calendar
@@ -93,6 +93,7 @@ class CallInput:
     # when the clerk said this call does none of them.
     close_followup: bool = True
     department: str = ""  # 回访不满意: the department to notify in writing (篇一 十.2)
+    lost_reason: str = ""  # 流失回访: why the customer stopped coming (rules.LOST_REASONS)
 
     def check(self) -> None:
         if self.call_type not in CALL_TYPES:
@@ -108,6 +109,8 @@ class CallInput:
                 raise ValidationError("satisfaction", "请选择满意度。")
             if self.score is not None and not 0 <= self.score <= 10:
                 raise ValidationError("score", "服务评分应在 0 到 10 分之间。")
+            if self.lost_reason and self.lost_reason not in LOST_REASONS:
+                raise ValidationError("lost_reason", "请选择客户流失的原因。")
         else:
             if self.no_answer_reason not in NO_ANSWER:
                 raise ValidationError("no_answer_reason", "请选择未接通的原因。")
@@ -256,6 +259,10 @@ class ContactService:
         data.check()
         today = today or data.called_at.date()
         with self.store.session() as s:
+            if data.reached and not data.lost_reason and data.task_id is not None and s.scalar(
+                    select(Task.kind).where(Task.id == data.task_id)) == TaskKind.LOST_CUSTOMER:
+                # 流失客户 … 分析 (篇三 (一)2): a reached lost customer is asked why
+                raise ValidationError("lost_reason", "流失回访接通后，请选择客户流失的原因。")
             call = Call(
                 customer_id=data.customer_id, vehicle_id=data.vehicle_id, task_id=data.task_id,
                 campaign_id=data.campaign_id, clerk_id=self.store.actor_id,
@@ -270,6 +277,7 @@ class ContactService:
                 satisfaction=data.satisfaction if data.reached else "",
                 result=data.result.strip(),
                 score=data.score if data.reached else None,
+                lost_reason=data.lost_reason if data.reached else "",
             )
             s.add(call)
             s.flush()

@@ -612,7 +612,9 @@ class _Generator:
             last_day = add_months(car.purchase, CYCLE_MONTHS)  # the first service
         years = self.today.year - car.purchase.year
         insurance = add_months(car.purchase, 12 * years)
-        if insurance <= self.today:
+        # a policy that ran out in the last weeks is still on file: the clerks are renewing it
+        if insurance <= self.today and (
+                years == 0 or insurance < self.today - dt.timedelta(days=RENEWING_DAYS)):
             insurance = add_months(car.purchase, 12 * (years + 1))
         added = created_at if car.purchase <= created_at.date() else self.moment(car.purchase)
         touched = [e.day for e in car.events if e.day >= added.date()]
@@ -735,6 +737,7 @@ def fill_demo(
             refresh_derived(s, ids[start : start + SUMMARY_BATCH], None, today)
             report(2 * customers + min(customers, start + SUMMARY_BATCH), total)
         _work_past_tasks(s, random.Random(seed * 7919 + 1), today)
+        _demo_renewals(s, random.Random(seed * 7919 + 2), today)
 
     return DemoResult(
         staff=len(DEMO_LOGINS), customers=customers, vehicles=vehicle_count,
@@ -744,6 +747,53 @@ def fill_demo(
 
 
 PAST_TASKS_DONE = 0.93  # the share of past-due tasks the demo clerks got done
+RENEWING_DAYS = 28  # policies expired this recently are not yet renewed in the generated data
+DEMO_INSURERS = ("平安保险", "人保财险", "太平洋保险", "国寿财险", "大地保险")
+
+
+def _demo_renewals(s: Session, rng: random.Random, today: dt.date) -> None:
+    """The insurance reminders the demo clerks did: a call each, and most policies renewed
+    (the larger part here), so the 续保 figures have something to count."""
+    from app.derived import refresh_derived
+    from db.models import Call, InsuranceRenewal, Task, TaskKind, TaskStatus
+
+    rows = s.execute(
+        select(Task.id, Task.customer_id, Task.vehicle_id, Task.due, Task.done_on,
+               Task.owner_id)
+        .where(Task.kind == TaskKind.INSURANCE, Task.status == TaskStatus.DONE,
+               Task.due < today, Task.vehicle_id.is_not(None)).order_by(Task.id)).all()
+    calls, renewals, moved = [], [], {}
+    for tid, cid, vid, due, done_on, owner in rows:
+        at = dt.datetime.combine(done_on, dt.time(rng.randint(9, 17), rng.randint(0, 59)))
+        audit = dict(created_at=at, created_by_id=owner, updated_at=at, updated_by_id=owner)
+        renewed = rng.random() < 0.8
+        here = renewed and rng.random() < 0.65
+        calls.append(dict(
+            customer_id=cid, vehicle_id=vid, task_id=tid, campaign_id=None, clerk_id=owner,
+            direction="out", call_type="followup", phone="", retry_at=None,
+            customer_request="", caller_name="", called_at=at, reached=True,
+            no_answer_reason="", points_covered="4", satisfaction="", lost_reason="",
+            key_points="提醒续保，" + ("已在本店续保" if here else "已续保" if renewed
+                                     else "客户说再考虑"),
+            result="已联系", deleted_at=None, deleted_by_id=None, **audit))
+        if renewed:
+            new = add_months(due, 12)
+            renewals.append(dict(vehicle_id=vid, customer_id=cid, old_expiry=due,
+                                 new_expiry=new, insurer=rng.choice(DEMO_INSURERS),
+                                 at_our_shop=here, renewed_on=done_on, clerk_id=owner,
+                                 **audit))
+            moved[vid] = (cid, new, at)
+    _insert(s, Call, calls)
+    _insert(s, InsuranceRenewal, renewals)
+    if moved:
+        from sqlalchemy import bindparam, update
+
+        table = Vehicle.__table__
+        # Core, with the renewal's time as updated_at: the same seed gives the same rows
+        s.execute(update(table).where(table.c.id == bindparam("vid"))
+                  .values(insurance_expiry=bindparam("new"), updated_at=bindparam("at")),
+                  [dict(vid=vid, new=new, at=at) for vid, (_c, new, at) in moved.items()])
+    refresh_derived(s, sorted({cid for cid, _n, _a in moved.values()}), None, today)
 
 
 def _work_past_tasks(s: Session, rng: random.Random, today: dt.date) -> None:
@@ -793,6 +843,15 @@ DEMO_KEY_POINTS = {
 }
 
 
+# Why the demo's lost customers stopped coming, and how often (流失回访).
+DEMO_LOST_REASONS = {"price": 30, "distance": 25, "sold": 15, "other_shop": 15, "service": 10,
+                     "other": 5}
+DEMO_LOST_WORDS = {"price": "客户认为保养价格偏高，在路边店做了保养",
+                   "distance": "客户搬家，离本店太远", "sold": "车已卖掉",
+                   "other_shop": "客户去了朋友介绍的店", "service": "上次等待时间太长，不太满意",
+                   "other": "客户长期出差，车很少开"}
+
+
 def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> None:
     """The calls that did the demo's follow-up work (R7), so registers and figures have data."""
     from db.models import Call, TaskKind
@@ -801,6 +860,19 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
     calls = []
     for d in done:
         customer_id, kind = kinds[d["tid"]]
+        if kind == TaskKind.LOST_CUSTOMER:
+            at = dt.datetime.combine(d["done_on"], dt.time(rng.randint(9, 17),
+                                                           rng.randint(0, 59)))
+            reason = rng.choices(list(DEMO_LOST_REASONS), weights=DEMO_LOST_REASONS.values())[0]
+            calls.append(dict(
+                customer_id=customer_id, vehicle_id=None, task_id=d["tid"], campaign_id=None,
+                clerk_id=d["owner"], direction="out", call_type="followup", phone="",
+                retry_at=None, customer_request="", caller_name="", called_at=at, reached=True,
+                no_answer_reason="", points_covered="1,2", satisfaction="",
+                key_points=DEMO_LOST_WORDS[reason], result="已问明流失原因", lost_reason=reason,
+                created_at=at, created_by_id=d["owner"], updated_at=at,
+                updated_by_id=d["owner"], deleted_at=None, deleted_by_id=None))
+            continue
         if kind not in (TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP):
             continue
         at = dt.datetime.combine(d["done_on"], dt.time(rng.randint(9, 17), rng.randint(0, 59)))
@@ -809,7 +881,7 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
         base = dict(customer_id=customer_id, vehicle_id=None, task_id=d["tid"],
                     campaign_id=None, clerk_id=d["owner"], direction="out",
                     call_type="followup", phone="", retry_at=None, customer_request="",
-                    caller_name="", **audit)
+                    caller_name="", lost_reason="", **audit)
         if rng.random() < 0.15:  # nobody answered the first time
             calls.append(dict(base, called_at=at - dt.timedelta(hours=2), reached=False,
                               no_answer_reason=rng.choice(["no_answer", "powered_off"]),

@@ -292,8 +292,10 @@ def _customer_filter(clerk_id: int | None):
 
 
 def _by_call(t: Task) -> bool:
-    """Done by the call it asked for (not closed by 标记完成 without one, R7)."""
-    return t.status == TaskStatus.DONE and t.done_on is not None and not closed_without_call(t)
+    """Done by the call it asked for: not closed by 标记完成 without one (R7), nor closed by
+    the program because its aim was met (首保 came, the policy renewed, the customer back)."""
+    return (t.status == TaskStatus.DONE and t.done_on is not None
+            and not closed_without_call(t) and not (t.closed_reason or "").startswith("auto:"))
 
 
 def _on_time(cal: WorkCalendar, t: Task) -> bool:

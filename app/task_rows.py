@@ -33,7 +33,7 @@ CAMPAIGN_CANCELLED = "campaign_cancelled"
 CALL_KINDS = frozenset({
     TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP, TaskKind.MAINTENANCE,
     TaskKind.FIRST_SERVICE, TaskKind.INSURANCE, TaskKind.EVENT_NOTICE, TaskKind.RETRY,
-    TaskKind.REPLY,
+    TaskKind.REPLY, TaskKind.LOST_CUSTOMER,
 })
 # The follow-up calls of R3/R4: any follow-up call of the customer closes the open one.
 FOLLOWUP_KINDS = (TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP)

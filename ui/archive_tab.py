@@ -32,6 +32,10 @@ from ui.common import tr
 DEFAULT_WIDTHS = [72, 80, 130, 120, 120, 90, 80, 90]
 
 
+def _last_renewal(v) -> str:
+    return f"<br><small>{tr('上次：')}{_e(v.last_renewal)}</small>" if v.last_renewal else ""
+
+
 def _maintenance_basis(v) -> str:
     """Why the date is what it is: the rule's basis, or the clerk typed it (R2, M)."""
     if not v.next_maintenance_date:
@@ -112,7 +116,10 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
         f"<td class='k'>{tr('下次保养期')}</td><td>{_d(v.next_maintenance_date)}"
         f"{_maintenance_basis(v)}</td></tr>"
         f"<tr><td class='k'>{tr('保修到期')}</td><td>{_d(v.warranty_end)}</td>"
-        f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}</td></tr></table>"
+        f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}"
+        f"　<a href='renew:{v.id}'>{tr('登记续保')}</a>"
+        f"{_last_renewal(v)}"
+        f"</td></tr></table>"
         for v in c.vehicles
     ) or f"<p>{tr('还没有车辆')}</p>"
     visits = "".join(
@@ -153,6 +160,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
 class ArchiveTab(QWidget):
     customerActivated = Signal(int)  # Enter or double-click: edit
     vehicleLinkClicked = Signal(int, int)  # customer id, vehicle id
+    renewalLinkClicked = Signal(int, int)  # customer id, vehicle id: 登记续保
     visitLinkClicked = Signal(int, int)  # customer id, visit id
     selectionChangedTo = Signal(object)  # customer id or None
 
@@ -317,6 +325,8 @@ class ArchiveTab(QWidget):
         cid = self.current_customer_id()
         if kind == "vehicle" and cid is not None:
             self.vehicleLinkClicked.emit(cid, int(value))
+        elif kind == "renew" and cid is not None:
+            self.renewalLinkClicked.emit(cid, int(value))
         elif kind == "visit" and cid is not None:
             self.visitLinkClicked.emit(cid, int(value))
 

@@ -58,6 +58,7 @@ from app.contacts import (
     RequestInput,
 )
 from app.normalize import ValidationError, is_valid_phone, normalize_phone
+from app.rules import LOST_REASONS
 from app.staff import StaffInfo
 from app.tasks import AgendaItem
 from ui import common
@@ -342,6 +343,13 @@ class CallDialog(QDialog):
             late = QLabel(tr("已逾期 {n} 天").format(n=(today - task.due).days))
             late.setStyleSheet("color: #c0392b; font-weight: bold;")
             head_row.addWidget(late)
+        if task.kind == "insurance":
+            # the customer says they renewed: record it here, the figures count it (续保)
+            renew = self.renew_button = QPushButton(tr("登记续保…"))
+            renew.setObjectName("renewButton")
+            renew.setToolTip(tr("记下新的保险到期日、保险公司、是否在本店续保"))
+            renew.clicked.connect(self.record_renewal)
+            head_row.addWidget(renew)
         layout.addLayout(head_row)
         self.task_topic = QLabel(task.topic)
         self.task_topic.setWordWrap(True)
@@ -571,6 +579,23 @@ class CallDialog(QDialog):
         row.addWidget(self.score)
         row.addStretch(1)
         layout.addLayout(row)
+        # 流失回访 (篇三 (一)2 流失客户 … 分析): why the customer stopped coming
+        self.lost_reason_row = QWidget()
+        lrow = QHBoxLayout(self.lost_reason_row)
+        lrow.setContentsMargins(0, 2, 0, 0)
+        lrow.addWidget(QLabel(tr("流失原因")))
+        self.lost_reason = QComboBox()
+        self.lost_reason.setObjectName("lostReason")
+        self.lost_reason.addItem(tr("请选择"), "")
+        for code, label in LOST_REASONS.items():
+            self.lost_reason.addItem(tr(label), code)
+        self.lost_reason.setToolTip(tr("问明客户为什么不再来本店，用于统计流失原因"))
+        lrow.addWidget(self.lost_reason)
+        lrow.addStretch(1)
+        self.lost_reason_row.setVisible(self.task is not None
+                                        and self.task.kind == "lost_customer")
+        layout.addWidget(self.lost_reason_row)
+        layout.addWidget(self.errors.label("lost_reason", holder))
         layout.addWidget(self.errors.label("satisfaction", holder))
         layout.addWidget(self.errors.label("score", holder))
         # A follow-up call logged from the archive or F4 still does the customer's follow-up.
@@ -932,7 +957,30 @@ class CallDialog(QDialog):
             request=request,
             score=self.score.currentData() if reached else None,
             department=self.department.currentData() or "",
+            lost_reason=(self.lost_reason.currentData() or "")
+            if reached and self.lost_reason_row.isVisibleTo(self) else "",
         )
+
+    def record_renewal(self) -> bool:
+        from app.renewals import RenewalService
+        from ui.renewal_dialog import RenewalDialog
+
+        if self.customer is None or not self.customer.vehicles:
+            return False
+        vehicle_id = self.vehicle.currentData()
+        vehicle = next((v for v in self.customer.vehicles if v.id == vehicle_id),
+                       self.customer.vehicles[0])
+        dialog = RenewalDialog(RenewalService(self.contacts.store), vehicle, self)
+        if not common.run(dialog):
+            return False
+        # reread the archive: the new expiry shows in the summary
+        self.customer = self.archive.detail(self.customer.id)
+        self.renew_button.setText(tr("已登记续保"))
+        self.renew_button.setEnabled(False)
+        line = tr("已登记续保")
+        if line not in self.key_points.toPlainText():
+            self.key_points.appendPlainText(line)
+        return True
 
     def show_error(self, field: str, message: str) -> None:
         self.errors.clear()

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
 
         self.archive_tab.customerActivated.connect(self.edit_customer)
         self.archive_tab.vehicleLinkClicked.connect(self.edit_vehicle)
+        self.archive_tab.renewalLinkClicked.connect(self.record_renewal)
         self.archive_tab.visitLinkClicked.connect(self.edit_visit)
         self.archive_tab.selectionChangedTo.connect(self._selection_changed)
         self.archive_tab.model.modelReset.connect(self._update_counts)
@@ -377,6 +378,20 @@ class MainWindow(QMainWindow):
         vehicle = next((v for v in detail.vehicles if v.id == vehicle_id), None)
         if vehicle and common.run(VehicleDialog(self.archive, customer_id, self, vehicle=vehicle)):
             self.archive_tab.reload(keep=customer_id)
+            self.tasks_changed()
+
+    def record_renewal(self, customer_id: int, vehicle_id: int) -> None:
+        """登记续保 from the archive page: the old expiry's reminder closes as done."""
+        from app.renewals import RenewalService
+        from ui.renewal_dialog import RenewalDialog
+
+        detail = self.archive.detail(customer_id)
+        vehicle = next((v for v in detail.vehicles if v.id == vehicle_id), None)
+        if vehicle is None:
+            return
+        if common.run(RenewalDialog(RenewalService(self.store), vehicle, self)):
+            self.archive_tab.reload(keep=customer_id)
+            self.statusBar().showMessage(tr("已登记续保"), 4000)
             self.tasks_changed()
 
     def edit_visit(self, customer_id: int, visit_id: int) -> None:

@@ -48,6 +48,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -434,7 +436,8 @@ class FiguresPanel(QWidget):
     figureClicked = Signal(str)
 
     # Three columns of about equal height: group names per column.
-    COLUMNS = (("跟踪回访", "客户"), ("满意度", "返修", "保养与续保"), ("投诉与要求", "信函与活动"))
+    COLUMNS = (("跟踪回访", "返修"), ("满意度", "保养与首保", "续保", "信函与活动"),
+               ("投诉与要求", "客户"))
 
     def __init__(self, parent: QWidget | None = None, *, clickable: bool = True):
         super().__init__(parent)
@@ -857,6 +860,7 @@ class SummaryTab(QWidget):
         self.dept_chart.departmentClicked.connect(self.show_department)
         cl.addWidget(self.trend_chart, 3)
         cl.addWidget(self.dept_chart, 2)
+        cl.addWidget(self._loyal_box(), 2)
         left.addWidget(charts)
         left.setStretchFactor(0, 0)  # the figures keep their height; the charts take the rest
         left.setStretchFactor(1, 1)
@@ -1063,6 +1067,43 @@ class SummaryTab(QWidget):
         if total > need + 200:
             self.left_split.setSizes([need, total - need])
 
+    def _loyal_box(self) -> QGroupBox:
+        """篇三 (一)1: 根据客户回厂次数 … 找出我们的忠诚客户 — the ranking, most visits first."""
+        box = QGroupBox(tr("忠诚客户排行（近一年回厂次数）"))
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 2, 4, 4)
+        table = self.loyal_table = QTableWidget(0, 4)
+        table.setObjectName("loyalRanking")
+        table.setHorizontalHeaderLabels([tr("名次"), tr("客户名称"), tr("回厂"), tr("最近来访")])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.setToolTip(tr("双击打开客户档案"))
+        table.itemActivated.connect(self._loyal_activated)
+        layout.addWidget(table)
+        return box
+
+    def _loyal_activated(self, item: QTableWidgetItem) -> None:
+        cid = self.loyal_table.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
+        if cid is not None:
+            self.openCustomer.emit(int(cid))
+
+    def _fill_loyal(self) -> None:
+        ranking = self.figures.loyal_ranking if self.figures else []
+        table = self.loyal_table
+        table.setRowCount(len(ranking))
+        for row, r in enumerate(ranking):
+            place = QTableWidgetItem(str(row + 1))
+            place.setData(Qt.ItemDataRole.UserRole, r.customer_id)
+            visits = QTableWidgetItem(tr("{n} 次").format(n=r.visits))
+            visits.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            for col, item in enumerate((place, QTableWidgetItem(r.name), visits,
+                                        QTableWidgetItem(r.last_visit.isoformat()))):
+                table.setItem(row, col, item)
+
     def refresh(self) -> None:
         """Recompute the figures and charts for the period and clerk."""
         self._dirty = False
@@ -1077,6 +1118,7 @@ class SummaryTab(QWidget):
         finally:
             QApplication.restoreOverrideCursor()
         self.figures_panel.set_values(self.figures.values)
+        self._fill_loyal()
         hl = (p.start.month, p.end.month) if p.start.year == p.end.year else None
         self.trend_chart.set_data(trend, year, hl)
         self.dept_chart.set_data(depts, tr("{p} 投诉按部门").format(

@@ -439,7 +439,8 @@ def compute(s: Session, p: Period, *, clerk_id: int | None = None, loyal_visits:
 
 
 def loyal_customers(s: Session, p: Period, clerk_id: int | None, min_visits: int) -> list[int]:
-    """篇三: customers with at least min_visits visits in the year ending with the period."""
+    """篇三: customers with at least min_visits visits in the year ending with the period,
+    most visits (回厂次数) first."""
     since = add_months(p.end, -12) + dt.timedelta(days=1)
     return s.scalars(
         select(Visit.customer_id).join(Customer, Customer.id == Visit.customer_id)
@@ -447,7 +448,7 @@ def loyal_customers(s: Session, p: Period, clerk_id: int | None, min_visits: int
                Visit.intake_date <= p.end, Customer.deleted_at.is_(None),
                _customer_filter(clerk_id))
         .group_by(Visit.customer_id).having(func.count(Visit.id) >= min_visits)
-        .order_by(Visit.customer_id)).all()
+        .order_by(func.count(Visit.id).desc(), Visit.customer_id)).all()
 
 
 def lost_customers(s: Session, as_of: dt.date, clerk_id: int | None,

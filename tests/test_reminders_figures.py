@@ -301,7 +301,7 @@ def test_the_statistics_tab_ranks_loyal_customers_and_opens_one(qtbot, store, ar
     table = tab.loyal_table
     assert table.rowCount() == 2
     assert [table.item(r, 1).text() for r in range(2)] == ["三次", "两次"]
-    assert table.item(0, 2).text() == "3 次"
+    assert table.item(0, 2).text() == "3 次" and "2026-12-01" in table.item(0, 1).toolTip()
     with qtbot.waitSignal(tab.openCustomer) as opened:
         table.setCurrentCell(0, 1)
         qtbot.keyClick(table, Qt.Key.Key_Return)

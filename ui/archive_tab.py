@@ -117,7 +117,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
         f"{_maintenance_basis(v)}</td></tr>"
         f"<tr><td class='k'>{tr('保修到期')}</td><td>{_d(v.warranty_end)}</td>"
         f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}"
-        f"　<a href='renew:{v.id}'>{tr('登记续保')}</a>"
+        f" <nobr><a href='renew:{v.id}'>{tr('登记续保')}</a></nobr>"
         f"{_last_renewal(v)}"
         f"</td></tr></table>"
         for v in c.vehicles

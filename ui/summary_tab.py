@@ -858,9 +858,10 @@ class SummaryTab(QWidget):
         self.trend_chart.monthClicked.connect(self.show_month)
         self.dept_chart = DepartmentChart()
         self.dept_chart.departmentClicked.connect(self.show_department)
-        cl.addWidget(self.trend_chart, 3)
-        cl.addWidget(self.dept_chart, 2)
-        cl.addWidget(self._loyal_box(), 2)
+        self.dept_chart.setMinimumWidth(220)  # five bars; the trend needs the room more
+        cl.addWidget(self.trend_chart, 2)
+        cl.addWidget(self.dept_chart, 1)
+        cl.addWidget(self._loyal_box(), 1)
         left.addWidget(charts)
         left.setStretchFactor(0, 0)  # the figures keep their height; the charts take the rest
         left.setStretchFactor(1, 1)
@@ -1072,18 +1073,18 @@ class SummaryTab(QWidget):
         box = QGroupBox(tr("忠诚客户排行（近一年回厂次数）"))
         layout = QVBoxLayout(box)
         layout.setContentsMargins(4, 2, 4, 4)
-        table = self.loyal_table = QTableWidget(0, 4)
+        table = self.loyal_table = QTableWidget(0, 3)
         table.setObjectName("loyalRanking")
-        table.setHorizontalHeaderLabels([tr("名次"), tr("客户名称"), tr("回厂"), tr("最近来访")])
+        table.setHorizontalHeaderLabels([tr("名次"), tr("客户名称"), tr("回厂")])
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        table.setToolTip(tr("双击打开客户档案"))
         table.itemActivated.connect(self._loyal_activated)
         layout.addWidget(table)
+        box.setMaximumWidth(230)  # the trend chart keeps the room its title needs
         return box
 
     def _loyal_activated(self, item: QTableWidgetItem) -> None:
@@ -1100,8 +1101,10 @@ class SummaryTab(QWidget):
             place.setData(Qt.ItemDataRole.UserRole, r.customer_id)
             visits = QTableWidgetItem(tr("{n} 次").format(n=r.visits))
             visits.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            for col, item in enumerate((place, QTableWidgetItem(r.name), visits,
-                                        QTableWidgetItem(r.last_visit.isoformat()))):
+            tip = tr("档案 {no:06d}，最近来访 {d}；双击打开档案").format(no=r.archive_no,
+                                                                  d=r.last_visit.isoformat())
+            for col, item in enumerate((place, QTableWidgetItem(r.name), visits)):
+                item.setToolTip(tip)
                 table.setItem(row, col, item)
 
     def refresh(self) -> None:

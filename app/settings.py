@@ -70,6 +70,29 @@ def load_center(s: Session) -> dict[str, str]:
     return out
 
 
+def center_is_placeholder(center: dict[str, str]) -> bool:
+    """The center's name was never set: forms would print the generic default."""
+    return center.get("name", "").strip() in ("", CENTER_DEFAULTS["name"])
+
+
+def clean_center(name: str, address: str = "", phone: str = "") -> dict[str, str]:
+    """The letterhead as typed, checked: the name is required, the phone is checked as the
+    archive checks phones (a 400/800 service number too). Raises ValidationError with the
+    field center_name / center_phone."""
+    from app.normalize import ValidationError, fold, validate_phone
+
+    name, address = " ".join(name.split()), " ".join(address.split())  # （） stay full-width
+    if not name:
+        raise ValidationError("center_name", "请填写中心名称（印在每封信函和登记表的抬头）。")
+    typed = fold(phone)
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    if typed and len(digits) == 10 and digits[:3] in ("400", "800"):
+        phone = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    else:
+        phone = validate_phone(phone, "center_phone", required=False)
+    return {"name": name, "address": address, "phone": phone}
+
+
 def save_center(s: Session, **values: str) -> None:
     for field, value in values.items():
         key = CENTER_KEYS[field]

@@ -83,6 +83,7 @@ from app.summary import (
 )
 from ui import common
 from ui.common import DateField, tr
+from ui.letterhead import warn_placeholder_center
 
 log = logging.getLogger(__name__)
 
@@ -1217,6 +1218,7 @@ class SummaryTab(QWidget):
         from app.summary_pdf import write_summary_pdf
 
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         clerk = self.clerk_name(filed.clerk_id) if filed.clerk_id is not None else ""
         return write_pdf(self, tr("保存小结 PDF"), f"{filed.title}.pdf",
                          lambda path: write_summary_pdf(filed, center, path, clerk_name=clerk,
@@ -1235,6 +1237,7 @@ class SummaryTab(QWidget):
                               clerk_name=self.clerk_name(), trend=self.trend,
                               trend_year=p.end.year, departments=self.departments)
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         return write_pdf(self, tr("保存统计 PDF"), f"{doc.title}（草稿）.pdf",
                          lambda path: write_summary_pdf(doc, center, path,
                                                         printed_on=self.today_fn()))
@@ -1246,6 +1249,7 @@ class SummaryTab(QWidget):
         week = Period.week(self._feedback_day())
         feedback = weekly_feedback(self.summary.store, week)
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         return write_pdf(self, tr("保存客户反馈周报 PDF"),
                          f"客户反馈周报 {week.start:%Y%m%d}-{week.end:%Y%m%d}.pdf",
                          lambda path: write_feedback_pdf(feedback, center, path,

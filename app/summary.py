@@ -834,6 +834,15 @@ class SummaryService:
     def __init__(self, store: Store):
         self.store = store
 
+    def _check_scope(self, clerk_id: int | None, by) -> None:
+        """A clerk sees their own figures only: not a colleague's, not the whole team's."""
+        from app.normalize import ValidationError
+        from app.staff import acting
+
+        who = acting(self.store, by)
+        if who is not None and not who.is_supervisor and clerk_id != who.id:
+            raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
+
     def file(self, kind: str, title: str, p: Period, text: str, *,
              clerk_id: int | None = None, today: dt.date | None = None) -> int:
         """File the supervisor's summary with the figures as they are now (R10).
@@ -882,27 +891,31 @@ class SummaryService:
         raise LookupError(summary_id)
 
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-                lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
+                lost_months: int = 6, as_of: dt.date | None = None, by=None) -> Figures:
+        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits,
                            lost_months=lost_months, as_of=as_of)
 
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
-                      until: dt.date | None = None) -> list[TrendRow]:
+                      until: dt.date | None = None, by=None) -> list[TrendRow]:
         """(month, first-follow-up on-time rate, satisfaction rate, CSI) for each month;
         months starting after `until` (e.g. today) are (m, None, None, None)."""
+        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return trend_rates(s, year, clerk_id, until)
 
-    def complaints_by_department(self, p: Period, *, clerk_id: int | None = None
+    def complaints_by_department(self, p: Period, *, clerk_id: int | None = None, by=None
                                  ) -> dict[str, int]:
+        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return complaints_by_department(s, p, clerk_id)
 
     def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
                        loyal_visits: int = 3, lost_months: int = 6,
-                       as_of: dt.date | None = None) -> Behind:
+                       as_of: dt.date | None = None, by=None) -> Behind:
         """What the figure `name` counted, so clicking the number lists it."""
+        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return records_behind(s, name, p, clerk_id, loyal_visits=loyal_visits,
                                   lost_months=lost_months, as_of=as_of)

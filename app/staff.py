@@ -144,7 +144,7 @@ class StaffService:
         Every bad field at once (FormErrors: username, name, password, center_name,
         center_phone); nothing is saved then, nor with check_only (returns None)."""
         from app.archive import FormErrors
-        from app.settings import clean_center, save_center
+        from app.settings import check_center, save_center
 
         errors: dict[str, str] = {}
         username, name = fold(username), fold(name)
@@ -156,11 +156,8 @@ class StaffService:
             self._check_password(password)
         except ValidationError as e:
             errors[e.field] = e.message
-        center: dict[str, str] = {}
-        try:
-            center = clean_center(center_name, center_address, center_phone)
-        except ValidationError as e:
-            errors[e.field] = e.message
+        center, wrong = check_center(center_name, center_address, center_phone)
+        errors.update(wrong)
         if errors:
             raise FormErrors(errors)
         if check_only:

@@ -65,18 +65,19 @@ FIRST_RELEASE_TEMPLATES = ("活动邀请函", "活动通知", "保养提醒通�
 SEEDED_KEY = "letters.seeded_templates"
 
 CAMPAIGN_FIELDS = ("活动名称", "活动内容", "活动日期", "活动地点")
-LETTERHEAD = "联系 → 信函模板与信头…（信头）"
+LETTERHEAD = "在“联系 → 信函模板与信头…”（写信函时也可点“编辑模板…”）的信头中填写"
+ARCHIVE = "在客户档案中填写（客户 → 编辑客户…）"
 WHERE_TO_FILL = {
     "中心名称": ("本中心名称", LETTERHEAD),
     "中心地址": ("本中心地址", LETTERHEAD),
     "中心电话": ("本中心电话", LETTERHEAD),
-    **{name: (name, "从“联系 → 活动管理…”选中活动后发信函，或换一个不含活动的模板")
-       for name in CAMPAIGN_FIELDS},
+    **{name: (name, "这是活动的内容：请从“联系 → 活动管理…”选中活动后发信函，"
+                    "或换一个不含活动的模板") for name in CAMPAIGN_FIELDS},
     "答复内容": ("答复内容（解决办法）",
              "主管在“联系 → 客户要求与投诉…”中写好解决办法后再发答复函"),
-    "客户名称": ("客户名称", "客户档案（客户 → 编辑客户…）"),
-    "地址": ("客户地址", "客户档案（客户 → 编辑客户…）"),
-    "车号": ("车号", "客户的车辆（客户 → 新增车辆…）"),
+    "客户名称": ("客户名称", ARCHIVE),
+    "地址": ("客户地址", ARCHIVE),
+    "车号": ("车号", "在客户的车辆中填写（客户 → 新增车辆…）"),
 }
 PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
 
@@ -103,9 +104,9 @@ def unfilled_message(drafts, *, editable: bool = False) -> str:
         if len(drafts) > 1:
             whose = f"（{len(who)} 封：{'、'.join(who[:5])}{'…' if len(who) > 5 else ''}）"
         if label is None:
-            lines.append(f"· {{{name}}}{whose}：模板里没有这个占位符，请用“编辑模板…”改正")
+            lines.append(f"· {{{name}}}{whose}：模板里没有这个占位符，请用“编辑模板…”改正。")
         else:
-            lines.append(f"· {{{name}}} {label}未填{whose}：请在{where}中填写")
+            lines.append(f"· {{{name}}}（{label}）{whose}：{where}。")
     if editable:
         lines.append("也可以直接在正文里把 {…} 改成实际内容。已写的内容都保留着。")
     else:
@@ -306,9 +307,27 @@ class LetterService:
     def draft(self, template_id: int, customer_ids: list[int], *,
               campaign_id: int | None = None, request_id: int | None = None,
               today: dt.date | None = None) -> list[LetterDraft]:
-        today = today or clock.today()
         with self.store.read() as s:
             t = s.get_one(LetterTemplate, template_id)
+            subject, body = t.subject, t.body
+        return self._fill_for(subject, body, customer_ids, campaign_id=campaign_id,
+                              request_id=request_id, today=today)
+
+    def refill(self, draft: LetterDraft, *, campaign_id: int | None = None,
+               request_id: int | None = None, today: dt.date | None = None) -> LetterDraft:
+        """The clerk's edited letter with its remaining {占位符} filled from what is known
+        now (the letterhead just set, say); the clerk's words stay as they are."""
+        if draft.customer_id is None:
+            return draft
+        done = self._fill_for(draft.subject, draft.body, [draft.customer_id],
+                              campaign_id=campaign_id, request_id=request_id, today=today)
+        return done[0] if done else draft
+
+    def _fill_for(self, subject: str, body: str, customer_ids: list[int], *,
+                  campaign_id: int | None, request_id: int | None,
+                  today: dt.date | None) -> list[LetterDraft]:
+        today = today or clock.today()
+        with self.store.read() as s:
             center = load_center(s)
             base = {"中心名称": center["name"], "中心地址": center["address"],
                     "中心电话": center["phone"],
@@ -332,7 +351,7 @@ class LetterService:
                 values = dict(base, 客户名称=r.name, 地址=addresses.get(cid, ""),
                               车号=r.plates.split(" ")[0] if r.plates else "")
                 drafts.append(LetterDraft(cid, r.name, addresses.get(cid, ""),
-                                          fill(t.subject, values), fill(t.body, values)))
+                                          fill(subject, values), fill(body, values)))
             return drafts
 
     # -- registering (R8)

@@ -135,6 +135,31 @@ def test_the_first_letter_is_a_followup_and_is_not_printed_with_a_gap(
     assert len(asked) == 1 and len(opened) == 1 and opened[0].exists()
 
 
+def test_the_letterhead_filled_from_the_letter_keeps_the_clerks_words(
+        qtbot, store, customer, msgbox, save_dialog, monkeypatch):
+    from ui import template_dialog
+
+    asked, _opened = save_dialog
+
+    def fill_letterhead(self):
+        self.center_name.setText("广州顺达汽车维修服务中心")
+        self.center_phone.setText("020-38881234")
+        assert self.save()
+        return 1
+
+    monkeypatch.setattr(template_dialog.TemplateDialog, "exec", fill_letterhead)
+    dialog = letter_dialog(qtbot, LetterService(store), customer_ids=[customer])
+    dialog.body.appendPlainText("另：您的车险下月到期。")
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert msgbox.shown[-1][1] == "不能打印" and asked == []
+    qtbot.mouseClick(dialog.edit_templates, Qt.MouseButton.LeftButton)
+    body = dialog.body.toPlainText()
+    assert "另：您的车险下月到期。" in body and "020-38881234" in body and "{" not in body
+    assert not dialog.placeholder_hint.isVisible() and "已保留" in dialog.status.text()
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1
+
+
 def test_a_campaign_batch_without_a_campaign_is_not_printed(qtbot, store, archive, customer,
                                                             msgbox, save_dialog):
     asked, _opened = save_dialog

@@ -242,7 +242,7 @@ class LetterDialog(QDialog):
 
     # -------------------------------------------------------------- drafting
 
-    def load_templates(self, select_id: int | None = None) -> None:
+    def load_templates(self, select_id: int | None = None, *, redraft: bool = True) -> None:
         current = select_id or self.template.currentData()
         self.template.blockSignals(True)
         self.template.clear()
@@ -251,7 +251,8 @@ class LetterDialog(QDialog):
         index = self.template.findData(current) if current else -1
         self.template.setCurrentIndex(index if index >= 0 else 0)
         self.template.blockSignals(False)
-        self.redraft()
+        if redraft:
+            self.redraft()
 
     def _date_for_drafts(self) -> dt.date:
         try:
@@ -368,8 +369,23 @@ class LetterDialog(QDialog):
         from ui.template_dialog import TemplateDialog
 
         dialog = TemplateDialog(self.letters, self)
-        dialog.exec()
+        common.run(dialog)
         saved = dialog.saved_template_id
+        if self._edited and len(self.drafts) == 1:
+            # The clerk's own words stay; what the dialog made known (the letterhead just
+            # filled in) replaces the {占位符} still in them.
+            self._apply_edits()
+            before = (self.drafts[0].subject, self.drafts[0].body)
+            self.drafts[0] = self.letters.refill(
+                self.drafts[0], campaign_id=self.campaign_id, request_id=self.request_id,
+                today=self._date_for_drafts())
+            self.load_templates(redraft=False)
+            self._preview(0)
+            self._show_unfilled()
+            if before != (self.drafts[0].subject, self.drafts[0].body):
+                self.status.setText(tr("你修改过的信函内容已保留，其中没填的内容已按新的信头填上；"
+                                       "要改用模板的新内容，请在“模板”中重新选择。"))
+            return
         if saved is not None:
             kind = next((t.kind for t in self.letters.templates() if t.id == saved), None)
             if kind and kind != self.kind.currentData():

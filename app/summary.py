@@ -834,13 +834,13 @@ class SummaryService:
     def __init__(self, store: Store):
         self.store = store
 
-    def _check_scope(self, clerk_id: int | None, by) -> None:
-        """A clerk sees their own figures only: not a colleague's, not the whole team's."""
+    @staticmethod
+    def _check_scope(clerk_id: int | None, by) -> None:
+        """A clerk (`by`, the user asking) sees their own figures only: not a colleague's,
+        not the whole team's. None: a script or a report, not a user at the desk."""
         from app.normalize import ValidationError
-        from app.staff import acting
 
-        who = acting(self.store, by)
-        if who is not None and not who.is_supervisor and clerk_id != who.id:
+        if by is not None and not by.is_supervisor and clerk_id != by.id:
             raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
 
     def file(self, kind: str, title: str, p: Period, text: str, *,

@@ -830,18 +830,30 @@ class FiledInfo:
         return dict(raw) if isinstance(raw, dict) else None
 
 
+def _scoped(method):
+    """The method also takes by= (the user asking): a clerk gets their own figures only, not
+    a colleague's, not the whole team's (ValidationError "role"). None: a script or report."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(self, *args, by=None, **kwargs):
+        if by is not None and not by.is_supervisor:
+            clerk_id = signature.bind(self, *args, **kwargs).arguments.get("clerk_id")
+            if clerk_id != by.id:
+                from app.normalize import ValidationError
+
+                raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
 class SummaryService:
     def __init__(self, store: Store):
         self.store = store
-
-    @staticmethod
-    def _check_scope(clerk_id: int | None, by) -> None:
-        """A clerk (`by`, the user asking) sees their own figures only: not a colleague's,
-        not the whole team's. None: a script or a report, not a user at the desk."""
-        from app.normalize import ValidationError
-
-        if by is not None and not by.is_supervisor and clerk_id != by.id:
-            raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
 
     def file(self, kind: str, title: str, p: Period, text: str, *,
              clerk_id: int | None = None, today: dt.date | None = None) -> int:
@@ -890,32 +902,32 @@ class SummaryService:
                 return f
         raise LookupError(summary_id)
 
+    @_scoped
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
-                lost_months: int = 6, as_of: dt.date | None = None, by=None) -> Figures:
-        self._check_scope(clerk_id, by)
+                lost_months: int = 6, as_of: dt.date | None = None) -> Figures:
         with self.store.read() as s:
             return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits,
                            lost_months=lost_months, as_of=as_of)
 
+    @_scoped
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
-                      until: dt.date | None = None, by=None) -> list[TrendRow]:
+                      until: dt.date | None = None) -> list[TrendRow]:
         """(month, first-follow-up on-time rate, satisfaction rate, CSI) for each month;
         months starting after `until` (e.g. today) are (m, None, None, None)."""
-        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return trend_rates(s, year, clerk_id, until)
 
-    def complaints_by_department(self, p: Period, *, clerk_id: int | None = None, by=None
+    @_scoped
+    def complaints_by_department(self, p: Period, *, clerk_id: int | None = None
                                  ) -> dict[str, int]:
-        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return complaints_by_department(s, p, clerk_id)
 
+    @_scoped
     def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
                        loyal_visits: int = 3, lost_months: int = 6,
-                       as_of: dt.date | None = None, by=None) -> Behind:
+                       as_of: dt.date | None = None) -> Behind:
         """What the figure `name` counted, so clicking the number lists it."""
-        self._check_scope(clerk_id, by)
         with self.store.read() as s:
             return records_behind(s, name, p, clerk_id, loyal_visits=loyal_visits,
                                   lost_months=lost_months, as_of=as_of)

@@ -252,7 +252,7 @@ def toolbar_texts(w) -> list[str]:
 
 
 def test_a_clerk_is_offered_neither_import_nor_delete(qtbot, window_for, people, customer,
-                                                      archive):
+                                                      archive, msgbox):
     w = window_for(people["wang"])
     for where in (menu_texts(w), toolbar_texts(w)):
         assert "导入客户档案…" not in where and "删除客户" not in where
@@ -264,6 +264,10 @@ def test_a_clerk_is_offered_neither_import_nor_delete(qtbot, window_for, people,
     assert not w.act_delete.isEnabled() and not w.act_import.isEnabled()
     qtbot.keyClick(w.archive_tab.table, Qt.Key.Key_Delete)
     assert archive.count() == 1
+    w.delete_current()  # even called directly: the service refuses, the window says why
+    assert archive.count() == 1 and "不能删除客户" in msgbox.shown[-1][2]
+    w.import_file()
+    assert "不能导入客户档案" in msgbox.shown[-1][2]
     boss = window_for(people["boss"])
     for where in (menu_texts(boss), toolbar_texts(boss)):
         assert "导入客户档案…" in where and "删除客户" in where

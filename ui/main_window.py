@@ -459,6 +459,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def import_file(self, path: Path | None = None) -> None:
+        if not self.user.is_supervisor:  # not offered to a clerk; the service refuses too
+            common.warning(self, tr("导入客户档案"),
+                           tr("跟踪业务员不能导入客户档案，请联系业务主管。"))
+            return
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, tr("导入客户档案"), str(Path.home()),

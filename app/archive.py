@@ -24,6 +24,7 @@ from app.normalize import (
     validate_plate,
 )
 from app.settings import DEFAULT_MAINTENANCE_WORDS, load_maintenance_words
+from app.staff import StaffInfo, acting, refuse_clerk
 from app.store import Store
 from db.models import (
     Counter,
@@ -476,8 +477,10 @@ class ArchiveService:
                 task_rows.hand_over(s, customer_id, data.clerk_id)
             refresh_derived(s, [customer_id], self.store.actor_id)
 
-    def delete_customer(self, customer_id: int) -> None:
-        """Soft delete: the customer moves to the recycle bin (回收站) and can be restored."""
+    def delete_customer(self, customer_id: int, by: StaffInfo | None = None) -> None:
+        """Soft delete: the customer moves to the recycle bin (回收站) and can be restored.
+        A clerk may not (ValidationError "role"); `by` defaults to the logged-in user."""
+        refuse_clerk(acting(self.store, by), "跟踪业务员不能删除客户，请联系业务主管。")
         with self.store.session() as s:
             customer = _get_customer(s, customer_id)
             customer.deleted_at = utcnow()

@@ -40,6 +40,7 @@ from app.normalize import (
 )
 from app.settings import load_maintenance_words
 from app.sheets import ImportFormatError, read_sheets
+from app.staff import StaffInfo, acting, refuse_clerk
 from app.store import Store
 from db.models import Counter, Customer, Staff, Vehicle, Visit, VisitKind, utcnow
 
@@ -1042,6 +1043,7 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     default_clerk_id: int | None = None,
+    by: StaffInfo | None = None,
 ) -> ImportReport:
     """Import one spreadsheet into the archive, all or nothing; dry_run saves nothing.
 
@@ -1051,8 +1053,11 @@ def import_file(
     A call or letter register goes to app.register_import instead (its headers tell).
 
     Raises ImportFormatError when the file cannot be read or has no recognisable header,
-    ImportCancelled (a subclass) when cancelled() turns true; nothing is saved then.
+    ImportCancelled (a subclass) when cancelled() turns true; nothing is saved then;
+    ValidationError("role") for a clerk.
     """
+    # a clerk does not import (`by`: the user; default, the one logged in on the store)
+    refuse_clerk(acting(store, by), "跟踪业务员不能导入客户档案，请联系业务主管。")
     path = Path(path)
     # A call or letter register (跟踪服务电话/信函登记表) has its own import.
     from app.register_import import try_import

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import clock, task_rows
 from app.normalize import ValidationError
-from app.settings import load_center, save_center
+from app.settings import clean_center, load_center, save_center
 from app.store import Store
 from db.models import (
     Campaign,
@@ -19,6 +19,7 @@ from db.models import (
     CustomerSummary,
     Letter,
     LetterTemplate,
+    Setting,
     Staff,
     Task,
     TaskKind,
@@ -31,7 +32,13 @@ WAYS = {"mail": "邮寄", "hand": "面交", "electronic": "电子"}
 PLACEHOLDERS = ["客户名称", "地址", "车号", "活动名称", "活动内容", "活动日期", "活动地点",
                 "答复内容", "中心名称", "中心地址", "中心电话", "日期"]
 
+FOLLOWUP_TEMPLATE = "回访信"
 DEFAULT_TEMPLATES = [
+    ("notice", FOLLOWUP_TEMPLATE, "感谢您对{中心名称}的信任",
+     "尊敬的{客户名称}：\n\n"
+     "感谢您选择{中心名称}为您的爱车提供服务。我们十分重视您的用车感受：车辆使用中如有任何问题，"
+     "或对我们的服务有意见和建议，欢迎随时致电 {中心电话}，我们将竭诚为您服务。\n\n"
+     "祝您行车平安！\n"),
     ("invitation", "活动邀请函", "邀请您参加{活动名称}",
      "尊敬的{客户名称}：\n\n"
      "感谢您一直以来对{中心名称}的信任与支持。为回馈广大客户，我中心将举办“{活动名称}”，"
@@ -51,6 +58,88 @@ DEFAULT_TEMPLATES = [
      "感谢您对我中心工作的关心和监督。关于您反映的问题，我们经认真研究，答复如下：\n\n"
      "{答复内容}\n\n如您还有任何意见或建议，请随时致电 {中心电话}。\n"),
 ]
+
+
+# The default templates of the first release: a database seeded then gets the newer ones once.
+FIRST_RELEASE_TEMPLATES = ("活动邀请函", "活动通知", "保养提醒通知", "答复函")
+SEEDED_KEY = "letters.seeded_templates"
+
+CAMPAIGN_FIELDS = ("活动名称", "活动内容", "活动日期", "活动地点")
+LETTERHEAD = "在“联系 → 信函模板与信头…”（写信函时也可点“编辑模板…”）的信头中填写"
+ARCHIVE = "在客户档案中填写（客户 → 编辑客户…）"
+WHERE_TO_FILL = {
+    "中心名称": ("本中心名称", LETTERHEAD),
+    "中心地址": ("本中心地址", LETTERHEAD),
+    "中心电话": ("本中心电话", LETTERHEAD),
+    **{name: (name, "这是活动的内容：请从“联系 → 活动管理…”选中活动后发信函，"
+                    "或换一个不含活动的模板") for name in CAMPAIGN_FIELDS},
+    "答复内容": ("答复内容（解决办法）",
+             "主管在“联系 → 客户要求与投诉…”中写好解决办法后再发答复函"),
+    "客户名称": ("客户名称", ARCHIVE),
+    "地址": ("客户地址", ARCHIVE),
+    "车号": ("车号", "在客户的车辆中填写（客户 → 新增车辆…）"),
+}
+PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
+
+
+def unfilled(drafts) -> dict[str, list[str]]:
+    """Each {占位符} still in the letters → the recipients whose letter shows it."""
+    found: dict[str, list[str]] = {}
+    for d in drafts:
+        for name in dict.fromkeys(PLACEHOLDER_RE.findall(d.subject + "\n" + d.body)):
+            found.setdefault(name, []).append(d.recipient)
+    return found
+
+
+def unfilled_message(drafts, *, editable: bool = False) -> str:
+    """Why these letters cannot be printed yet, and where each missing thing is filled in;
+    "" when nothing is missing."""
+    found = unfilled(drafts)
+    if not found:
+        return ""
+    lines = ["信函中还有没填上的内容，不能打印或保存 PDF："]
+    for name, who in found.items():
+        label, where = WHERE_TO_FILL.get(name, (None, None))
+        whose = ""
+        if len(drafts) > 1:
+            whose = f"（{len(who)} 封：{'、'.join(who[:5])}{'…' if len(who) > 5 else ''}）"
+        if label is None:
+            lines.append(f"· {{{name}}}{whose}：模板里没有这个占位符，请用“编辑模板…”改正。")
+        else:
+            lines.append(f"· {{{name}}}（{label}）{whose}：{where}。")
+    if editable:
+        lines.append("也可以直接在正文里把 {…} 改成实际内容。已写的内容都保留着。")
+    else:
+        lines.append("已写的内容都保留着。")
+    return "\n".join(lines)
+
+
+def template_purpose(t) -> str:
+    """campaign (uses an 活动 field), reply (a 答复函), followup (回访) or other."""
+    names = set(PLACEHOLDER_RE.findall(t.subject + "\n" + t.body))
+    if names & set(CAMPAIGN_FIELDS):
+        return "campaign"
+    if t.kind == "reply" or "答复内容" in names:
+        return "reply"
+    return "followup" if "回访" in t.name else "other"
+
+
+def choose_template(templates, *, kind: str | None = None, campaign: bool = False,
+                    request: bool = False):
+    """The template a letter opens with: one for a campaign only when there is a campaign; a
+    答复函 for a request or complaint; otherwise the 回访 letter. Among those, one of the kind
+    asked for first; a template needing what the letter does not have comes last."""
+    wanted = "campaign" if campaign else "reply" if request else "followup"
+
+    def fits(t) -> bool:
+        purpose = template_purpose(t)
+        return (purpose != "campaign" or campaign) and (purpose != "reply" or request)
+
+    def rank(t) -> tuple:
+        return (not fits(t), template_purpose(t) != wanted,
+                kind is not None and t.kind != kind)
+
+    return min(templates, key=rank, default=None)
 
 
 @dataclass
@@ -99,8 +188,9 @@ class LetterInfo:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """Replace {占位符}; an unknown one stays visible so the clerk sees it before printing."""
-    return re.sub(r"\{([^{}]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+    """Replace {占位符}; an unknown one, or one whose value is empty (the center's phone not
+    set yet), stays visible so the clerk sees it, and the letter is not printed with a gap."""
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1)) or m.group(0), text)
 
 
 class LetterService:
@@ -114,19 +204,82 @@ class LetterService:
             return load_center(s)
 
     def save_center(self, **values: str) -> None:
+        """Change the letterhead (name required, phone checked: ValidationError with the field
+        center_name / center_phone)."""
         with self.store.session() as s:
-            save_center(s, **values)
+            center = dict(load_center(s), **values)
+            save_center(s, **clean_center(center["name"], center["address"], center["phone"]))
 
     def templates(self, kind: str | None = None) -> list[TemplateInfo]:
         with self.store.session() as s:
-            if s.scalar(select(LetterTemplate.id).limit(1)) is None:
-                for k, name, subject, body in DEFAULT_TEMPLATES:
-                    s.add(LetterTemplate(kind=k, name=name, subject=subject, body=body))
-                s.flush()
+            self._seed_templates(s)
             q = select(LetterTemplate).order_by(LetterTemplate.id)
             if kind:
                 q = q.where(LetterTemplate.kind == kind)
             return [TemplateInfo(t.id, t.kind, t.name, t.subject, t.body) for t in s.scalars(q)]
+
+    @staticmethod
+    def _seed_templates(s) -> None:
+        """The default templates, each once: a new database gets them all, an older one the
+        ones added since (a template the center deleted or renamed does not come back)."""
+        import json
+
+        row = s.get(Setting, SEEDED_KEY)
+        if row is not None:
+            seeded = set(json.loads(row.value))
+        elif s.scalar(select(LetterTemplate.id).limit(1)) is None:
+            seeded = set()
+        else:
+            seeded = set(FIRST_RELEASE_TEMPLATES)
+        todo = [t for t in DEFAULT_TEMPLATES if t[1] not in seeded]
+        if not todo and row is not None:
+            return
+        names = set(s.scalars(select(LetterTemplate.name)))
+        for k, name, subject, body in todo:
+            if name not in names:
+                s.add(LetterTemplate(kind=k, name=name, subject=subject, body=body))
+        value = json.dumps(sorted(seeded | {t[1] for t in DEFAULT_TEMPLATES}),
+                           ensure_ascii=False)
+        if row is None:
+            s.add(Setting(key=SEEDED_KEY, value=value))
+        else:
+            row.value = value
+        s.flush()
+
+    def default_template(self, *, kind: str | None = None, campaign_id: int | None = None,
+                         request_id: int | None = None) -> TemplateInfo | None:
+        """The template a letter opens with, for its context (see choose_template)."""
+        return choose_template(self.templates(), kind=kind, campaign=campaign_id is not None,
+                               request=request_id is not None)
+
+    def context_for_task(self, task_id: int) -> tuple[int | None, int | None]:
+        """(campaign, request) a task's letter is about: a campaign's notice, or the reply to a
+        request whose solution is written; a retry asks its first task."""
+        with self.store.read() as s:
+            task = s.get(Task, task_id)
+            seen = set()
+            while task is not None and task.id not in seen:
+                seen.add(task.id)
+                if task.campaign_id or task.request_id:
+                    break
+                task = s.get(Task, task.parent_task_id) if task.parent_task_id else None
+            if task is None:
+                return None, None
+            request_id = task.request_id
+            if request_id:
+                req = s.get(CustomerRequest, request_id)
+                if req is None or not (req.solution or "").strip():
+                    request_id = None
+            return task.campaign_id, request_id
+
+    def context_for_customer(self, customer_id: int) -> int | None:
+        """The request a letter to this customer answers: one whose solution waits to be
+        told to the customer (an open 答复 task); None otherwise."""
+        with self.store.read() as s:
+            return s.scalar(select(Task.request_id).where(
+                Task.customer_id == customer_id, Task.kind == TaskKind.REPLY,
+                Task.status == TaskStatus.OPEN, Task.request_id.is_not(None))
+                .order_by(Task.due, Task.id).limit(1))
 
     def save_template(self, template_id: int | None, kind: str, name: str, subject: str,
                       body: str) -> int:
@@ -154,9 +307,27 @@ class LetterService:
     def draft(self, template_id: int, customer_ids: list[int], *,
               campaign_id: int | None = None, request_id: int | None = None,
               today: dt.date | None = None) -> list[LetterDraft]:
-        today = today or clock.today()
         with self.store.read() as s:
             t = s.get_one(LetterTemplate, template_id)
+            subject, body = t.subject, t.body
+        return self._fill_for(subject, body, customer_ids, campaign_id=campaign_id,
+                              request_id=request_id, today=today)
+
+    def refill(self, draft: LetterDraft, *, campaign_id: int | None = None,
+               request_id: int | None = None, today: dt.date | None = None) -> LetterDraft:
+        """The clerk's edited letter with its remaining {占位符} filled from what is known
+        now (the letterhead just set, say); the clerk's words stay as they are."""
+        if draft.customer_id is None:
+            return draft
+        done = self._fill_for(draft.subject, draft.body, [draft.customer_id],
+                              campaign_id=campaign_id, request_id=request_id, today=today)
+        return done[0] if done else draft
+
+    def _fill_for(self, subject: str, body: str, customer_ids: list[int], *,
+                  campaign_id: int | None, request_id: int | None,
+                  today: dt.date | None) -> list[LetterDraft]:
+        today = today or clock.today()
+        with self.store.read() as s:
             center = load_center(s)
             base = {"中心名称": center["name"], "中心地址": center["address"],
                     "中心电话": center["phone"],
@@ -180,7 +351,7 @@ class LetterService:
                 values = dict(base, 客户名称=r.name, 地址=addresses.get(cid, ""),
                               车号=r.plates.split(" ")[0] if r.plates else "")
                 drafts.append(LetterDraft(cid, r.name, addresses.get(cid, ""),
-                                          fill(t.subject, values), fill(t.body, values)))
+                                          fill(subject, values), fill(body, values)))
             return drafts
 
     # -- registering (R8)

@@ -72,6 +72,44 @@ def load_center(s: Session) -> dict[str, str]:
     return out
 
 
+def center_is_placeholder(center: dict[str, str]) -> bool:
+    """The center's name was never set: forms would print the generic default."""
+    return center.get("name", "").strip() in ("", CENTER_DEFAULTS["name"])
+
+
+def check_center(name: str, address: str = "",
+                 phone: str = "") -> tuple[dict[str, str], dict[str, str]]:
+    """The letterhead as typed → (cleaned values, errors by field: center_name, center_phone).
+    The name is required; the phone is checked as the archive checks phones (a 400/800
+    service number too); both may be left out of a first draft but not printed empty."""
+    from app.normalize import ValidationError, fold, validate_phone
+
+    errors: dict[str, str] = {}
+    name, address = " ".join(name.split()), " ".join(address.split())  # （） stay full-width
+    if not name:
+        errors["center_name"] = "请填写中心名称（印在每封信函和登记表的抬头）。"
+    typed = fold(phone)
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    if typed and len(digits) == 10 and digits[:3] in ("400", "800"):
+        phone = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    else:
+        try:
+            phone = validate_phone(phone, "center_phone", required=False)
+        except ValidationError as e:
+            errors[e.field] = e.message
+    return {"name": name, "address": address, "phone": phone}, errors
+
+
+def clean_center(name: str, address: str = "", phone: str = "") -> dict[str, str]:
+    """check_center(), raising ValidationError for the first bad field."""
+    from app.normalize import ValidationError
+
+    values, errors = check_center(name, address, phone)
+    for field, message in errors.items():
+        raise ValidationError(field, message)
+    return values
+
+
 def save_center(s: Session, **values: str) -> None:
     for field, value in values.items():
         key = CENTER_KEYS[field]

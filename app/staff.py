@@ -62,6 +62,22 @@ class LoginError(Exception):
     pass
 
 
+def refuse_clerk(by: StaffInfo | None, message: str) -> None:
+    """The supervisor's and the administrator's work: a clerk is refused (the same
+    ValidationError("role", …) app.public_days raises). None: a script, not a user."""
+    if by is not None and not by.is_supervisor:
+        raise ValidationError("role", message)
+
+
+def acting(store: Store, by: StaffInfo | None = None) -> StaffInfo | None:
+    """Who does it: `by` when the caller says, else the user logged in on this store."""
+    if by is not None or store.actor_id is None:
+        return by
+    with store.read() as s:
+        row = s.get(Staff, store.actor_id)
+        return _info(row) if row is not None else None
+
+
 class StaffService:
     def __init__(self, store: Store):
         self.store = store
@@ -79,6 +95,11 @@ class StaffService:
             if not include_inactive:
                 q = q.where(Staff.active.is_(True))
             return [_info(x) for x in s.scalars(q)]
+
+    def clerks(self) -> list[StaffInfo]:
+        """Who can be a customer's 跟踪业务员: the active clerks (not the supervisor, not the
+        administrator)."""
+        return [x for x in self.list(include_inactive=False) if x.role == Role.CLERK]
 
     def by_name(self, name: str) -> StaffInfo | None:
         with self.store.read() as s:
@@ -113,6 +134,54 @@ class StaffService:
             s.add(row)
             s.flush()
             return _info(row)
+
+    def create_first_admin(self, username: str, name: str, password: str, *,
+                           center_name: str, center_address: str = "",
+                           center_phone: str = "", check_only: bool = False
+                           ) -> StaffInfo | None:
+        """A new database: the administrator and the center's letterhead, together.
+
+        Every bad field at once (FormErrors: username, name, password, center_name,
+        center_phone); nothing is saved then, nor with check_only (returns None)."""
+        from app.archive import FormErrors
+        from app.settings import check_center, save_center
+
+        errors: dict[str, str] = {}
+        username, name = fold(username), fold(name)
+        if not username:
+            errors["username"] = "请填写登录名。"
+        if not name:
+            errors["name"] = "请填写姓名。"
+        try:
+            self._check_password(password)
+        except ValidationError as e:
+            errors[e.field] = e.message
+        center, wrong = check_center(center_name, center_address, center_phone)
+        errors.update(wrong)
+        if errors:
+            raise FormErrors(errors)
+        if check_only:
+            return None
+        with self.store.session() as s:
+            if s.scalar(select(func.count(Staff.id))):
+                raise ValidationError("username", "数据库里已经有账号了，请关闭后重新登录。")
+            row = Staff(username=username, name=name, role=Role.ADMIN,
+                        password_hash=hash_password(password), active=True)
+            s.add(row)
+            save_center(s, **center)
+            s.flush()
+            return _info(row)
+
+    def change_own_password(self, staff_id: int, old: str, new: str) -> None:
+        """Anyone changes their own password, knowing the old one."""
+        with self.store.session() as s:
+            row = s.get_one(Staff, staff_id)
+            if not verify_password(row.password_hash, old):
+                raise ValidationError("old", "原密码不对。")
+            self._check_password(new)
+            if new == old:
+                raise ValidationError("password", "新密码与原密码相同。")
+            row.password_hash = hash_password(new)
 
     def update(
         self, staff_id: int, *, name: str, role: Role, active: bool, password: str | None = None

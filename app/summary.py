@@ -1054,6 +1054,27 @@ class FiledInfo:
         return dict(raw) if isinstance(raw, dict) else None
 
 
+def _scoped(method):
+    """The method also takes by= (the user asking): a clerk gets their own figures only, not
+    a colleague's, not the whole team's (ValidationError "role"). None: a script or report."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(self, *args, by=None, **kwargs):
+        if by is not None and not by.is_supervisor:
+            clerk_id = signature.bind(self, *args, **kwargs).arguments.get("clerk_id")
+            if clerk_id != by.id:
+                from app.normalize import ValidationError
+
+                raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
 class SummaryService:
     def __init__(self, store: Store):
         self.store = store
@@ -1105,11 +1126,13 @@ class SummaryService:
                 return f
         raise LookupError(summary_id)
 
+    @_scoped
     def figures(self, p: Period, *, clerk_id: int | None = None, loyal_visits: int = 3,
                 as_of: dt.date | None = None) -> Figures:
         with self.store.read() as s:
             return compute(s, p, clerk_id=clerk_id, loyal_visits=loyal_visits, as_of=as_of)
 
+    @_scoped
     def monthly_trend(self, year: int, *, clerk_id: int | None = None,
                       until: dt.date | None = None) -> list[TrendRow]:
         """(month, first-follow-up on-time rate, satisfaction rate, CSI) for each month;
@@ -1117,11 +1140,13 @@ class SummaryService:
         with self.store.read() as s:
             return trend_rates(s, year, clerk_id, until)
 
+    @_scoped
     def complaints_by_department(self, p: Period, *, clerk_id: int | None = None
                                  ) -> dict[str, int]:
         with self.store.read() as s:
             return complaints_by_department(s, p, clerk_id)
 
+    @_scoped
     def records_behind(self, name: str, p: Period, clerk_id: int | None = None, *,
                        loyal_visits: int = 3,
                        as_of: dt.date | None = None) -> Behind:

@@ -92,3 +92,12 @@ def ui_settings(tmp_path):
     from PySide6.QtCore import QSettings
 
     return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(autouse=True)
+def placeholder_center_warned(monkeypatch):
+    """The once-a-session warning about the default center name on paper stays out of the
+    way (a real box would wait for a click); a test about it sets warned back to False."""
+    import ui.letterhead
+
+    monkeypatch.setattr(ui.letterhead, "warned", True)

@@ -305,6 +305,7 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path, msgbox):
     assert staff.needs_first_admin()
     dialog = FirstAdminDialog(staff)
     qtbot.addWidget(dialog)
+    dialog.center_name.setText("广州顺达汽车维修服务中心")
     dialog.username.setText("boss")
     dialog.name.setText("陈主管")
     dialog.password.setText("abc123")

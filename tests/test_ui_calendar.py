@@ -391,7 +391,8 @@ def test_open_customer_from_the_calendar_selects_it_in_the_archive(window_for, s
     assert w.tabs.currentWidget() is w.archive_tab
     assert w.archive_tab.current_customer_id() == three["today"]
     assert "陈静" in w.archive_tab.detail.toPlainText()
-    assert w.act_delete.isEnabled()
+    assert w.act_edit.isEnabled()
+    assert not w.act_delete.isEnabled()  # a clerk does not delete customers
 
 
 def test_admin_menu_by_role(qtbot, window_for, staff, admin, monkeypatch):

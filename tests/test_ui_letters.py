@@ -39,7 +39,10 @@ def invited(archive):
 
 @pytest.fixture
 def letters(store):
-    return LetterService(store)
+    """A center whose letterhead is filled in (the first start asks for it)."""
+    service = LetterService(store)
+    service.save_center(name="广州顺达汽车维修服务中心", phone="020-38881234")
+    return service
 
 
 @pytest.fixture
@@ -195,7 +198,7 @@ def test_the_template_dialog_saves_a_new_template_and_the_letterhead(qtbot, lett
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    assert dialog.list.count() == 4  # the default templates
+    assert dialog.list.count() == 5  # the default templates
     qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
     dialog.kind.setCurrentIndex(dialog.kind.findData("notice"))
     dialog.subject.setText("春节营业安排")
@@ -213,11 +216,15 @@ def test_the_template_dialog_saves_a_new_template_and_the_letterhead(qtbot, lett
                      Qt.MouseButton.LeftButton)
     saved = [t for t in letters.templates("notice") if t.name == "春节通知"]
     assert len(saved) == 1 and saved[0].body == "尊敬的{客户名称}"
-    assert dialog.saved_template_id == saved[0].id and dialog.list.count() == 5
+    assert dialog.saved_template_id == saved[0].id and dialog.list.count() == 6
     assert letters.center()["name"] == "广州顺达汽车维修服务中心"
     assert letters.center()["phone"] == "020-86661234"
     dialog.center_name.setText("")
     assert not dialog.save() and dialog.head_form.errors["center_name"].isVisible()
+    dialog.center_name.setText("广州顺达汽车维修服务中心")
+    dialog.center_phone.setText("8666")
+    assert not dialog.save() and "区号" in dialog.head_form.error_text("center_phone")
+    assert letters.center()["phone"] == "020-86661234"
 
 
 def test_the_letter_dialog_opens_the_template_editor(qtbot, letters, invited, msgbox,

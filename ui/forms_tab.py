@@ -42,6 +42,7 @@ from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, Fo
 from app.normalize import ValidationError
 from app.staff import StaffInfo
 from ui.common import DateField, tr
+from ui.letterhead import warn_placeholder_center
 
 log = logging.getLogger(__name__)
 
@@ -510,6 +511,7 @@ class FormPreview(QWidget):
     def save(self, fmt: str) -> None:
         if self.layout_ is None or self.request is None:
             return
+        warn_placeholder_center(self, self.data.header.center)
         if fmt == "pdf":
             path = save_path(self, tr("保存 PDF"), self.name_fn(self.request) + ".pdf",
                              tr("PDF 文件 (*.pdf)"), ".pdf")
@@ -544,6 +546,7 @@ class FormPreview(QWidget):
     def print_pages(self) -> None:
         if self.layout_ is None:
             return
+        warn_placeholder_center(self, self.data.header.center)
         printer = choose_printer(self, self.page_count)
         if printer is None:
             return

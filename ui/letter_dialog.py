@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
-from app.letters import LETTER_KINDS, WAYS, LetterDraft, LetterService
+from app.letters import (
+    LETTER_KINDS,
+    WAYS,
+    LetterDraft,
+    LetterService,
+    unfilled,
+    unfilled_message,
+)
 from app.normalize import ValidationError
 from ui import common
 from ui.common import DateField, ErrorForm, tr
@@ -39,7 +45,6 @@ from ui.common import DateField, ErrorForm, tr
 log = logging.getLogger(__name__)
 
 # register()'s error fields → the widget that shows them
-PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
 FIELD_OF = {"customers": "recipients", "address": "recipients", "kind": "kind", "way": "way",
             "sent_on": "sent_on", "template": "template"}
 
@@ -134,7 +139,13 @@ class LetterDialog(QDialog):
         self.kind = QComboBox()
         for key, label in LETTER_KINDS.items():
             self.kind.addItem(label, key)
-        self.kind.setCurrentIndex(max(0, self.kind.findData(kind or "notice")))
+        # The letter opens on the template that fits its context: 活动 templates only for a
+        # campaign, the 答复函 for a request, the 回访 letter otherwise.
+        first = letters.default_template(kind=kind, campaign_id=campaign_id,
+                                         request_id=request_id)
+        self._first_template_id = first.id if first is not None else None
+        self.kind.setCurrentIndex(max(0, self.kind.findData(
+            first.kind if first is not None else kind or "notice")))
         self.template = QComboBox()
         self.template.setMinimumWidth(260)
         self.edit_templates = QPushButton(tr("编辑模板…"))
@@ -227,11 +238,11 @@ class LetterDialog(QDialog):
         self.way.currentIndexChanged.connect(lambda _i: self._show_recipients())
         self.sent_on.dateChanged.connect(self._redraft_timer.start)
         self.recipients.currentRowChanged.connect(self._preview)
-        self.load_templates()
+        self.load_templates(self._first_template_id)
 
     # -------------------------------------------------------------- drafting
 
-    def load_templates(self, select_id: int | None = None) -> None:
+    def load_templates(self, select_id: int | None = None, *, redraft: bool = True) -> None:
         current = select_id or self.template.currentData()
         self.template.blockSignals(True)
         self.template.clear()
@@ -240,7 +251,8 @@ class LetterDialog(QDialog):
         index = self.template.findData(current) if current else -1
         self.template.setCurrentIndex(index if index >= 0 else 0)
         self.template.blockSignals(False)
-        self.redraft()
+        if redraft:
+            self.redraft()
 
     def _date_for_drafts(self) -> dt.date:
         try:
@@ -292,10 +304,16 @@ class LetterDialog(QDialog):
             if missing:
                 text += tr("其中 {m} 位客户没有地址。").format(m=missing)
             self.preview_hint.setText(text)
-        self.placeholder_hint.setVisible(bool(self.unfilled()))
-        self.placeholder_hint.setText(tr("还有没换成内容的占位符：{names}（这封信与所选模板不配，"
-                                         "例如活动模板却没有活动）。").format(
-            names="、".join(self.unfilled())))
+        self._show_unfilled()
+
+    def _show_unfilled(self, text: str | None = None) -> None:
+        """The orange line over the letter: what is still to fill in before printing."""
+        if text is None:
+            names = self.unfilled()
+            text = tr("还有没填上的内容：{names}，填好之前不能打印。").format(
+                names="、".join(names)) if names else ""
+        self.placeholder_hint.setVisible(bool(text))
+        self.placeholder_hint.setText(text)
 
     def _preview(self, row: int) -> None:
         self.subject.blockSignals(True)
@@ -311,23 +329,25 @@ class LetterDialog(QDialog):
 
     def _mark_edited(self, *_args) -> None:
         self._edited = True
+        self._show_unfilled()
 
     def _body_changed(self) -> None:
         self._edited = True
+        self._show_unfilled()
 
     def unfilled(self) -> list[str]:
-        """Placeholders the drafts still show ({活动名称} in a letter with no campaign)."""
-        found: list[str] = []
-        for d in self.drafts[:1]:  # one template: the others show the same ones
-            for name in PLACEHOLDER_RE.findall(d.subject + "\n" + d.body):
-                if "{" + name + "}" not in found:
-                    found.append("{" + name + "}")
-        return found
+        """Placeholders the letters still show ({活动名称} in a letter with no campaign,
+        {中心电话} before the center's phone is set), in the text as the clerk edited it."""
+        letters = self.drafts
+        if self._edited and len(letters) == 1:
+            letters = [dataclasses.replace(letters[0], subject=self.subject.text(),
+                                           body=self.body.toPlainText())]
+        return ["{" + name + "}" for name in unfilled(letters)]
 
     def _unfilled_ok(self, action: str) -> bool:
         names = self.unfilled()
         return not names or common.confirm(self, action, tr(
-            "信函中还有没换成内容的占位符：{names}。仍要{action}吗？").format(
+            "信函中还有没填上的内容：{names}。仍要{action}吗？").format(
             names="、".join(names), action=action))
 
     def _apply_edits(self) -> None:
@@ -349,8 +369,23 @@ class LetterDialog(QDialog):
         from ui.template_dialog import TemplateDialog
 
         dialog = TemplateDialog(self.letters, self)
-        dialog.exec()
+        common.run(dialog)
         saved = dialog.saved_template_id
+        if self._edited and len(self.drafts) == 1:
+            # The clerk's own words stay; what the dialog made known (the letterhead just
+            # filled in) replaces the {占位符} still in them.
+            self._apply_edits()
+            before = (self.drafts[0].subject, self.drafts[0].body)
+            self.drafts[0] = self.letters.refill(
+                self.drafts[0], campaign_id=self.campaign_id, request_id=self.request_id,
+                today=self._date_for_drafts())
+            self.load_templates(redraft=False)
+            self._preview(0)
+            self._show_unfilled()
+            if before != (self.drafts[0].subject, self.drafts[0].body):
+                self.status.setText(tr("你修改过的信函内容已保留，其中没填的内容已按新的信头填上；"
+                                       "要改用模板的新内容，请在“模板”中重新选择。"))
+            return
         if saved is not None:
             kind = next((t.kind for t in self.letters.templates() if t.id == saved), None)
             if kind and kind != self.kind.currentData():
@@ -376,9 +411,12 @@ class LetterDialog(QDialog):
             show_errors(self.form, {"recipients": tr("信函正文是空的。")})
             return False
         try:
+            kind = self.kind.currentData()
+            # only a 答复函 answers the request (another letter to the customer does not)
             ids = self.letters.register(
-                self.drafts, kind=self.kind.currentData(), way=self.way.currentData(),
-                sent_on=day, campaign_id=self.campaign_id, request_id=self.request_id,
+                self.drafts, kind=kind, way=self.way.currentData(),
+                sent_on=day, campaign_id=self.campaign_id,
+                request_id=self.request_id if kind == "reply" else None,
                 note=self.note.text().strip())
         except ValidationError as e:
             show_errors(self.form, {FIELD_OF.get(e.field, "recipients"): e.message})
@@ -413,8 +451,15 @@ class LetterDialog(QDialog):
             show_errors(self.form, {"template": tr("请先选择模板。")})
             return
         self._apply_edits()
-        if not self._unfilled_ok(tr("打印")):
+        refused = unfilled_message(self.drafts, editable=not self.body.isReadOnly())
+        if refused:
+            # nothing is printed and nothing typed is touched: the clerk fills in and retries
+            self._show_unfilled(tr(refused))
+            common.warning(self, tr("不能打印"), tr(refused))
             return
+        from ui.letterhead import warn_placeholder_center
+
+        warn_placeholder_center(self, self.letters.center())
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         name = (f"信函-{self.drafts[0].recipient}-{day:%Y%m%d}.pdf" if len(self.drafts) == 1

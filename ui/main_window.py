@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__, clock
 from app.archive import ArchiveService, NotFound, format_archive_no
+from app.normalize import ValidationError
 from app.staff import StaffInfo, StaffService
 from app.store import Store
 from app.tasks import TaskService
@@ -50,7 +51,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.archive_tab = ArchiveTab(self.archive, history=self._customer_history)
-        self.calendar_tab = CalendarTab(self.tasks, user, self.clerks(), today_fn, load=False)
+        self.calendar_tab = CalendarTab(self.tasks, user, self.followup_clerks(), today_fn,
+                                        load=False)
         self.records_page = common.LazyTab(self._build_records_tab)
         self.tabs.addTab(self.archive_tab, tr("客户档案"))
         self.tabs.addTab(self.calendar_tab, tr("跟踪日历"))
@@ -126,7 +128,7 @@ class MainWindow(QMainWindow):
         from ui.summary_tab import SummaryTab
 
         tab = SummaryTab(SummaryService(self.store), self.contacts(), self.archive,
-                         self.clerks(), self.user, today_fn=self.today_fn)
+                         self.followup_clerks(), self.user, today_fn=self.today_fn)
         tab.openCustomer.connect(self.open_customer)
         return tab
 
@@ -166,7 +168,12 @@ class MainWindow(QMainWindow):
         self.act_import = self._action("导入客户档案…", self.import_file, "Ctrl+I",
                                        sp.SP_ArrowDown, "从 Excel 或 CSV 导入客户档案")
         self.act_template = self._action("保存导入模板…", self.save_template)
+        self.act_password = self._action("修改密码…", self.change_password, None, None,
+                                         "修改自己的登录密码")
         self.act_quit = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
+        # A clerk neither imports nor deletes (the services refuse it too): not offered.
+        for a in (self.act_import, self.act_template, self.act_delete):
+            a.setEnabled(self.user.is_supervisor)
         self.act_staff = self._action("员工管理…", self.manage_staff)
         self.act_absence = self._action("请假与代理…", self.manage_absences, None, None,
                                         "登记业务员请假并指定代理人")
@@ -195,7 +202,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu(tr("文件(&F)"))
-        m.addActions([self.act_import, self.act_template])
+        if self.user.is_supervisor:
+            m.addActions([self.act_import, self.act_template])
+            m.addSeparator()
+        m.addAction(self.act_password)
         m.addSeparator()
         m.addAction(self.act_quit)
         m = bar.addMenu(tr("客户(&C)"))
@@ -203,7 +213,9 @@ class MainWindow(QMainWindow):
                       self.act_vehicle])
         m.addAction(self.act_print_archive)
         m.addSeparator()
-        m.addActions([self.act_delete, self.act_bin])
+        if self.user.is_supervisor:
+            m.addAction(self.act_delete)
+        m.addAction(self.act_bin)
         m = bar.addMenu(tr("联系(&L)"))
         m.addActions([self.act_incoming, self.act_call, self.act_letter])
         m.addSeparator()
@@ -227,7 +239,9 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_new_customer, self.act_visit, self.act_edit])
         tb.addSeparator()
-        tb.addActions([self.act_import, self.act_delete, self.act_bin])
+        if self.user.is_supervisor:
+            tb.addActions([self.act_import, self.act_delete])
+        tb.addAction(self.act_bin)
         self.addToolBar(tb)
 
     def _build_status_bar(self) -> None:
@@ -289,7 +303,8 @@ class MainWindow(QMainWindow):
                   self.act_print_archive):
             a.setEnabled(has)
         # Delete acts on the archive list: never from another tab, where the key means nothing.
-        self.act_delete.setEnabled(has and self.tabs.currentWidget() is self.archive_tab)
+        self.act_delete.setEnabled(has and self.user.is_supervisor
+                                   and self.tabs.currentWidget() is self.archive_tab)
 
     def _tab_changed(self, _index: int) -> None:
         self._selection_changed()
@@ -332,7 +347,16 @@ class MainWindow(QMainWindow):
     # -- commands
 
     def clerks(self) -> list[StaffInfo]:
+        """Everybody active (filters by who did the work: a supervisor logs calls too)."""
         return [s for s in self.staff.list(include_inactive=False)]
+
+    def followup_clerks(self) -> list[StaffInfo]:
+        """Who can be a customer's 跟踪业务员: the active clerks, not the supervisor or admin."""
+        return self.staff.clerks()
+
+    def default_clerk_id(self) -> int | None:
+        """A clerk's new customers are their own; the supervisor's and admin's nobody's yet."""
+        return self.user.id if self.user.role == Role.CLERK else None
 
     def focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.archive_tab)
@@ -340,7 +364,8 @@ class MainWindow(QMainWindow):
         self.archive_tab.search.selectAll()
 
     def new_customer(self) -> CustomerDialog:
-        dialog = CustomerDialog(self.archive, self.clerks(), self, default_clerk_id=self.user.id)
+        dialog = CustomerDialog(self.archive, self.followup_clerks(), self,
+                                default_clerk_id=self.default_clerk_id())
         self._run_customer_dialog(dialog)
         return dialog
 
@@ -364,7 +389,7 @@ class MainWindow(QMainWindow):
             detail = self.archive.detail(customer_id)
         except NotFound:
             return
-        self._run_customer_dialog(CustomerDialog(self.archive, self.clerks(), self,
+        self._run_customer_dialog(CustomerDialog(self.archive, self.followup_clerks(), self,
                                                  customer=detail))
 
     def add_vehicle(self) -> None:
@@ -401,8 +426,8 @@ class MainWindow(QMainWindow):
             visit = self.archive.visit(visit_id)
         except NotFound:
             return
-        dialog = VisitDialog(self.archive, self.clerks(), self, customer_id=customer_id,
-                             visit=visit)
+        dialog = VisitDialog(self.archive, self.followup_clerks(), self,
+                             customer_id=customer_id, visit=visit)
         if common.run(dialog):
             self.archive_tab.reload(keep=customer_id)
             self.statusBar().showMessage(tr("已修改来访记录"), 4000)
@@ -411,9 +436,9 @@ class MainWindow(QMainWindow):
     def register_visit(self) -> None:
         from ui.visit_dialog import VisitDialog
 
-        dialog = VisitDialog(self.archive, self.clerks(), self,
+        dialog = VisitDialog(self.archive, self.followup_clerks(), self,
                              customer_id=self.archive_tab.current_customer_id(),
-                             default_clerk_id=self.user.id)
+                             default_clerk_id=self.default_clerk_id())
         if common.run(dialog) and dialog.customer is not None:
             self.archive_tab.reload(keep=dialog.customer.id)
             self.statusBar().showMessage(tr("已登记来访"), 4000)
@@ -429,7 +454,11 @@ class MainWindow(QMainWindow):
                 "把客户“{name}”（档案编号 {no}）移入回收站？\n可以在“客户 → 回收站”中恢复。"
         ).format(name=detail.name, no=format_archive_no(detail.archive_no))):
             return
-        self.archive.delete_customer(cid)
+        try:
+            self.archive.delete_customer(cid, by=self.user)
+        except ValidationError as e:
+            common.warning(self, tr("删除客户"), e.message)
+            return
         self.archive_tab.reload()
         self.statusBar().showMessage(tr("已移入回收站：{name}").format(name=detail.name), 6000)
         self.tasks_changed()
@@ -445,6 +474,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def import_file(self, path: Path | None = None) -> None:
+        if not self.user.is_supervisor:  # not offered to a clerk; the service refuses too
+            common.warning(self, tr("导入客户档案"),
+                           tr("跟踪业务员不能导入客户档案，请联系业务主管。"))
+            return
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, tr("导入客户档案"), str(Path.home()),
@@ -468,7 +501,7 @@ class MainWindow(QMainWindow):
         the user cancelled."""
         from PySide6.QtWidgets import QInputDialog
 
-        clerks = [c for c in self.clerks() if c.role == Role.CLERK]
+        clerks = self.followup_clerks()
         none = tr("（不指定：只按表中的“跟踪业务员”列）")
         names = [none] + [c.name for c in clerks]
         default = next((i + 1 for i, c in enumerate(clerks) if c.id == self.user.id), 0)
@@ -550,11 +583,15 @@ class MainWindow(QMainWindow):
     def _run_call_dialog(self, **kwargs) -> None:
         from ui.call_dialog import CallDialog
 
-        dialog = CallDialog(self.contacts(), self.archive, self, clerks=self.clerks(), **kwargs)
+        dialog = CallDialog(self.contacts(), self.archive, self, clerks=self.followup_clerks(),
+                            **kwargs)
         accepted = common.run(dialog)
         task = kwargs.get("task")
         if dialog.wants_letter and task is not None:
-            self.write_letters([task.customer_id], kind="notice")
+            # the letter instead of the call: about the task's campaign or request, if any
+            campaign_id, request_id = self.letters().context_for_task(task.task_id)
+            self.write_letters([task.customer_id], kind="reply" if request_id else "notice",
+                               campaign_id=campaign_id, request_id=request_id)
         if accepted:
             self.statusBar().showMessage(tr("通话已记录"), 4000)
             cid = self.archive_tab.current_customer_id()
@@ -585,7 +622,10 @@ class MainWindow(QMainWindow):
     def letter_current_customer(self) -> None:
         cid = self.archive_tab.current_customer_id()
         if cid is not None:
-            self.write_letters([cid])
+            # a solution waiting to be told to the customer makes it a 答复函
+            request_id = self.letters().context_for_customer(cid)
+            self.write_letters([cid], kind="reply" if request_id else None,
+                               request_id=request_id)
 
     def manage_campaigns(self) -> None:
         from app.campaigns import CampaignService
@@ -618,6 +658,14 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.archive_tab)
         self.archive_tab.select_customer(customer_id)
         self.archive_tab.table.setFocus()
+
+    def change_password(self) -> bool:
+        from ui.staff_dialog import PasswordDialog
+
+        if common.run(PasswordDialog(self.staff, self.user, self)):
+            self.statusBar().showMessage(tr("密码已修改，下次登录请用新密码。"), 6000)
+            return True
+        return False
 
     def about(self) -> None:
         common.information(self, tr("关于"), tr(

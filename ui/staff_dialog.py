@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.normalize import ValidationError
-from app.staff import ROLE_LABELS, StaffInfo, StaffService
+from app.staff import MIN_PASSWORD, ROLE_LABELS, StaffInfo, StaffService
 from db.models import Role
 from ui.common import ErrorForm, tr
 
@@ -122,3 +122,45 @@ class StaffDialog(QDialog):
         if 0 <= row < len(self.members):
             if StaffEditDialog(self.staff, self, member=self.members[row]).exec():
                 self.reload()
+
+
+class PasswordDialog(QDialog):
+    """修改密码: anyone changes their own, typing the old one and the new one twice."""
+
+    def __init__(self, staff: StaffService, user: StaffInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.staff = staff
+        self.user = user
+        self.setWindowTitle(tr("修改密码 — {name}").format(name=user.name))
+        self.setMinimumWidth(380)
+        f = self.fields = ErrorForm()
+        self.old = f.add("old", tr("原密码"), QLineEdit())
+        self.new = f.add("password", tr("新密码"), QLineEdit())
+        self.new2 = f.add("password2", tr("再输一次新密码"), QLineEdit())
+        self.new.setPlaceholderText(tr("至少 {n} 位").format(n=MIN_PASSWORD))
+        for edit in (self.old, self.new, self.new2):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMaxLength(128)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("修改"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(f)
+        layout.addWidget(self.buttons)
+        self.old.setFocus()
+
+    def save(self) -> bool:
+        if self.new.text() != self.new2.text():
+            self.fields.show_errors({"password2": tr("两次输入的新密码不一样。")})
+            return False
+        try:
+            self.staff.change_own_password(self.user.id, self.old.text(), self.new.text())
+        except ValidationError as e:
+            self.fields.show_errors({e.field: e.message})
+            (self.old if e.field == "old" else self.new).selectAll()
+            return False
+        self.accept()
+        return True

@@ -85,6 +85,7 @@ from app.summary import (
 )
 from ui import common
 from ui.common import DateField, tr
+from ui.letterhead import warn_placeholder_center
 
 log = logging.getLogger(__name__)
 
@@ -823,9 +824,14 @@ class SummaryTab(QWidget):
         bar.addSpacing(16)
         bar.addWidget(QLabel(tr("业务员：")))
         self.clerk_combo = QComboBox()
-        self.clerk_combo.addItem(tr("全部"), None)
-        for c in self.clerks:
-            self.clerk_combo.addItem(c.name, c.id)
+        if self.user.is_supervisor:
+            self.clerk_combo.addItem(tr("全部"), None)
+            for c in self.clerks:
+                self.clerk_combo.addItem(c.name, c.id)
+        else:  # a clerk sees their own figures only (the service refuses the others)
+            self.clerk_combo.addItem(self.user.name, self.user.id)
+            self.clerk_combo.setEnabled(False)
+            self.clerk_combo.setToolTip(tr("你自己的统计数字"))
         self.clerk_combo.currentIndexChanged.connect(lambda _i: self._changed())
         bar.addWidget(self.clerk_combo)
         self.error_label = QLabel()
@@ -835,6 +841,7 @@ class SummaryTab(QWidget):
         self.feedback_button = QPushButton(tr("周报…"))
         self.feedback_button.clicked.connect(self.print_feedback)
         bar.addWidget(self.feedback_button)
+        self.feedback_button.setVisible(self.user.is_supervisor)  # every clerk's feedback
         self.print_live_button = QPushButton(tr("打印本期…"))
         self.print_live_button.setToolTip(tr("打印本期指标、图表和正在写的小结（未存档的草稿）"))
         self.print_live_button.clicked.connect(self.print_live)
@@ -1114,10 +1121,12 @@ class SummaryTab(QWidget):
         clerk = self.clerk_id()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.figures = self.summary.figures(p, clerk_id=clerk, as_of=self.today_fn())
+            self.figures = self.summary.figures(p, clerk_id=clerk, as_of=self.today_fn(),
+                                                by=self.user)
             year = p.end.year
-            trend = self.summary.monthly_trend(year, clerk_id=clerk, until=self.today_fn())
-            depts = self.summary.complaints_by_department(p, clerk_id=clerk)
+            trend = self.summary.monthly_trend(year, clerk_id=clerk, until=self.today_fn(),
+                                               by=self.user)
+            depts = self.summary.complaints_by_department(p, clerk_id=clerk, by=self.user)
         finally:
             QApplication.restoreOverrideCursor()
         self.figures_panel.set_values(self.figures.values)
@@ -1136,7 +1145,7 @@ class SummaryTab(QWidget):
         """List what the figure `name` counted (customers for 忠诚/流失客户)."""
         p = self.period()
         behind = self.summary.records_behind(name, p, self.clerk_id(),
-                                              as_of=self.today_fn())
+                                              as_of=self.today_fn(), by=self.user)
         return self._records_dialog(behind, p)
 
     def _fetch(self, kind: str) -> Callable[[list[int]], dict[int, RecordRow]]:
@@ -1166,7 +1175,7 @@ class SummaryTab(QWidget):
         """A click on a department's bar: its complaints of the period."""
         p = self.period()
         behind = self.summary.records_behind("complaints", p, self.clerk_id(),
-                                              as_of=self.today_fn())
+                                              as_of=self.today_fn(), by=self.user)
         rows = self.summary.record_rows("requests", behind.ids)
         ids = [i for i in behind.ids if i in rows and rows[i].cells[4] == department]
         titled = Behind(behind.name, behind.kind, ids,
@@ -1262,6 +1271,7 @@ class SummaryTab(QWidget):
         from app.summary_pdf import write_summary_pdf
 
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         clerk = self.clerk_name(filed.clerk_id) if filed.clerk_id is not None else ""
         return write_pdf(self, tr("保存小结 PDF"), f"{filed.title}.pdf",
                          lambda path: write_summary_pdf(filed, center, path, clerk_name=clerk,
@@ -1280,6 +1290,7 @@ class SummaryTab(QWidget):
                               clerk_name=self.clerk_name(), trend=self.trend,
                               trend_year=p.end.year, departments=self.departments)
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         return write_pdf(self, tr("保存统计 PDF"), f"{doc.title}（草稿）.pdf",
                          lambda path: write_summary_pdf(doc, center, path,
                                                         printed_on=self.today_fn()))
@@ -1291,6 +1302,7 @@ class SummaryTab(QWidget):
         week = Period.week(self._feedback_day())
         feedback = weekly_feedback(self.summary.store, week)
         center = self.summary.center()
+        warn_placeholder_center(self, center)
         return write_pdf(self, tr("保存客户反馈周报 PDF"),
                          f"客户反馈周报 {week.start:%Y%m%d}-{week.end:%Y%m%d}.pdf",
                          lambda path: write_feedback_pdf(feedback, center, path,

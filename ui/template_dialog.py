@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.letters import LETTER_KINDS, PLACEHOLDERS, LetterService, TemplateInfo
 from app.normalize import ValidationError
+from app.settings import clean_center
 from ui import common
 from ui.common import ErrorForm, tr
 from ui.letter_dialog import show_errors
@@ -200,9 +201,11 @@ class TemplateDialog(QDialog):
     def save(self) -> bool:
         self.form.clear_errors()
         self.head_form.clear_errors()
-        if not self.center_name.text().strip():
-            show_errors(self.head_form,
-                {"center_name": tr("请填写中心名称（印在每封信函的信头）。")})
+        try:
+            clean_center(self.center_name.text(), self.center_address.text(),
+                         self.center_phone.text())
+        except ValidationError as e:
+            show_errors(self.head_form, {e.field: e.message})
             return False
         kind = self.kind.currentData()
         name, subject, body = self.name.text(), self.subject.text(), self.body.toPlainText()

@@ -732,6 +732,10 @@ def fill_demo(
             report(2 * (start + len(rows_c)), total)
 
         counter.last_value = first_no + customers - 1
+        # a demo center of its own, so letters and forms print a real letterhead
+        from app.settings import save_center
+
+        save_center(s, **DEMO_CENTER)
         ids = list(range(1, customers + 1))
         for start in range(0, customers, SUMMARY_BATCH):
             refresh_derived(s, ids[start : start + SUMMARY_BATCH], None, today)
@@ -746,6 +750,8 @@ def fill_demo(
     )
 
 
+DEMO_CENTER = {"name": "广州天河示范汽车服务中心", "address": "广州市天河区黄埔大道西 88 号",
+               "phone": "020-38880000"}
 PAST_TASKS_DONE = 0.93  # the share of past-due tasks the demo clerks got done
 RENEWING_DAYS = 28  # policies expired this recently are not yet renewed in the generated data
 DEMO_INSURERS = ("平安保险", "人保财险", "太平洋保险", "国寿财险", "大地保险")

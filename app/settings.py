@@ -31,6 +31,7 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "notice_letter_days": ("活动通知信函：电话通知后", "天"),
     "escalation_days": ("要求/投诉上报主管期限", "天"),
     "pickup_missing_days": ("送修后仍未填出厂日期：提醒补填", "天后"),
+    "daily_calls": ("每位业务员每天拨打电话（按此分摊建议拨打日）", "个"),
 }
 
 

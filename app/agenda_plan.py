@@ -43,6 +43,7 @@ class Planned:
     must_today: bool  # 今日必做 (else 可提前)
     carried_over: bool = False  # the window was all days off: the day after it (顺延)
     no_working_day: bool = False  # the days left in the window are all off
+    overdue: bool = False  # its deadline (顺延 included) has passed
 
     @property
     def early(self) -> bool:
@@ -74,9 +75,9 @@ def _plan_one(t: PlanTask, deadline: dt.date, calendar: WorkCalendar, capacity: 
               today: dt.date, load: dict[dt.date, int]) -> Planned:
     carried = deadline > t.due  # 顺延: the whole window is days off
     if deadline <= today:  # overdue, or its last day is today
-        return Planned(today, True, carried and deadline == today)
+        return Planned(today, True, carried and deadline == today, overdue=deadline < today)
     if carried:
-        return Planned(deadline, deadline == today, True)
+        return Planned(deadline, False, True)
     first = None
     day = max(today, t.window_start)
     while day <= t.due:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, task_rows
 from app import rules as R
+from app.agenda_plan import Planned, PlanTask, plan_days
 from app.followup import TASK_KIND_LABELS, sync_customers
 from app.normalize import ValidationError
 from app.rules import RuleSettings, Window
@@ -27,6 +29,9 @@ from db.models import (
     TaskStatus,
     Vehicle,
 )
+
+MUST = "must"  # 今日必做: overdue, due today, or suggested for today
+EARLY = "early"  # 可提前: open, not due, suggested for a later day in its window
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,12 @@ class AgendaItem:
     failed_attempts: int = 0  # calls that reached nobody, on this task or its retries
     calendar: str = OFFICIAL  # how the suggested day's year is known: OFFICIAL or COMPUTED
     carried_over: bool = False  # the whole window is days off: suggested after it (顺延)
+    # In today's agenda: MUST (今日必做) or EARLY (可提前); "" for a task not open today
+    agenda: str = ""
+
+    @property
+    def must_today(self) -> bool:
+        return self.agenda == MUST
 
     @property
     def provisional(self) -> bool:
@@ -69,6 +80,32 @@ class AgendaItem:
 
     def urgency(self, today: dt.date) -> tuple[int, int]:
         return R.urgency(Window(self.window_start, self.due), today)
+
+
+class AgendaCounts(NamedTuple):
+    """What the 跟踪日历 headline, the status bar and `followdesk tasks --today` count."""
+
+    must: int  # 今日必做, the overdue included
+    overdue: int
+    early: int  # 可提前
+
+
+@dataclass
+class AgendaPlan:
+    """Today's agenda in its two parts, each by due date, with every row's planned day."""
+
+    must_ids: list[int]
+    early_ids: list[int]
+    days: dict[int, Planned]
+    overdue: int
+
+    @property
+    def ids(self) -> list[int]:
+        return self.must_ids + self.early_ids
+
+    @property
+    def counts(self) -> AgendaCounts:
+        return AgendaCounts(len(self.must_ids), self.overdue, len(self.early_ids))
 
 
 @dataclass
@@ -210,7 +247,7 @@ class TaskService:
     # -- queries
 
     def _items(self, s: Session, where, scope: Scope, today: dt.date,
-               proxy_day=None) -> list[AgendaItem]:
+               proxy_day=None, days: dict[int, Planned] | None = None) -> list[AgendaItem]:
         names = dict(s.execute(select(Staff.id, Staff.name)).all())
         stmt = (
             select(Task.id, Task.kind, Task.status, Task.customer_id, CustomerSummary.archive_no,
@@ -224,6 +261,9 @@ class TaskService:
         rows = s.execute(stmt).all()
         attempts = _failed_attempts(s, [r[0] for r in rows])
         cal = load_calendar(s)
+        if days is None:  # the planned days of the owners with work open today
+            owners = {r[11] for r in rows if r[2] == TaskStatus.OPEN and r[9] <= today}
+            days = self._plan(s, cal, today, owners) if owners else {}
         items = []
         for row in rows:
             (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
@@ -231,17 +271,39 @@ class TaskService:
             proxy = self._proxy_name(scope, owner, proxy_day(start, due) if proxy_day else due)
             if proxy is None:
                 continue
-            suggested, none_free = None, False
-            if status == TaskStatus.OPEN:
+            suggested, none_free, carried, agenda = None, False, False, ""
+            planned = days.get(tid) if status == TaskStatus.OPEN else None
+            if planned is not None:
+                suggested, none_free = planned.suggested_day, planned.no_working_day
+                carried, agenda = planned.carried_over, MUST if planned.must_today else EARLY
+            elif status == TaskStatus.OPEN:  # a window not open yet: its first working day
                 suggested = cal.suggested_day(Window(start, due), today)
                 none_free = suggested is None and due >= today
+                carried = bool(suggested and suggested > due)
             items.append(AgendaItem(
                 tid, kind, status, cid, no, name, phone, plate or plates.split(" ")[0],
                 start, due, owner, names.get(owner, ""), topic, warranty, done_on, proxy,
                 suggested, none_free, attempts.get(tid, 0),
-                cal.year_source((suggested or due).year), bool(suggested and suggested > due),
+                cal.year_source((suggested or due).year), carried, agenda,
             ))
         return items
+
+    def _plan(self, s: Session, cal: WorkCalendar, today: dt.date, owners=None
+              ) -> dict[int, Planned]:
+        """The planned day of every open task whose window is open today, of these owners
+        (None in owners: the unassigned; owners None: everyone), spread by daily capacity."""
+        where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today)
+        if owners is not None:
+            known = [o for o in owners if o is not None]
+            parts = [Task.owner_id.in_(known)] if known else []
+            if None in owners:
+                parts.append(Task.owner_id.is_(None))
+            where = and_(where, or_(*parts))
+        stmt = select(Task.id, Task.owner_id, Task.kind, Task.window_start, Task.due).where(where)
+        calls = {str(k) for k in task_rows.CALL_KINDS}
+        tasks = [PlanTask(tid, owner, start, due, kind in calls)
+                 for tid, owner, kind, start, due in s.execute(stmt)]
+        return plan_days(tasks, cal, load_rules(s).daily_calls, today)
 
     def _agenda_where(self, viewer: StaffInfo | None, today: dt.date, clerk_id: int | None,
                       kinds: set[str] | None):
@@ -259,37 +321,57 @@ class TaskService:
             where = and_(where, Task.kind.in_(kinds))
         return scope, where
 
+    def agenda_plan(self, viewer: StaffInfo | None, today: dt.date, *,
+                    clerk_id: int | None = None, kinds: set[str] | None = None) -> AgendaPlan:
+        """今日工作: 今日必做 (overdue, due today, suggested today) and 可提前, each by due date.
+
+        The suggested days are spread over each owner's open work by the daily capacity
+        (app.agenda_plan), whatever the kind filter shows: a filter hides rows, it does not
+        move calls to other days.
+        """
+        _scope, where = self._agenda_where(viewer, today, clerk_id, None)
+        with self.store.read() as s:
+            cal = load_calendar(s)
+            rows = s.execute(select(Task.id, Task.owner_id, Task.kind, Task.window_start,
+                                    Task.due).where(where)).all()
+            capacity = load_rules(s).daily_calls
+        calls = {str(k) for k in task_rows.CALL_KINDS}
+        days = plan_days([PlanTask(tid, owner, start, due, kind in calls)
+                          for tid, owner, kind, start, due in rows], cal, capacity, today)
+        shown = sorted(((due, tid) for tid, _o, kind, _s, due in rows
+                        if not kinds or kind in kinds))
+        must = [tid for _d, tid in shown if days[tid].must_today]
+        early = [tid for _d, tid in shown if not days[tid].must_today]
+        overdue = sum(1 for tid in must if days[tid].overdue)
+        return AgendaPlan(must, early, days, overdue)
+
     def agenda_ids(self, viewer: StaffInfo | None, today: dt.date, *,
                    clerk_id: int | None = None, kinds: set[str] | None = None) -> list[int]:
-        """今日工作 as task ids, most urgent first.
-
-        Ascending due date is the urgency order: the longest overdue, then due today, then
-        in window by how soon they close. Rows come later, a screen at a time (agenda_items).
-        """
-        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
-        stmt = select(Task.id).where(where).order_by(Task.due, Task.id)
-        with self.store.engine.connect() as conn:
-            return [row[0] for row in conn.execute(stmt).cursor.fetchall()]
+        """今日工作 as task ids: 今日必做 by due date, then 可提前 by due date."""
+        return self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds).ids
 
     def agenda_items(self, viewer: StaffInfo | None, today: dt.date, task_ids: list[int],
-                     *, clerk_id: int | None = None) -> dict[int, AgendaItem]:
-        """The rows of these agenda tasks, with 代理 marked as of today."""
+                     *, clerk_id: int | None = None,
+                     plan: AgendaPlan | None = None) -> dict[int, AgendaItem]:
+        """The rows of these agenda tasks, with 代理 marked as of today (and the planned days
+        of `plan` when the caller has it: no second spreading per screen)."""
         scope = self.scope(viewer, today, clerk_id)
         out: dict[int, AgendaItem] = {}
         with self.store.read() as s:
             for start in range(0, len(task_ids), 500):
                 chunk = task_ids[start : start + 500]
                 for item in self._items(s, Task.id.in_(chunk), scope, today,
-                                        proxy_day=lambda _s, _d: today):
+                                        proxy_day=lambda _s, _d: today,
+                                        days=plan.days if plan is not None else None):
                     out[item.task_id] = item
         return out
 
     def agenda(self, viewer: StaffInfo | None, today: dt.date, *, clerk_id: int | None = None,
                kinds: set[str] | None = None) -> list[AgendaItem]:
-        """今日工作: open tasks overdue, due today or in their window, most urgent first."""
-        ids = self.agenda_ids(viewer, today, clerk_id=clerk_id, kinds=kinds)
-        rows = self.agenda_items(viewer, today, ids, clerk_id=clerk_id)
-        return [rows[i] for i in ids if i in rows]
+        """今日工作: 今日必做 then 可提前, each by due date."""
+        plan = self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds)
+        rows = self.agenda_items(viewer, today, plan.ids, clerk_id=clerk_id, plan=plan)
+        return [rows[i] for i in plan.ids if i in rows]
 
     def day_tasks(self, viewer: StaffInfo | None, day: dt.date, today: dt.date, *,
                   clerk_id: int | None = None, kinds: set[str] | None = None
@@ -333,13 +415,9 @@ class TaskService:
 
     def status_counts(self, viewer: StaffInfo | None, today: dt.date, *,
                       clerk_id: int | None = None, kinds: set[str] | None = None
-                      ) -> tuple[int, int]:
-        """(open today: due today or in window, overdue) for the status bar and the agenda."""
-        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
-        stmt = select(func.count(), func.sum(case((Task.due < today, 1), else_=0))).where(where)
-        with self.store.engine.connect() as conn:
-            total, overdue = conn.execute(stmt).one()
-        return (total or 0) - (overdue or 0), overdue or 0
+                      ) -> AgendaCounts:
+        """(今日必做, of which overdue, 可提前) for the status bar and the agenda's headline."""
+        return self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds).counts
 
     def between(self, start: dt.date, end: dt.date, today: dt.date, *,
                 owner_id: int | None = None, kind: str | None = None,

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from app.agenda_plan import PlanTask, Planned, plan_days
+from app.agenda_plan import Planned, PlanTask, plan_days
 from app.workdays import NoticeDay, WorkCalendar
 from db.models import PublicDayKind
 
@@ -41,6 +41,7 @@ def test_overdue_and_due_today_are_always_today_even_past_capacity():
     plan = plan_days(tasks, CAL, 2, MON)
     assert [plan[n].must_today for n in (1, 2, 3)] == [True, True, True]
     assert {plan[n].suggested_day for n in (1, 2, 3)} == {MON}
+    assert [plan[n].overdue for n in (1, 2, 3)] == [True, False, False]
     assert plan[4] == Planned(MON + D(1), False)  # today is already past its two calls
 
 

@@ -54,7 +54,7 @@ from app.archive import format_archive_no
 from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
 from app.staff import StaffInfo
-from app.tasks import UNASSIGNED, AgendaItem, DayCounts, TaskService
+from app.tasks import UNASSIGNED, AgendaCounts, AgendaItem, AgendaPlan, DayCounts, TaskService
 from app.workdays import COMPUTED, DEFAULT_CALENDAR, WorkCalendar, provisional_note, tooltip_rule
 from db.models import TaskKind, TaskStatus
 from ui import common
@@ -139,6 +139,8 @@ COLUMNS = [
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
 TaskIdRole = Qt.ItemDataRole.UserRole + 1
 CustomerIdRole = Qt.ItemDataRole.UserRole + 2
+FOLD = -1  # the id of the agenda's 可提前 row: click or Enter folds and unfolds what follows
+FOLD_BACKGROUND = QColor("#eef1f5")
 
 
 def status_text(item: AgendaItem, today: dt.date) -> str:
@@ -173,6 +175,8 @@ class TaskTableModel(LazyIdModel):
         self._today = clock.today()
         self._stand_in = ""
         self._rule_text = tooltip_rule(DEFAULT_CALENDAR)
+        self._early = 0  # tasks under the 可提前 row
+        self._expanded = False
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -184,20 +188,43 @@ class TaskTableModel(LazyIdModel):
         self._today, self._stand_in = today, stand_in
         self.reset_ids(ids)
 
+    def set_plan(self, must_ids: list[int], early_ids: list[int],
+                 fetch: Callable[[list[int]], dict[int, AgendaItem]], today: dt.date,
+                 stand_in: str = "", *, expanded: bool = False) -> None:
+        """今日必做, then the 可提前 row, then (unfolded) the 可提前 tasks."""
+        self._early = len(early_ids)
+        self._expanded = expanded
+        ids = list(must_ids)
+        if early_ids:
+            ids.append(FOLD)
+            if expanded:
+                ids.extend(early_ids)
+        self.set_ids(ids, fetch, today, stand_in)
+
     def set_items(self, items: list[AgendaItem], today: dt.date, stand_in: str = "") -> None:
         self._fetch = None
         self._today, self._stand_in = today, stand_in
+        self._early = 0
         self.reset_ids([i.task_id for i in items], {i.task_id: i for i in items})
 
-    def set_calendar(self, calendar: WorkCalendar) -> None:
+    def fold_row(self) -> int:
+        """The row of the 可提前 line, or -1 when there is none."""
+        return self.row_of(FOLD) if self._early else -1
+
+    @property
+    def expanded(self) -> bool:
+        return self._expanded
+
+    def set_calendar(self, calendar: WorkCalendar, daily_calls: int | None = None) -> None:
         """The center's calendar: the suggested-day tooltip says its rule."""
-        self._rule_text = tooltip_rule(calendar)
+        self._rule_text = tooltip_rule(calendar, daily_calls)
 
     def item(self, row: int) -> AgendaItem | None:
-        return self.row_data(row)
+        return None if self.id_at(row) == FOLD else self.row_data(row)
 
     def task_id(self, row: int) -> int | None:
-        return self.id_at(row)
+        rid = self.id_at(row)
+        return None if rid == FOLD else rid
 
     # -- LazyIdModel
 
@@ -205,11 +232,35 @@ class TaskTableModel(LazyIdModel):
         return [c.header for c in COLUMNS]
 
     def fetch_rows(self, ids: list[int]) -> dict[int, AgendaItem]:
+        ids = [i for i in ids if i != FOLD]
         return self._fetch(ids) if self._fetch is not None else {}
+
+    def fold_text(self) -> str:
+        arrow = "▾" if self._expanded else "▸"
+        action = tr("单击或按 Enter 收起") if self._expanded else tr("单击或按 Enter 展开")
+        return tr("{arrow} 可提前 {n} 项：跟踪期限内、不急，建议拨打日在以后（按到期日排列）　"
+                  "— {action}").format(arrow=arrow, n=self._early, action=action)
+
+    def _fold_data(self, index: Index, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.fold_text() if index.column() == 0 else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr("今日必做：逾期、今天到期，以及按每天拨打量排到今天的任务。\n"
+                      "可提前：其余在跟踪期限内的任务，已按每天拨打量排到以后的工作日，"
+                      "有空可以提前打。")
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(FOLD_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor("#334155"))
+        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
+        if self._ids[index.row()] == FOLD:
+            return self._fold_data(index, role)
         if role == TaskIdRole:
             return self._ids[index.row()]
         item = self.item(index.row())
@@ -258,6 +309,8 @@ class TaskTableModel(LazyIdModel):
         if key == "suggested":
             if item.no_working_day:
                 return tr("期限内无工作日")
+            if item.overdue(today):
+                return tr("尽快")
             if item.suggested_day is None:
                 overdue = item.status == TaskStatus.OPEN and item.due < today
                 return tr("尽快") if overdue else ""
@@ -826,6 +879,10 @@ class CalendarTab(QWidget):
         # on another tab).
         self._loaded = False
         self._month_stale = True
+        self.early_expanded = False  # 可提前 folded: the day starts with what must be done
+        self.plan: AgendaPlan | None = None
+        self.counts = AgendaCounts(0, 0, 0)
+        self.agenda_table.clicked.connect(self._agenda_clicked)
         if load:
             self.refresh()
 
@@ -872,8 +929,9 @@ class CalendarTab(QWidget):
         self.today = today
         self.work_calendar = self.tasks.work_calendar()
         self.grid.set_calendar(self.work_calendar)
-        self.agenda_model.set_calendar(self.work_calendar)
-        self.day_model.set_calendar(self.work_calendar)
+        daily_calls = self.tasks.rules().daily_calls
+        self.agenda_model.set_calendar(self.work_calendar, daily_calls)
+        self.day_model.set_calendar(self.work_calendar, daily_calls)
         text = tr("今天：{d} {w}").format(d=today.isoformat(), w=weekday_name(today))
         info = self.work_calendar.day_info(today)
         if info.holiday_name:
@@ -924,28 +982,48 @@ class CalendarTab(QWidget):
         keep = self._current_task(self.agenda_table)
         keep_row = max(self.agenda_table.currentIndex().row(), 0)
         clerk_id, kinds, today = self.clerk_id(), self.kinds(), self.today
-        ids = self.tasks.agenda_ids(self.user, today, clerk_id=clerk_id, kinds=kinds)
+        plan = self.tasks.agenda_plan(self.user, today, clerk_id=clerk_id, kinds=kinds)
 
         def fetch(chunk: list[int]) -> dict[int, AgendaItem]:
-            return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id)
+            return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id, plan=plan)
 
-        self.agenda_model.set_ids(ids, fetch, today, self.stand_in_name())
-        open_today, overdue = self.tasks.status_counts(self.user, today, clerk_id=clerk_id,
-                                                       kinds=kinds)
-        self.counts = (open_today, overdue)
+        self.plan = plan
+        self.agenda_model.set_plan(plan.must_ids, plan.early_ids, fetch, today,
+                                   self.stand_in_name(), expanded=self.early_expanded)
+        self._span_fold_row()
+        self.counts = plan.counts
+        must, overdue, early = plan.counts
         red = "color:#c0392b; font-weight:bold" if overdue else "color:#555"
         self.summary_label.setText(
-            f"<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>"
-            f" · <b>{tr('今日 {n}').format(n=open_today)}</b>")
-        self.summary_label.setToolTip(tr("逾期：已过截止日仍未完成；今日：今天到期或在跟踪期限内"))
-        empty = not ids
+            f"<b>{tr('今日必做 {n}').format(n=must)}</b>"
+            f"（<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>）"
+            f" · {tr('可提前 {n}').format(n=early)}")
+        self.summary_label.setToolTip(tr(
+            "今日必做：逾期、今天到期，以及按每天拨打量排到今天的任务\n"
+            "可提前：其余在跟踪期限内的任务，建议拨打日在以后，有空可以提前打"))
+        empty = not plan.ids
         self.agenda_table.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
             self.empty_label.setText(tr("今天没有待办的跟踪任务。"))
         row = self.agenda_model.row_of(keep) if keep is not None else -1
-        self._select_row(self.agenda_table, row if row >= 0 else min(keep_row, len(ids) - 1))
+        self._select_row(self.agenda_table,
+                         row if row >= 0 else min(keep_row, self.agenda_model.rowCount() - 1))
         self._update_buttons()
+
+    def _span_fold_row(self) -> None:
+        self.agenda_table.clearSpans()
+        fold = self.agenda_model.fold_row()
+        if fold >= 0:
+            self.agenda_table.setSpan(fold, 0, 1, len(COLUMNS))
+
+    def toggle_early(self) -> None:
+        """Fold or unfold the 可提前 rows; the 可提前 line stays the current row."""
+        self.early_expanded = not self.early_expanded
+        self.load_agenda()
+        fold = self.agenda_model.fold_row()
+        if fold >= 0:
+            self._select_row(self.agenda_table, fold)
 
     @property
     def loaded(self) -> bool:
@@ -1100,8 +1178,21 @@ class CalendarTab(QWidget):
                                       f"{self.today.isoformat()} {weekday_name(self.today)}",
                                       self)
 
+    def _on_fold_row(self) -> bool:
+        fold = self.agenda_model.fold_row()
+        return (self.current_table() is self.agenda_table and fold >= 0
+                and self.agenda_table.currentIndex().row() == fold)
+
+    def _agenda_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() == self.agenda_model.fold_row():
+            self.toggle_early()
+
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.KeyPress and obj in (self.agenda_table, self.day_table):
+            keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+            if obj is self.agenda_table and event.key() in keys and self._on_fold_row():
+                self.toggle_early()
+                return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.open_current()
                 return True

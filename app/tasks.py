@@ -98,6 +98,7 @@ class AgendaPlan:
     early_ids: list[int]
     days: dict[int, Planned]
     overdue: int
+    owners: dict[int, int | None] = field(default_factory=dict)  # task id → owner
 
     @property
     def ids(self) -> list[int]:
@@ -106,6 +107,27 @@ class AgendaPlan:
     @property
     def counts(self) -> AgendaCounts:
         return AgendaCounts(len(self.must_ids), self.overdue, len(self.early_ids))
+
+
+# The supervisor's team view: what each number opens in the agenda.
+TEAM_OVERDUE, TEAM_MUST, TEAM_DONE, TEAM_ON_TIME = "overdue", "must", "done", "on_time"
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One clerk's day and month: 逾期 / 今日必做 now, 本月完成 and 及时率 this month."""
+
+    clerk_id: int  # UNASSIGNED for tasks of customers with no clerk
+    name: str
+    overdue: int
+    must: int
+    done: int  # tasks done by a call this month (标记完成 without one is not counted)
+    on_time: int  # first follow-ups due this month done on time by a call …
+    counted: int  # … of those whose window has closed or that are done (as 统计 counts)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
 
 
 @dataclass
@@ -343,7 +365,7 @@ class TaskService:
         must = [tid for _d, tid in shown if days[tid].must_today]
         early = [tid for _d, tid in shown if not days[tid].must_today]
         overdue = sum(1 for tid in must if days[tid].overdue)
-        return AgendaPlan(must, early, days, overdue)
+        return AgendaPlan(must, early, days, overdue, {tid: owner for tid, owner, *_r in rows})
 
     def agenda_ids(self, viewer: StaffInfo | None, today: dt.date, *,
                    clerk_id: int | None = None, kinds: set[str] | None = None) -> list[int]:
@@ -434,6 +456,70 @@ class TaskService:
             items = self._items(s, where, Scope(True, frozenset()), today)
         items.sort(key=lambda i: (i.due, i.window_start, i.archive_no, i.kind))
         return items
+
+    # -- the supervisor's team view
+
+    def team(self, clerks: list[tuple[int, str]], today: dt.date) -> list[TeamRow]:
+        """Each clerk's 逾期 / 今日必做 (as their own agenda counts them) and this month's
+        tasks done by a call and first-follow-up 及时率 (as 统计 counts it); a 未分配 row
+        when customers without a clerk have work due."""
+        plan = self.agenda_plan(None, today)
+        overdue: dict[int | None, int] = defaultdict(int)
+        must: dict[int | None, int] = defaultdict(int)
+        for tid in plan.must_ids:
+            owner = plan.owners.get(tid)
+            must[owner] += 1
+            overdue[owner] += plan.days[tid].overdue
+        out = []
+        with self.store.read() as s:
+            done = self._done_this_month(s, today)
+            for clerk_id, name in clerks:
+                on_time, counted = self._on_time(s, clerk_id, today)
+                out.append(TeamRow(clerk_id, name, overdue[clerk_id], must[clerk_id],
+                                   sum(1 for t in done if t.owner_id == clerk_id),
+                                   len(on_time), len(counted)))
+        if must[None]:
+            out.append(TeamRow(UNASSIGNED, "未分配", overdue[None], must[None], 0, 0, 0))
+        return out
+
+    def team_tasks(self, clerk_id: int, subset: str, today: dt.date) -> list[AgendaItem]:
+        """The rows behind a team number that the agenda does not hold: this month's tasks
+        done by a call (latest first), or the first follow-ups 及时率 counts (late first)."""
+        with self.store.read() as s:
+            if subset == TEAM_DONE:
+                tasks = [t for t in self._done_this_month(s, today) if t.owner_id == clerk_id]
+                order = {t.id: (-t.done_on.toordinal(), t.id) for t in tasks}
+            elif subset == TEAM_ON_TIME:
+                on_time, tasks = self._on_time(s, clerk_id, today)
+                good = {t.id for t in on_time}
+                order = {t.id: (t.id in good, t.due, t.id) for t in tasks}
+            else:
+                raise ValueError(subset)
+            if not order:
+                return []
+            items = self._items(s, Task.id.in_(list(order)), Scope(True, frozenset()), today)
+        items.sort(key=lambda i: order[i.task_id])
+        return items
+
+    @staticmethod
+    def _done_this_month(s: Session, today: dt.date) -> list[Task]:
+        """Call tasks done this month by the call they asked for (R7: not 标记完成)."""
+        first = today.replace(day=1)
+        rows = s.scalars(select(Task).where(
+            Task.status == TaskStatus.DONE, Task.done_on >= first, Task.done_on <= today,
+            Task.kind.in_([str(k) for k in task_rows.CALL_KINDS]))).all()
+        return [t for t in rows if not task_rows.closed_without_call(t)]
+
+    @staticmethod
+    def _on_time(s: Session, clerk_id: int, today: dt.date) -> tuple[list[Task], list[Task]]:
+        """(on time, counted) first follow-ups of this month: 统计's 第一次跟踪及时率."""
+        from app import summary
+
+        cal = load_calendar(s)
+        counted = summary._tasks(s, TaskKind.FIRST_FOLLOWUP,
+                                 summary.Period.month(today.year, today.month), clerk_id,
+                                 as_of=today)
+        return [t for t in counted if summary._on_time(cal, t)], list(counted)
 
     def chores(self, viewer: StaffInfo | None, today: dt.date) -> list:
         """The supervisor's own chores due today (小结/总结 to file, the holiday notice)."""

@@ -627,3 +627,62 @@ def test_status_bar_tab_title_headline_and_command_line_count_the_same(
     assert [t["suggested_day"] for t in listed][3:] == ["2026-11-30", "2026-11-30"]
     assert main(["--db", url, "tasks", "--today", "--owner", "wangfang"]) == 0
     assert "今日必做 3 项（逾期 1 项），可提前 2 项" in capsys.readouterr().out
+
+
+def test_the_supervisors_team_view_counts_each_clerk_and_a_number_opens_its_rows(
+        qtbot, store, tasks, staff, people, five, book):
+    from app.contacts import CallInput, ContactService
+    from ui.calendar_tab import TEAM_COLUMNS
+
+    li_cid = book.customer(staff["li"], "李明", pickup_days_ago=5)
+    store.actor_id = staff["wang"].id
+    contacts = ContactService(store)
+    now = dt.datetime.combine(TODAY, dt.time(10))
+    for cid in (five["today"], five["sun"]):  # 陈静 and 刘洋 called in their windows
+        [first] = [t for t in tasks.for_customer(cid, TODAY) if t.kind == "first_followup"]
+        contacts.log_call(CallInput(customer_id=cid, called_at=now, task_id=first.task_id,
+                                    points_covered=[1], satisfaction="satisfied"))
+    [li_task] = [t for t in tasks.for_customer(li_cid, TODAY) if t.kind == "first_followup"]
+    tasks.complete(li_task.task_id, TODAY, TODAY, reason="号码错误")  # no call: not 完成
+    clerk_tab = make_tab(qtbot, tasks, staff["wang"], people)
+    assert not clerk_tab.team_box.isVisibleTo(clerk_tab)
+
+    tab = make_tab(qtbot, tasks, staff["boss"], people, show=True)
+    assert tab.team_box.isVisibleTo(tab)
+    m, table = tab.team_model, tab.team_table
+    assert [m.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+            for c in range(m.columnCount())] == ["业务员", "逾期", "今日必做", "本月完成", "及时率"]
+    shown = [[m.index(r, c).data() for c in range(len(TEAM_COLUMNS))] for r in range(m.rowCount())]
+    # 王芳: 张伟 overdue, 赵敏 and 孙丽 fill today's three calls; two calls made; of the three
+    # first follow-ups counted this month (张伟 late, 陈静 and 刘洋 in time) two were on time
+    assert shown == [["王芳", "1", "3", "2", "67%"], ["李强", "0", "0", "0", "0%"]]
+
+    def click(row, col):
+        rect = table.visualRect(m.index(row, col))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    changed = []
+    tab.changed.connect(lambda: changed.append(1))
+    click(0, 1)  # 王芳's 逾期
+    assert tab.clerk_combo.currentText() == "王芳" and changed
+    assert rows(tab.agenda_model) == [("张伟", "逾期 3 天")]
+    assert tab.subset_bar.isVisibleTo(tab) and "只看 王芳 的逾期：1 项" in tab.subset_label.text()
+    click(0, 2)  # 今日必做: no 可提前 line under it
+    assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "赵敏", "孙丽"]
+    assert tab.agenda_model.fold_row() == -1
+    click(0, 3)  # 本月完成: the two calls
+    assert sorted(rows(tab.agenda_model)) == [("刘洋", "已完成"), ("陈静", "已完成")]
+    # Enter on 及时率 lists the counted first follow-ups, the late one first
+    table.setFocus()
+    table.setCurrentIndex(m.index(0, 4))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert [r[0] for r in rows(tab.agenda_model)][0] == "张伟"
+    assert {r[0] for r in rows(tab.agenda_model)} == {"张伟", "陈静", "刘洋"}
+    click(1, 3)  # 李强 closed his without a call: nothing done
+    assert tab.clerk_combo.currentText() == "李强" and tab.empty_label.isVisibleTo(tab)
+    assert tab.empty_label.text() == "没有这样的任务。"
+    qtbot.mouseClick(tab.subset_clear, Qt.MouseButton.LeftButton)
+    assert not tab.subset_bar.isVisibleTo(tab) and rows(tab.agenda_model) == []
+    click(0, 0)  # a name: that clerk's whole agenda
+    assert tab.clerk_combo.currentText() == "王芳" and tab.subset is None
+    assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "赵敏", "孙丽"]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -54,7 +55,19 @@ from app.archive import format_archive_no
 from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
 from app.staff import StaffInfo
-from app.tasks import UNASSIGNED, AgendaCounts, AgendaItem, AgendaPlan, DayCounts, TaskService
+from app.tasks import (
+    TEAM_DONE,
+    TEAM_MUST,
+    TEAM_ON_TIME,
+    TEAM_OVERDUE,
+    UNASSIGNED,
+    AgendaCounts,
+    AgendaItem,
+    AgendaPlan,
+    DayCounts,
+    TaskService,
+    TeamRow,
+)
 from app.workdays import COMPUTED, DEFAULT_CALENDAR, WorkCalendar, provisional_note, tooltip_rule
 from db.models import TaskKind, TaskStatus
 from ui import common
@@ -652,6 +665,81 @@ def make_task_table(model: TaskTableModel, name: str) -> QTableView:
     return table
 
 
+# ---------------------------------------------------------------- the supervisor's team view
+
+TEAM_COLUMNS = [
+    (None, "业务员", "单击姓名：看这位业务员的今日工作"),
+    (TEAM_OVERDUE, "逾期", "已过截止日仍未完成的任务；单击查看"),
+    (TEAM_MUST, "今日必做", "逾期、今天到期，以及按每天拨打量排到今天的任务；单击查看"),
+    (TEAM_DONE, "本月完成", "本月由通话完成的任务（未通话就“标记完成”的不算）；单击查看"),
+    (TEAM_ON_TIME, "及时率",
+     "本月第一次跟踪及时率：本月到期（期限已过或已完成）的第一次跟踪中，在跟踪期限内由通话"
+     "完成的比例，与“统计”相同；单击查看这些任务，未按时的在前"),
+]
+SUBSET_LABELS = {TEAM_OVERDUE: "逾期", TEAM_MUST: "今日必做", TEAM_DONE: "本月完成",
+                 TEAM_ON_TIME: "本月第一次跟踪（及时率；未按时的在前）"}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+class TeamModel(QAbstractTableModel):
+    """One row per clerk: 逾期 / 今日必做 / 本月完成 / 及时率 (TaskService.team)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.team: list[TeamRow] = []
+
+    def set_rows(self, rows: list[TeamRow]) -> None:
+        self.beginResetModel()
+        self.team = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.team)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(TEAM_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(TEAM_COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(TEAM_COLUMNS[section][1])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr(TEAM_COLUMNS[section][2])
+        return None
+
+    def subset(self, column: int) -> str | None:
+        return TEAM_COLUMNS[column][0] if 0 <= column < len(TEAM_COLUMNS) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.team):
+            return None
+        row, subset = self.team[index.row()], self.subset(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            if subset is None:
+                return tr(row.name)
+            if subset == TEAM_ON_TIME:
+                return percent(row.on_time_rate)
+            return str({TEAM_OVERDUE: row.overdue, TEAM_MUST: row.must,
+                        TEAM_DONE: row.done}[subset])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if subset == TEAM_ON_TIME:
+                return tr("{name}：本月第一次跟踪 {n} 项，按时 {k} 项").format(
+                    name=row.name, n=row.counted, k=row.on_time)
+            return tr(TEAM_COLUMNS[index.column()][2])
+        if role == Qt.ItemDataRole.TextAlignmentRole and subset is not None:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if subset == TEAM_OVERDUE and row.overdue:
+                return QBrush(RED)
+            if subset is not None:
+                return QBrush(BLUE)  # a number opens its rows
+        return None
+
+
 class CalendarTab(QWidget):
     openCustomer = Signal(int)  # customer id: Enter, double-click or 打开客户
     changed = Signal()  # a task was closed here: counts elsewhere are stale
@@ -754,9 +842,55 @@ class CalendarTab(QWidget):
         bl.addWidget(self.notice_button)
         self.calendar_banner.hide()
         self._notice_year: int | None = None
+        # The supervisor's team view: a number opens its rows in the agenda below.
+        self.clerks = list(clerks)
+        self.subset: str | None = None
+        self.team_model = TeamModel(self)
+        self.team_table = QTableView()
+        self.team_table.setObjectName("teamTable")
+        self.team_table.setModel(self.team_model)
+        self.team_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.team_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.team_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.team_table.verticalHeader().hide()
+        self.team_table.verticalHeader().setDefaultSectionSize(22)
+        self.team_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.team_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        for col, width in enumerate((110, 64, 76, 76, 64)):
+            self.team_table.setColumnWidth(col, width)
+        self.team_table.horizontalHeader().setStretchLastSection(True)
+        self.team_table.setFixedWidth(110 + 64 + 76 + 76 + 64 + 6)
+        self.team_table.clicked.connect(self._team_clicked)
+        self.team_table.installEventFilter(self)
+        team_title = QLabel(tr("<b>团队一览</b><br>单击（或按 Enter）<br>数字查看这些任务"))
+        team_title.setStyleSheet("color:#555")
+        team_title.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.team_box = QWidget()
+        self.team_box.setObjectName("teamBox")
+        tb = QHBoxLayout(self.team_box)
+        tb.setContentsMargins(0, 0, 0, 4)
+        tb.addWidget(self.team_table)
+        tb.addWidget(team_title)
+        tb.addStretch(1)
+        self.team_box.setVisible(user.is_supervisor)
+        self.subset_label = QLabel()
+        self.subset_label.setObjectName("subsetLabel")
+        self.subset_clear = QPushButton(tr("显示全部"))
+        self.subset_clear.setObjectName("subsetClear")
+        self.subset_clear.clicked.connect(self.clear_subset)
+        self.subset_bar = QWidget()
+        self.subset_bar.setObjectName("subsetBar")
+        self.subset_bar.setStyleSheet("#subsetBar { background:#e8f0fe; }")
+        sb = QHBoxLayout(self.subset_bar)
+        sb.setContentsMargins(8, 2, 8, 2)
+        sb.addWidget(self.subset_label, 1)
+        sb.addWidget(self.subset_clear)
+        self.subset_bar.hide()
         agenda_page = QWidget()
         av = QVBoxLayout(agenda_page)
         av.setContentsMargins(0, 0, 0, 0)
+        av.addWidget(self.team_box)
+        av.addWidget(self.subset_bar)
         av.addWidget(self.calendar_banner)
         av.addWidget(self.chores_label)
         av.addWidget(self.agenda_table, 1)
@@ -851,7 +985,8 @@ class CalendarTab(QWidget):
         # -- wiring
         self.view_group.idClicked.connect(self.show_view)
         # The status bar counts what the tab shows: a filter change tells the window too.
-        self.clerk_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
+        self.clerk_combo.currentIndexChanged.connect(lambda _i: (self._drop_subset(),
+                                                                 self.refresh(),
                                                                  self.changed.emit()))
         self.kind_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
                                                                 self.changed.emit()))
@@ -941,6 +1076,8 @@ class CalendarTab(QWidget):
         self.date_label.setText(text)
         self._show_calendar_banner()
         self._loaded = True
+        if self.user.is_supervisor:
+            self.load_team()
         self.load_agenda()
         if self.pages.currentIndex() == self.MONTH:
             self.load_month()
@@ -978,6 +1115,46 @@ class CalendarTab(QWidget):
         self.notice_button.setVisible(due is not None)
         self.calendar_banner.setVisible(bool(parts))
 
+    def load_team(self) -> None:
+        # the clerks; the supervisor's own line only when they have work today (escalations)
+        rows = self.tasks.team([(c.id, c.name) for c in self.clerks], self.today)
+        clerk_ids = {c.id for c in self.clerks if not c.is_supervisor}
+        self.team_model.set_rows([r for r in rows if r.clerk_id in clerk_ids or r.must])
+        rows = self.team_model.rowCount()
+        frame = 2 * self.team_table.frameWidth()
+        header = self.team_table.horizontalHeader().sizeHint().height()
+        self.team_table.setFixedHeight(header + frame + 22 * min(max(rows, 1), 8))
+
+    def _team_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        row = self.team_model.team[index.row()]
+        subset = self.team_model.subset(index.column())
+        if subset is None:
+            self.set_clerk(row.clerk_id)  # the name: the clerk's whole agenda
+            self.agenda_table.setFocus()
+        else:
+            self.show_subset(row.clerk_id, subset)
+
+    def show_subset(self, clerk_id: int, subset: str) -> None:
+        """The rows behind a team number: that clerk, that subset, in the agenda."""
+        self.subset = subset
+        self.clerk_combo.blockSignals(True)
+        self.set_clerk(clerk_id)
+        self.clerk_combo.blockSignals(False)
+        self.pages.setCurrentIndex(self.AGENDA)
+        self.view_group.button(self.AGENDA).setChecked(True)
+        self.refresh()
+        self.changed.emit()  # the status bar follows the clerk filter
+        self.agenda_table.setFocus()
+
+    def _drop_subset(self) -> None:
+        self.subset = None
+
+    def clear_subset(self) -> None:
+        self.subset = None
+        self.load_agenda()
+
     def load_agenda(self) -> None:
         keep = self._current_task(self.agenda_table)
         keep_row = max(self.agenda_table.currentIndex().row(), 0)
@@ -988,8 +1165,25 @@ class CalendarTab(QWidget):
             return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id, plan=plan)
 
         self.plan = plan
-        self.agenda_model.set_plan(plan.must_ids, plan.early_ids, fetch, today,
-                                   self.stand_in_name(), expanded=self.early_expanded)
+        subset = self.subset if self.user.is_supervisor and clerk_id is not None else None
+        if subset in (TEAM_DONE, TEAM_ON_TIME):
+            items = [i for i in self.tasks.team_tasks(clerk_id, subset, today)
+                     if not kinds or i.kind in kinds]
+            self.agenda_model.set_items(items, today, self.stand_in_name())
+            shown = len(items)
+        elif subset in (TEAM_OVERDUE, TEAM_MUST):
+            must = [i for i in plan.must_ids
+                    if subset == TEAM_MUST or plan.days[i].overdue]
+            self.agenda_model.set_plan(must, [], fetch, today, self.stand_in_name())
+            shown = len(must)
+        else:
+            self.agenda_model.set_plan(plan.must_ids, plan.early_ids, fetch, today,
+                                       self.stand_in_name(), expanded=self.early_expanded)
+            shown = len(plan.ids)
+        self.subset_bar.setVisible(subset is not None)
+        if subset is not None:
+            self.subset_label.setText(tr("只看 {name} 的{what}：{n} 项").format(
+                name=self.clerk_combo.currentText(), what=tr(SUBSET_LABELS[subset]), n=shown))
         self._span_fold_row()
         self.counts = plan.counts
         must, overdue, early = plan.counts
@@ -1001,11 +1195,12 @@ class CalendarTab(QWidget):
         self.summary_label.setToolTip(tr(
             "今日必做：逾期、今天到期，以及按每天拨打量排到今天的任务\n"
             "可提前：其余在跟踪期限内的任务，建议拨打日在以后，有空可以提前打"))
-        empty = not plan.ids
+        empty = not shown
         self.agenda_table.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
-            self.empty_label.setText(tr("今天没有待办的跟踪任务。"))
+            self.empty_label.setText(tr("没有这样的任务。") if subset is not None
+                                     else tr("今天没有待办的跟踪任务。"))
         row = self.agenda_model.row_of(keep) if keep is not None else -1
         self._select_row(self.agenda_table,
                          row if row >= 0 else min(keep_row, self.agenda_model.rowCount() - 1))
@@ -1188,6 +1383,10 @@ class CalendarTab(QWidget):
             self.toggle_early()
 
     def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and obj is self.team_table and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._team_clicked(self.team_table.currentIndex())
+            return True
         if event.type() == QEvent.Type.KeyPress and obj in (self.agenda_table, self.day_table):
             keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
             if obj is self.agenda_table and event.key() in keys and self._on_fold_row():

@@ -321,11 +321,8 @@ class TaskService:
             if None in owners:
                 parts.append(Task.owner_id.is_(None))
             where = and_(where, or_(*parts))
-        stmt = select(Task.id, Task.owner_id, Task.kind, Task.window_start, Task.due).where(where)
-        calls = {str(k) for k in task_rows.CALL_KINDS}
-        tasks = [PlanTask(tid, owner, start, due, kind in calls)
-                 for tid, owner, kind, start, due in s.execute(stmt)]
-        return plan_days(tasks, cal, load_rules(s).daily_calls, today)
+        rows = _plan_rows(s.connection(), where)
+        return plan_days(_plan_tasks(rows), cal, load_rules(s).daily_calls, today)
 
     def _agenda_where(self, viewer: StaffInfo | None, today: dt.date, clerk_id: int | None,
                       kinds: set[str] | None):
@@ -354,12 +351,9 @@ class TaskService:
         _scope, where = self._agenda_where(viewer, today, clerk_id, None)
         with self.store.read() as s:
             cal = load_calendar(s)
-            rows = s.execute(select(Task.id, Task.owner_id, Task.kind, Task.window_start,
-                                    Task.due).where(where)).all()
+            rows = _plan_rows(s.connection(), where)
             capacity = load_rules(s).daily_calls
-        calls = {str(k) for k in task_rows.CALL_KINDS}
-        days = plan_days([PlanTask(tid, owner, start, due, kind in calls)
-                          for tid, owner, kind, start, due in rows], cal, capacity, today)
+        days = plan_days(_plan_tasks(rows), cal, capacity, today)
         shown = sorted(((due, tid) for tid, _o, kind, _s, due in rows
                         if not kinds or kind in kinds))
         must = [tid for _d, tid in shown if days[tid].must_today]
@@ -585,6 +579,22 @@ class TaskService:
     def cancel_absence(self, absence_id: int) -> None:
         with self.store.session() as s:
             s.get_one(Absence, absence_id).cancelled = True
+
+
+def _plan_rows(conn, where) -> list[tuple[int, int | None, str, dt.date, dt.date]]:
+    """(id, owner, kind, window start, due) of the tasks to plan, fetched raw: the agenda
+    reads thousands of them on every refresh."""
+    stmt = select(Task.id, Task.owner_id, Task.kind, Task.window_start, Task.due).where(where)
+    day = dt.date.fromisoformat
+    return [(tid, owner, kind, day(start) if isinstance(start, str) else start,
+             day(due) if isinstance(due, str) else due)
+            for tid, owner, kind, start, due in conn.execute(stmt).cursor.fetchall()]
+
+
+def _plan_tasks(rows) -> list[PlanTask]:
+    calls = {str(k) for k in task_rows.CALL_KINDS}
+    return [PlanTask(tid, owner, start, due, kind in calls)
+            for tid, owner, kind, start, due in rows]
 
 
 def _failed_attempts(s: Session, task_ids: list[int]) -> dict[int, int]:

@@ -63,14 +63,26 @@ def test_a_holiday_in_the_window_is_skipped():
     assert days(plan)[5] == MON + D(7)
 
 
-def test_a_window_too_small_to_move_into_stays_on_its_first_day():
+def test_a_window_too_small_to_move_into_keeps_its_last_day():
     tasks = [task(n, MON - D(3), MON + D(1)) for n in range(1, 4)]  # Mon + Tue left
     plan = plan_days(tasks, CAL, 1, MON)
-    assert days(plan) == {1: MON, 2: MON + D(1), 3: MON}
-    assert plan[3].must_today  # nowhere left to move to: today, not past its due date
-    # a window ending Friday with the whole week full also stays on Monday
-    full = [task(n, MON, MON + D(4)) for n in range(1, 7)]
-    assert days(plan_days(full, CAL, 1, MON))[6] == MON
+    # Monday and Tuesday are full with calls due as soon: the third waits for its last day,
+    # still on time, rather than pushing today past its capacity
+    assert days(plan) == {1: MON, 2: MON + D(1), 3: MON + D(1)}
+    assert not plan[3].must_today
+    # a window ending today is due today: today whatever the load
+    assert plan_days([*tasks, task(4, MON - D(3), MON)], CAL, 1, MON)[4] == Planned(MON, True)
+    # a window ending Friday with the whole week full waits for Friday, never the weekend
+    full = [task(n, MON, MON + D(6)) for n in range(1, 8)]
+    planned = days(plan_days(full, CAL, 1, MON))
+    assert [planned[n] for n in range(1, 8)] == [MON + D(n) for n in range(5)] + [MON + D(4)] * 2
+
+
+def test_when_today_is_the_last_working_day_of_a_full_window_it_stays_today():
+    fri = MON + D(4)
+    tasks = [task(1, fri - D(9), fri - D(1)), task(2, fri - D(2), fri + D(2))]  # due Sunday
+    plan = plan_days(tasks, CAL, 1, fri)
+    assert plan[1].overdue and plan[2] == Planned(fri, True)  # nothing later but the weekend
 
 
 def test_a_window_wholly_on_days_off_is_carried_to_the_next_working_day():

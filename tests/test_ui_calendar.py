@@ -686,3 +686,58 @@ def test_the_supervisors_team_view_counts_each_clerk_and_a_number_opens_its_rows
     click(0, 0)  # a name: that clerk's whole agenda
     assert tab.clerk_combo.currentText() == "王芳" and tab.subset is None
     assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "赵敏", "孙丽"]
+
+
+def test_the_month_draws_only_its_own_weeks_and_the_day_list_has_room(
+        qtbot, tasks, staff, people):
+    from ui.calendar_tab import MonthGrid
+
+    grid = MonthGrid()
+    qtbot.addWidget(grid)
+    for (year, month), weeks in {(2026, 12): 5, (2026, 11): 6, (2027, 2): 4,
+                                 (2026, 8): 6, (2026, 9): 5}.items():
+        grid.set_month(year, month, {}, TODAY, None)
+        days = grid.days()
+        assert grid.weeks() == weeks and len(days) == 7 * weeks
+        assert days[0].weekday() == 0 and days[-1].weekday() == 6
+        # the last row holds a day of the month: no week of the next month alone
+        assert any(d.month == month for d in days[-7:])
+    grid.set_month(2026, 12, {}, TODAY, None)
+    grid.resize(700, 26 + 5 * 60)
+    assert grid.day_at(10, 26 + 4 * 60 + 30) == dt.date(2026, 12, 28)  # the fifth row
+    assert grid.day_rect(dt.date(2027, 1, 4)).isNull()  # not drawn
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    tab.resize(1000, 620)  # what a 1024×768 window leaves the tab
+    tab.show_view(tab.MONTH)
+    qtbot.wait(10)
+    rows_shown = tab.day_table.viewport().height() // tab.day_table.verticalHeader(
+        ).defaultSectionSize()
+    assert rows_shown >= 8
+
+
+def test_agenda_columns_fit_their_text_and_a_second_phone_is_in_the_tooltip(
+        qtbot, archive, tasks, staff, people, book):
+    from PySide6.QtGui import QFontMetrics
+
+    from app.archive import CustomerInput
+    from ui.calendar_tab import COL
+
+    cid = book.customer(staff["wang"], "陈静", pickup_days_ago=7)
+    archive.update_customer(cid, CustomerInput(
+        name="陈静", phone="13240368954", phone2="020-80190575", address="广州市天河区体育西路",
+        clerk_id=staff["wang"].id))
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    m, table = tab.agenda_model, tab.agenda_table
+    bold = QFont(table.font())
+    bold.setBold(True)
+    fm = QFontMetrics(bold)
+    for key, text in (("kind", "第二次跟踪 · 保修期"), ("phone", "13240368954 等2个"),
+                      ("window", "11-20～11-24"), ("status", "逾期 12 天")):
+        assert table.columnWidth(COL[key]) > fm.horizontalAdvance(text), key
+    from ui.calendar_tab import phone_text
+
+    assert phone_text("13240368954 / 020-80190575") == "13240368954 等2个"
+    assert phone_text("13240368954") == "13240368954" and phone_text("") == ""
+    assert cell(m, 0, "phone") == "13240368954 等2个"
+    assert cell(m, 0, "phone", Qt.ItemDataRole.ToolTipRole) == "13240368954 / 020-80190575"
+    assert cell(m, 0, "status", Qt.ItemDataRole.ToolTipRole).startswith("今日到期\n跟踪期限")

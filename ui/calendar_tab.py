@@ -1,7 +1,7 @@
 """跟踪日历 tab: today's work (今日工作) and the month, for the clerk or the supervisor.
 
 The agenda table is lazy: TaskService.agenda_ids gives the task ids most urgent first and rows
-are fetched a screen at a time (agenda_items). The month is a painted 6×7 grid over
+are fetched a screen at a time (agenda_items). The month is a painted grid (its weeks × 7) over
 TaskService.month_counts, with holidays and make-up workdays from app.workdays.
 """
 
@@ -134,21 +134,30 @@ def window_text(start: dt.date, due: dt.date, today: dt.date) -> str:
 class Column:
     key: str
     header: str
-    width: int
+    sample: str  # the longest usual text: the column is as wide as it is in bold
 
 
 COLUMNS = [
-    Column("status", "状态", 84),
-    Column("kind", "类别", 124),
-    Column("archive_no", "档案编号", 66),
-    Column("customer", "客户", 72),
-    Column("plate", "车号", 88),
-    Column("phone", "电话", 112),
-    Column("window", "跟踪期限", 112),
-    Column("suggested", "建议拨打日", 92),
-    Column("owner", "跟踪业务员", 116),
-    Column("topic", "通话要点/内容", 0),
+    Column("status", "状态", "逾期 30 天"),
+    Column("kind", "类别", "第二次跟踪 · 保修期"),
+    Column("archive_no", "档案编号", "000000"),
+    Column("customer", "客户", "欧阳晓明"),
+    Column("plate", "车号", "粤AD20170"),
+    Column("phone", "电话", "13812345678 等2个"),
+    Column("window", "跟踪期限", "11-20～11-24"),
+    Column("suggested", "建议拨打日", "12-02 周三"),
+    Column("owner", "跟踪业务员", "黄丽华（代理）"),
+    Column("topic", "通话要点/内容", ""),
 ]
+PHONE_SEPARATOR = " / "  # how a customer's several numbers are joined (app.search_index)
+
+
+def phone_text(phone: str) -> str:
+    """The first number, and how many there are: the column shows one, the tooltip all."""
+    numbers = [p for p in (phone or "").split(PHONE_SEPARATOR) if p.strip()]
+    if len(numbers) <= 1:
+        return phone or ""
+    return tr("{first} 等{n}个").format(first=numbers[0].strip(), n=len(numbers))
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
 TaskIdRole = Qt.ItemDataRole.UserRole + 1
 CustomerIdRole = Qt.ItemDataRole.UserRole + 2
@@ -316,7 +325,7 @@ class TaskTableModel(LazyIdModel):
         if key == "plate":
             return item.plate or ""
         if key == "phone":
-            return item.phone or ""
+            return phone_text(item.phone)
         if key == "window":
             return window_text(item.window_start, item.due, today)
         if key == "suggested":
@@ -342,9 +351,13 @@ class TaskTableModel(LazyIdModel):
         return ""
 
     def _tooltip(self, item: AgendaItem, key: str) -> str:
+        if key == "phone":
+            return item.phone or ""
         if key in ("status", "window"):
             text = tr("跟踪期限 {a} 至 {b}").format(a=item.window_start.isoformat(),
                                               b=item.due.isoformat())
+            if key == "status":
+                text = status_text(item, self._today) + "\n" + text
             if item.status == TaskStatus.OPEN and item.window_start <= self._today <= item.due:
                 text += tr("，还剩 {n} 天").format(n=(item.due - self._today).days)
             if item.done_on:
@@ -420,7 +433,8 @@ def scaled(font: QFont, factor: float) -> QFont:
 
 
 class MonthGrid(QWidget):
-    """A 6×7 month (Monday first) with holidays and the open task counts of each day."""
+    """A month (Monday first, as many weeks as it touches) with holidays and the open task
+    counts of each day."""
 
     dayClicked = Signal(object)  # datetime.date
 
@@ -457,14 +471,20 @@ class MonthGrid(QWidget):
 
     def days(self) -> list[dt.date]:
         start = self.first_shown()
-        return [start + dt.timedelta(days=n) for n in range(42)]
+        return [start + dt.timedelta(days=n) for n in range(7 * self.weeks())]
+
+    def weeks(self) -> int:
+        """The weeks the month touches (4 to 6): no row of the next month's days alone."""
+        first = dt.date(self.year, self.month, 1)
+        following = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return (first.weekday() + (following - first).days + 6) // 7
 
     def _cell_size(self) -> tuple[float, float]:
-        return self.width() / 7, (self.height() - HEADER_H) / 6
+        return self.width() / 7, (self.height() - HEADER_H) / self.weeks()
 
     def day_rect(self, day: dt.date) -> QRect:
         n = (day - self.first_shown()).days
-        if not 0 <= n < 42:
+        if not 0 <= n < 7 * self.weeks():
             return QRect()
         w, h = self._cell_size()
         row, col = divmod(n, 7)
@@ -477,7 +497,7 @@ class MonthGrid(QWidget):
             return None
         w, h = self._cell_size()
         col, row = int(x // w), int((y - HEADER_H) // h)
-        if not (0 <= col < 7 and 0 <= row < 6):
+        if not (0 <= col < 7 and 0 <= row < self.weeks()):
             return None
         return self.first_shown() + dt.timedelta(days=row * 7 + col)
 
@@ -660,8 +680,13 @@ def make_task_table(model: TaskTableModel, name: str) -> QTableView:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the tooltip has the whole text
+    bold = QFont(table.font())
+    bold.setBold(True)
+    cells, heads = QFontMetrics(bold), QFontMetrics(header.font())
     for col, c in enumerate(COLUMNS[:-1]):  # the last (通话要点) takes what is left
-        table.setColumnWidth(col, c.width)
+        table.setColumnWidth(col, max(cells.horizontalAdvance(c.sample),
+                                      heads.horizontalAdvance(tr(c.header))) + 14)
     return table
 
 
@@ -940,10 +965,11 @@ class CalendarTab(QWidget):
         self.month_split = QSplitter(Qt.Orientation.Vertical)
         self.month_split.addWidget(self.grid)
         self.month_split.addWidget(lower)
-        self.month_split.setStretchFactor(0, 3)
+        # The day's list gets room for a dozen rows at 768 px; the grid keeps 2 lines a day.
+        self.month_split.setStretchFactor(0, 1)
         self.month_split.setStretchFactor(1, 1)
         self.month_split.setChildrenCollapsible(False)
-        self.month_split.setSizes([480, 220])
+        self.month_split.setSizes([330, 300])
         month_page = QWidget()
         mv = QVBoxLayout(month_page)
         mv.setContentsMargins(0, 0, 0, 0)

@@ -23,13 +23,12 @@ import datetime as dt
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.workdays import WorkCalendar
 
 
-@dataclass(frozen=True)
-class PlanTask:
+class PlanTask(NamedTuple):
     id: int
     owner_id: int | None
     window_start: dt.date
@@ -37,8 +36,7 @@ class PlanTask:
     is_call: bool = True  # takes one of the owner's calls of the day
 
 
-@dataclass(frozen=True)
-class Planned:
+class Planned(NamedTuple):
     suggested_day: dt.date | None  # None: no working day left in the window
     must_today: bool  # 今日必做 (else 可提前)
     carried_over: bool = False  # the window was all days off: the day after it (顺延)
@@ -59,21 +57,27 @@ def plan_days(tasks: Iterable[PlanTask], calendar: WorkCalendar, capacity: int,
         return {}
     days = _WorkingDays(calendar, min(min(t.window_start for t in tasks), today),
                         max(t.due for t in tasks))
-    by_owner: dict[int | None, list[tuple[dt.date, PlanTask]]] = defaultdict(list)
+    by_owner: dict[int | None, list] = defaultdict(list)
+    carry = calendar.carry_over
     for t in tasks:
-        by_owner[t.owner_id].append((days.deadline(t, calendar.carry_over), t))
+        by_owner[t.owner_id].append((days.deadline(t, carry), t.due, t.window_start, t.id, t))
     out: dict[int, Planned] = {}
     for rows in by_owner.values():
-        rows.sort(key=lambda r: (r[0], r[1].due, r[1].window_start, r[1].id))
-        load: dict[dt.date, int] = defaultdict(int)
-        for deadline, t in rows:
-            planned = _plan_one(t, deadline, days, capacity, today, load)
-            if t.is_call and planned.suggested_day is not None:
-                load[planned.suggested_day] += 1
-            elif t.is_call and planned.must_today:
-                load[today] += 1
-            out[t.id] = planned
+        rows.sort(key=_order)  # earliest deadline first
+        slots = _Slots(days, capacity)
+        for deadline, _due, _start, tid, t in rows:
+            if deadline < today:  # overdue: today, whatever the load
+                planned = Planned(today, True, False, False, True)
+            else:
+                planned = _plan_one(t, deadline, days, slots, today)
+            if t.is_call:
+                slots.take(planned.suggested_day or today)
+            out[tid] = planned
     return out
+
+
+def _order(row: tuple) -> tuple:
+    return row[:4]
 
 
 class _WorkingDays:
@@ -86,6 +90,7 @@ class _WorkingDays:
             if calendar.is_working_day(day):
                 self.days.append(day)
             day += _ONE_DAY
+        self.index = {d: i for i, d in enumerate(self.days)}
 
     def first_from(self, day: dt.date) -> int:
         """The index of the first working day on or after `day`."""
@@ -95,32 +100,59 @@ class _WorkingDays:
         """As WorkCalendar.deadline: the due date, or after a window wholly off (顺延) the
         first working day after it."""
         i = self.first_from(t.window_start)
-        if i < len(self.days) and self.days[i] > t.due and carry_over:
+        if carry_over and i < len(self.days) and self.days[i] > t.due:
             return self.days[i]
         return t.due
 
 
-def _plan_one(t: PlanTask, deadline: dt.date, days: _WorkingDays, capacity: int,
-              today: dt.date, load: dict[dt.date, int]) -> Planned:
+class _Slots:
+    """One owner's calls per working day; finds the first day with room in one step (the
+    full days are skipped, as in a union-find over the days)."""
+
+    def __init__(self, days: _WorkingDays, capacity: int):
+        self.days, self.capacity = days, capacity
+        self.load: dict[int, int] = defaultdict(int)
+        self.skip: dict[int, int] = {}  # a full day → a later day that may have room
+
+    def free_from(self, i: int) -> int:
+        """The index of the first working day at or after index i with room."""
+        path = []
+        while i in self.skip:
+            path.append(i)
+            i = self.skip[i]
+        for j in path:
+            self.skip[j] = i
+        return i
+
+    def take(self, day: dt.date) -> None:
+        i = self.days.index.get(day)
+        if i is None:  # today off, or a day before the table: not a working day's slot
+            return
+        self.load[i] += 1
+        if self.load[i] >= self.capacity:
+            self.skip[i] = i + 1
+
+
+def _plan_one(t: PlanTask, deadline: dt.date, days: _WorkingDays, slots: _Slots,
+              today: dt.date) -> Planned:
     carried = deadline > t.due  # 顺延: the whole window is days off
     if deadline <= today:  # overdue, or its last day is today
-        return Planned(today, True, carried and deadline == today, overdue=deadline < today)
+        return Planned(today, True, carried and deadline == today, False, deadline < today)
     if carried:
         return Planned(deadline, False, True)
     i = days.first_from(max(today, t.window_start))
     if i >= len(days.days) or days.days[i] > t.due:
-        return Planned(None, True, no_working_day=True)
+        return Planned(None, True, False, True)
     first = days.days[i]
     if not t.is_call:
         return Planned(first, first <= today)
-    last = first
-    while i < len(days.days) and days.days[i] <= t.due:
-        last = days.days[i]
-        if load[last] < capacity:
-            return Planned(last, last <= today)
-        i += 1
+    free = slots.free_from(i)
+    if free < len(days.days) and days.days[free] <= t.due:
+        day = days.days[free]
+        return Planned(day, day <= today)
     # Every day left in the window is full with calls due no later: this one waits for its
     # last working day, the latest it is still on time (and then it is due today).
+    last = days.days[bisect_left(days.days, t.due + _ONE_DAY) - 1]
     return Planned(last, last <= today)
 
 

@@ -283,9 +283,8 @@ class TaskService:
         rows = s.execute(stmt).all()
         attempts = _failed_attempts(s, [r[0] for r in rows])
         cal = load_calendar(s)
-        if days is None:  # the planned days of the owners with work open today
-            owners = {r[11] for r in rows if r[2] == TaskStatus.OPEN and r[9] <= today}
-            days = self._plan(s, cal, today, owners) if owners else {}
+        if days is None:
+            days = self._plan_for_rows(s, cal, rows, today)
         items = []
         for row in rows:
             (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
@@ -310,6 +309,29 @@ class TaskService:
             ))
         return items
 
+    def _plan_for_rows(self, s: Session, cal: WorkCalendar, rows, today: dt.date
+                       ) -> dict[int, Planned]:
+        """The planned days of the open rows whose window is open today. Overdue and
+        due-today rows are today whatever the load: only a row that may wait needs its
+        owner's whole plan (the month view's past days never do)."""
+        days: dict[int, Planned] = {}
+        owners = set()
+        for r in rows:
+            tid, status, start, due, owner = r[0], r[2], r[9], r[10], r[11]
+            if status != TaskStatus.OPEN or start > today:
+                continue
+            if due <= today:
+                deadline = cal.deadline(Window(start, due))
+                if deadline <= today:
+                    days[tid] = Planned(today, True, deadline > due and deadline == today,
+                                        overdue=deadline < today)
+                    continue
+            owners.add(owner)
+        if owners:
+            planned = self._plan(s, cal, today, owners)
+            days.update({r[0]: planned[r[0]] for r in rows if r[0] in planned})
+        return days
+
     def _plan(self, s: Session, cal: WorkCalendar, today: dt.date, owners=None
               ) -> dict[int, Planned]:
         """The planned day of every open task whose window is open today, of these owners
@@ -322,7 +344,7 @@ class TaskService:
                 parts.append(Task.owner_id.is_(None))
             where = and_(where, or_(*parts))
         rows = _plan_rows(s.connection(), where)
-        return plan_days(_plan_tasks(rows), cal, load_rules(s).daily_calls, today)
+        return _planned(rows, cal, load_rules(s).daily_calls, today)
 
     def _agenda_where(self, viewer: StaffInfo | None, today: dt.date, clerk_id: int | None,
                       kinds: set[str] | None):
@@ -353,7 +375,7 @@ class TaskService:
             cal = load_calendar(s)
             rows = _plan_rows(s.connection(), where)
             capacity = load_rules(s).daily_calls
-        days = plan_days(_plan_tasks(rows), cal, capacity, today)
+        days = _planned(rows, cal, capacity, today)
         shown = sorted(((due, tid) for tid, _o, kind, _s, due in rows
                         if not kinds or kind in kinds))
         must = [tid for _d, tid in shown if days[tid].must_today]
@@ -591,10 +613,24 @@ def _plan_rows(conn, where) -> list[tuple[int, int | None, str, dt.date, dt.date
             for tid, owner, kind, start, due in conn.execute(stmt).cursor.fetchall()]
 
 
-def _plan_tasks(rows) -> list[PlanTask]:
-    calls = {str(k) for k in task_rows.CALL_KINDS}
-    return [PlanTask(tid, owner, start, due, kind in calls)
-            for tid, owner, kind, start, due in rows]
+_PLANS: dict[tuple, dict[int, Planned]] = {}  # the last few plans, by everything they read
+
+
+def _planned(rows, cal: WorkCalendar, capacity: int, today: dt.date) -> dict[int, Planned]:
+    """plan_days over these rows, remembered: one refresh asks for the same plan for the
+    agenda, the status bar and the team view. The key is everything the plan reads (the
+    rows themselves, the calendar, the capacity, today), so a change anywhere is a new plan."""
+    key = (today, capacity, cal.work_week, cal.carry_over, frozenset(cal.notice.items()),
+           tuple(rows))
+    hit = _PLANS.get(key)
+    if hit is None:
+        calls = {str(k) for k in task_rows.CALL_KINDS}
+        hit = plan_days([PlanTask(tid, owner, start, due, kind in calls)
+                         for tid, owner, kind, start, due in rows], cal, capacity, today)
+        if len(_PLANS) >= 8:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = hit
+    return hit
 
 
 def _failed_attempts(s: Session, task_ids: list[int]) -> dict[int, int]:

@@ -1426,14 +1426,14 @@ class CalendarTab(QWidget):
     # -- state
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("calendar/agenda_header",
+        settings.setValue("calendar/agenda_header_v2",
                           self.agenda_table.horizontalHeader().saveState())
-        settings.setValue("calendar/day_header", self.day_table.horizontalHeader().saveState())
+        settings.setValue("calendar/day_header_v2", self.day_table.horizontalHeader().saveState())
         settings.setValue("calendar/month_splitter", self.month_split.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        for key, table in (("calendar/agenda_header", self.agenda_table),
-                           ("calendar/day_header", self.day_table)):
+        for key, table in (("calendar/agenda_header_v2", self.agenda_table),
+                           ("calendar/day_header_v2", self.day_table)):
             state = settings.value(key)
             if state is not None:
                 table.horizontalHeader().restoreState(state)

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="archive, first_followup, second_followup, maintenance, "
                         "first_service, insurance, lost_customer …")
     k.add_argument("--open", action="store_true", help="只列待办任务")
+    k.add_argument("--today", action="store_true",
+                   help="今日工作，与“跟踪日历”相同：今日必做（逾期、今天到期、建议今天拨打）"
+                        "与可提前；可与 --owner、--kind 同用")
     k.add_argument("--json", action="store_true")
 
     h = sub.add_parser("holidays", help="节假日与调休：查看某年的放假和调休日，或导入国务院通知")
@@ -268,8 +271,18 @@ def cmd_tasks(url: str, args) -> int:
                 print(f"没有这位员工：{args.owner}", file=sys.stderr)
                 return 2
             owner_id = owner.id
-        items = TaskService(store).between(start, end, today, owner_id=owner_id,
-                                           kind=args.kind, include_closed=not args.open)
+        service = TaskService(store)
+        if args.today:
+            if args.start or args.end:
+                print("--today 不能与 --from/--to 同用", file=sys.stderr)
+                return 2
+            kinds = {args.kind} if args.kind else None
+            plan = service.agenda_plan(None, today, clerk_id=owner_id, kinds=kinds)
+            rows = service.agenda_items(None, today, plan.ids, clerk_id=owner_id, plan=plan)
+            items = [rows[i] for i in plan.ids if i in rows]
+        else:
+            items = service.between(start, end, today, owner_id=owner_id, kind=args.kind,
+                                    include_closed=not args.open)
     finally:
         store.close()
     if args.json:
@@ -280,15 +293,24 @@ def cmd_tasks(url: str, args) -> int:
             "owner": i.owner_name, "status": i.status, "overdue": i.overdue(today),
             "suggested_day": i.suggested_day.isoformat() if i.suggested_day else None,
             "calendar": i.calendar, "carried_over": i.carried_over,
+            # today's agenda: "must" 今日必做, "early" 可提前, null when not open today
+            "agenda": i.agenda or None,
             "topic": i.topic,
         } for i in items], ensure_ascii=False, indent=1))
         return 0
-    print(f"{start} 至 {end}：{len(items)} 项任务")
+    if args.today:
+        must = [i for i in items if i.must_today]
+        print(f"{today} 今日必做 {len(must)} 项（逾期 {sum(i.overdue(today) for i in must)} 项），"
+              f"可提前 {len(items) - len(must)} 项")
+    else:
+        print(f"{start} 至 {end}：{len(items)} 项任务")
     for year in sorted({(i.suggested_day or i.due).year for i in items if i.provisional}):
         print(f"注意：{provisional_note(year)}，建议拨打日可能落在调休上班前后的休息日。")
     for i in items:
         state = "逾期" if i.overdue(today) else {"open": "待办", "done": "已完成",
                                                 "cancelled": "已取消"}[i.status]
+        if i.agenda:
+            state = ("逾期" if i.overdue(today) else "必做") if i.must_today else "可提前"
         label = TASK_KIND_LABELS.get(TaskKind(i.kind), i.kind) if i.kind in set(TaskKind) \
             else i.kind
         print(f"{i.due}  {state:<4} {label:<6} {i.archive_no:06d} {i.customer_name:<6} "

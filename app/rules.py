@@ -39,11 +39,16 @@ class RuleSettings:
     # 流失回访 (篇三 (一)2): a customer with no visit for this many months is called once
     lost_customer_months: int = 12
     lost_call_days: int = 14  # … within this many days of becoming lost
+    # Calls one clerk makes a day: the suggested call days of a clerk's open tasks are spread
+    # so that no day holds more (app.agenda_plan); overdue and due-today work is always today.
+    daily_calls: int = 30
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative whole number")
+        if self.daily_calls < 1:
+            raise ValueError("daily_calls must be at least 1")
         if self.first_call_from > self.first_call_to:
             raise ValueError("first_call_from must not be after first_call_to")
         if self.second_call_from > self.second_call_to:

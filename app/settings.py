@@ -33,6 +33,7 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "pickup_missing_days": ("送修后仍未填出厂日期：提醒补填", "天后"),
     "lost_customer_months": ("流失客户：最近一次来访后", "个月未回厂"),
     "lost_call_days": ("流失回访：须在几天内打完", "天"),
+    "daily_calls": ("每位业务员每天拨打电话（按此分摊建议拨打日）", "个"),
 }
 
 

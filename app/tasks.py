@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, task_rows
 from app import rules as R
+from app.agenda_plan import Planned, PlanTask, plan_days
 from app.followup import TASK_KIND_LABELS, sync_customers
 from app.normalize import ValidationError
 from app.rules import RuleSettings, Window
@@ -27,6 +29,9 @@ from db.models import (
     TaskStatus,
     Vehicle,
 )
+
+MUST = "must"  # 今日必做: overdue, due today, or suggested for today
+EARLY = "early"  # 可提前: open, not due, suggested for a later day in its window
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,12 @@ class AgendaItem:
     failed_attempts: int = 0  # calls that reached nobody, on this task or its retries
     calendar: str = OFFICIAL  # how the suggested day's year is known: OFFICIAL or COMPUTED
     carried_over: bool = False  # the whole window is days off: suggested after it (顺延)
+    # In today's agenda: MUST (今日必做) or EARLY (可提前); "" for a task not open today
+    agenda: str = ""
+
+    @property
+    def must_today(self) -> bool:
+        return self.agenda == MUST
 
     @property
     def provisional(self) -> bool:
@@ -69,6 +80,54 @@ class AgendaItem:
 
     def urgency(self, today: dt.date) -> tuple[int, int]:
         return R.urgency(Window(self.window_start, self.due), today)
+
+
+class AgendaCounts(NamedTuple):
+    """What the 跟踪日历 headline, the status bar and `followdesk tasks --today` count."""
+
+    must: int  # 今日必做, the overdue included
+    overdue: int
+    early: int  # 可提前
+
+
+@dataclass
+class AgendaPlan:
+    """Today's agenda in its two parts, each by due date, with every row's planned day."""
+
+    must_ids: list[int]
+    early_ids: list[int]
+    days: dict[int, Planned]
+    overdue: int
+    owners: dict[int, int | None] = field(default_factory=dict)  # task id → owner
+
+    @property
+    def ids(self) -> list[int]:
+        return self.must_ids + self.early_ids
+
+    @property
+    def counts(self) -> AgendaCounts:
+        return AgendaCounts(len(self.must_ids), self.overdue, len(self.early_ids))
+
+
+# The supervisor's team view: what each number opens in the agenda.
+TEAM_OVERDUE, TEAM_MUST, TEAM_DONE, TEAM_ON_TIME = "overdue", "must", "done", "on_time"
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One clerk's day and month: 逾期 / 今日必做 now, 本月完成 and 及时率 this month."""
+
+    clerk_id: int  # UNASSIGNED for tasks of customers with no clerk
+    name: str
+    overdue: int
+    must: int
+    done: int  # tasks done by a call this month (标记完成 without one is not counted)
+    on_time: int  # first follow-ups due this month done on time by a call …
+    counted: int  # … of those whose window has closed or that are done (as 统计 counts)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
 
 
 @dataclass
@@ -210,7 +269,7 @@ class TaskService:
     # -- queries
 
     def _items(self, s: Session, where, scope: Scope, today: dt.date,
-               proxy_day=None) -> list[AgendaItem]:
+               proxy_day=None, days: dict[int, Planned] | None = None) -> list[AgendaItem]:
         names = dict(s.execute(select(Staff.id, Staff.name)).all())
         stmt = (
             select(Task.id, Task.kind, Task.status, Task.customer_id, CustomerSummary.archive_no,
@@ -224,6 +283,8 @@ class TaskService:
         rows = s.execute(stmt).all()
         attempts = _failed_attempts(s, [r[0] for r in rows])
         cal = load_calendar(s)
+        if days is None:
+            days = self._plan_for_rows(s, cal, rows, today)
         items = []
         for row in rows:
             (tid, kind, status, cid, no, name, phone, plate, plates, start, due, owner, topic,
@@ -231,17 +292,59 @@ class TaskService:
             proxy = self._proxy_name(scope, owner, proxy_day(start, due) if proxy_day else due)
             if proxy is None:
                 continue
-            suggested, none_free = None, False
-            if status == TaskStatus.OPEN:
+            suggested, none_free, carried, agenda = None, False, False, ""
+            planned = days.get(tid) if status == TaskStatus.OPEN else None
+            if planned is not None:
+                suggested, none_free = planned.suggested_day, planned.no_working_day
+                carried, agenda = planned.carried_over, MUST if planned.must_today else EARLY
+            elif status == TaskStatus.OPEN:  # a window not open yet: its first working day
                 suggested = cal.suggested_day(Window(start, due), today)
                 none_free = suggested is None and due >= today
+                carried = bool(suggested and suggested > due)
             items.append(AgendaItem(
                 tid, kind, status, cid, no, name, phone, plate or plates.split(" ")[0],
                 start, due, owner, names.get(owner, ""), topic, warranty, done_on, proxy,
                 suggested, none_free, attempts.get(tid, 0),
-                cal.year_source((suggested or due).year), bool(suggested and suggested > due),
+                cal.year_source((suggested or due).year), carried, agenda,
             ))
         return items
+
+    def _plan_for_rows(self, s: Session, cal: WorkCalendar, rows, today: dt.date
+                       ) -> dict[int, Planned]:
+        """The planned days of the open rows whose window is open today. Overdue and
+        due-today rows are today whatever the load: only a row that may wait needs its
+        owner's whole plan (the month view's past days never do)."""
+        days: dict[int, Planned] = {}
+        owners = set()
+        for r in rows:
+            tid, status, start, due, owner = r[0], r[2], r[9], r[10], r[11]
+            if status != TaskStatus.OPEN or start > today:
+                continue
+            if due <= today:
+                deadline = cal.deadline(Window(start, due))
+                if deadline <= today:
+                    days[tid] = Planned(today, True, deadline > due and deadline == today,
+                                        overdue=deadline < today)
+                    continue
+            owners.add(owner)
+        if owners:
+            planned = self._plan(s, cal, today, owners)
+            days.update({r[0]: planned[r[0]] for r in rows if r[0] in planned})
+        return days
+
+    def _plan(self, s: Session, cal: WorkCalendar, today: dt.date, owners=None
+              ) -> dict[int, Planned]:
+        """The planned day of every open task whose window is open today, of these owners
+        (None in owners: the unassigned; owners None: everyone), spread by daily capacity."""
+        where = and_(Task.status == TaskStatus.OPEN, Task.window_start <= today)
+        if owners is not None:
+            known = [o for o in owners if o is not None]
+            parts = [Task.owner_id.in_(known)] if known else []
+            if None in owners:
+                parts.append(Task.owner_id.is_(None))
+            where = and_(where, or_(*parts))
+        rows = _plan_rows(s.connection(), where)
+        return _planned(rows, cal, load_rules(s).daily_calls, today)
 
     def _agenda_where(self, viewer: StaffInfo | None, today: dt.date, clerk_id: int | None,
                       kinds: set[str] | None):
@@ -259,37 +362,54 @@ class TaskService:
             where = and_(where, Task.kind.in_(kinds))
         return scope, where
 
+    def agenda_plan(self, viewer: StaffInfo | None, today: dt.date, *,
+                    clerk_id: int | None = None, kinds: set[str] | None = None) -> AgendaPlan:
+        """今日工作: 今日必做 (overdue, due today, suggested today) and 可提前, each by due date.
+
+        The suggested days are spread over each owner's open work by the daily capacity
+        (app.agenda_plan), whatever the kind filter shows: a filter hides rows, it does not
+        move calls to other days.
+        """
+        _scope, where = self._agenda_where(viewer, today, clerk_id, None)
+        with self.store.read() as s:
+            cal = load_calendar(s)
+            rows = _plan_rows(s.connection(), where)
+            capacity = load_rules(s).daily_calls
+        days = _planned(rows, cal, capacity, today)
+        shown = sorted(((due, tid) for tid, _o, kind, _s, due in rows
+                        if not kinds or kind in kinds))
+        must = [tid for _d, tid in shown if days[tid].must_today]
+        early = [tid for _d, tid in shown if not days[tid].must_today]
+        overdue = sum(1 for tid in must if days[tid].overdue)
+        return AgendaPlan(must, early, days, overdue, {tid: owner for tid, owner, *_r in rows})
+
     def agenda_ids(self, viewer: StaffInfo | None, today: dt.date, *,
                    clerk_id: int | None = None, kinds: set[str] | None = None) -> list[int]:
-        """今日工作 as task ids, most urgent first.
-
-        Ascending due date is the urgency order: the longest overdue, then due today, then
-        in window by how soon they close. Rows come later, a screen at a time (agenda_items).
-        """
-        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
-        stmt = select(Task.id).where(where).order_by(Task.due, Task.id)
-        with self.store.engine.connect() as conn:
-            return [row[0] for row in conn.execute(stmt).cursor.fetchall()]
+        """今日工作 as task ids: 今日必做 by due date, then 可提前 by due date."""
+        return self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds).ids
 
     def agenda_items(self, viewer: StaffInfo | None, today: dt.date, task_ids: list[int],
-                     *, clerk_id: int | None = None) -> dict[int, AgendaItem]:
-        """The rows of these agenda tasks, with 代理 marked as of today."""
+                     *, clerk_id: int | None = None,
+                     plan: AgendaPlan | None = None) -> dict[int, AgendaItem]:
+        """The rows of these agenda tasks, with 代理 marked as of today (and the planned days
+        of `plan` when the caller has it: no second spreading per screen)."""
         scope = self.scope(viewer, today, clerk_id)
         out: dict[int, AgendaItem] = {}
         with self.store.read() as s:
             for start in range(0, len(task_ids), 500):
                 chunk = task_ids[start : start + 500]
                 for item in self._items(s, Task.id.in_(chunk), scope, today,
-                                        proxy_day=lambda _s, _d: today):
+                                        proxy_day=lambda _s, _d: today,
+                                        days=plan.days if plan is not None else None):
                     out[item.task_id] = item
         return out
 
     def agenda(self, viewer: StaffInfo | None, today: dt.date, *, clerk_id: int | None = None,
                kinds: set[str] | None = None) -> list[AgendaItem]:
-        """今日工作: open tasks overdue, due today or in their window, most urgent first."""
-        ids = self.agenda_ids(viewer, today, clerk_id=clerk_id, kinds=kinds)
-        rows = self.agenda_items(viewer, today, ids, clerk_id=clerk_id)
-        return [rows[i] for i in ids if i in rows]
+        """今日工作: 今日必做 then 可提前, each by due date."""
+        plan = self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds)
+        rows = self.agenda_items(viewer, today, plan.ids, clerk_id=clerk_id, plan=plan)
+        return [rows[i] for i in plan.ids if i in rows]
 
     def day_tasks(self, viewer: StaffInfo | None, day: dt.date, today: dt.date, *,
                   clerk_id: int | None = None, kinds: set[str] | None = None
@@ -333,13 +453,9 @@ class TaskService:
 
     def status_counts(self, viewer: StaffInfo | None, today: dt.date, *,
                       clerk_id: int | None = None, kinds: set[str] | None = None
-                      ) -> tuple[int, int]:
-        """(open today: due today or in window, overdue) for the status bar and the agenda."""
-        _scope, where = self._agenda_where(viewer, today, clerk_id, kinds)
-        stmt = select(func.count(), func.sum(case((Task.due < today, 1), else_=0))).where(where)
-        with self.store.engine.connect() as conn:
-            total, overdue = conn.execute(stmt).one()
-        return (total or 0) - (overdue or 0), overdue or 0
+                      ) -> AgendaCounts:
+        """(今日必做, of which overdue, 可提前) for the status bar and the agenda's headline."""
+        return self.agenda_plan(viewer, today, clerk_id=clerk_id, kinds=kinds).counts
 
     def between(self, start: dt.date, end: dt.date, today: dt.date, *,
                 owner_id: int | None = None, kind: str | None = None,
@@ -356,6 +472,70 @@ class TaskService:
             items = self._items(s, where, Scope(True, frozenset()), today)
         items.sort(key=lambda i: (i.due, i.window_start, i.archive_no, i.kind))
         return items
+
+    # -- the supervisor's team view
+
+    def team(self, clerks: list[tuple[int, str]], today: dt.date) -> list[TeamRow]:
+        """Each clerk's 逾期 / 今日必做 (as their own agenda counts them) and this month's
+        tasks done by a call and first-follow-up 及时率 (as 统计 counts it); a 未分配 row
+        when customers without a clerk have work due."""
+        plan = self.agenda_plan(None, today)
+        overdue: dict[int | None, int] = defaultdict(int)
+        must: dict[int | None, int] = defaultdict(int)
+        for tid in plan.must_ids:
+            owner = plan.owners.get(tid)
+            must[owner] += 1
+            overdue[owner] += plan.days[tid].overdue
+        out = []
+        with self.store.read() as s:
+            done = self._done_this_month(s, today)
+            for clerk_id, name in clerks:
+                on_time, counted = self._on_time(s, clerk_id, today)
+                out.append(TeamRow(clerk_id, name, overdue[clerk_id], must[clerk_id],
+                                   sum(1 for t in done if t.owner_id == clerk_id),
+                                   len(on_time), len(counted)))
+        if must[None]:
+            out.append(TeamRow(UNASSIGNED, "未分配", overdue[None], must[None], 0, 0, 0))
+        return out
+
+    def team_tasks(self, clerk_id: int, subset: str, today: dt.date) -> list[AgendaItem]:
+        """The rows behind a team number that the agenda does not hold: this month's tasks
+        done by a call (latest first), or the first follow-ups 及时率 counts (late first)."""
+        with self.store.read() as s:
+            if subset == TEAM_DONE:
+                tasks = [t for t in self._done_this_month(s, today) if t.owner_id == clerk_id]
+                order = {t.id: (-t.done_on.toordinal(), t.id) for t in tasks}
+            elif subset == TEAM_ON_TIME:
+                on_time, tasks = self._on_time(s, clerk_id, today)
+                good = {t.id for t in on_time}
+                order = {t.id: (t.id in good, t.due, t.id) for t in tasks}
+            else:
+                raise ValueError(subset)
+            if not order:
+                return []
+            items = self._items(s, Task.id.in_(list(order)), Scope(True, frozenset()), today)
+        items.sort(key=lambda i: order[i.task_id])
+        return items
+
+    @staticmethod
+    def _done_this_month(s: Session, today: dt.date) -> list[Task]:
+        """Call tasks done this month by the call they asked for (R7: not 标记完成)."""
+        first = today.replace(day=1)
+        rows = s.scalars(select(Task).where(
+            Task.status == TaskStatus.DONE, Task.done_on >= first, Task.done_on <= today,
+            Task.kind.in_([str(k) for k in task_rows.CALL_KINDS]))).all()
+        return [t for t in rows if not task_rows.closed_without_call(t)]
+
+    @staticmethod
+    def _on_time(s: Session, clerk_id: int, today: dt.date) -> tuple[list[Task], list[Task]]:
+        """(on time, counted) first follow-ups of this month: 统计's 第一次跟踪及时率."""
+        from app import summary
+
+        cal = load_calendar(s)
+        counted = summary._tasks(s, TaskKind.FIRST_FOLLOWUP,
+                                 summary.Period.month(today.year, today.month), clerk_id,
+                                 as_of=today)
+        return [t for t in counted if summary._on_time(cal, t)], list(counted)
 
     def chores(self, viewer: StaffInfo | None, today: dt.date) -> list:
         """The supervisor's own chores due today (小结/总结 to file, the holiday notice)."""
@@ -421,6 +601,36 @@ class TaskService:
     def cancel_absence(self, absence_id: int) -> None:
         with self.store.session() as s:
             s.get_one(Absence, absence_id).cancelled = True
+
+
+def _plan_rows(conn, where) -> list[tuple[int, int | None, str, dt.date, dt.date]]:
+    """(id, owner, kind, window start, due) of the tasks to plan, fetched raw: the agenda
+    reads thousands of them on every refresh."""
+    stmt = select(Task.id, Task.owner_id, Task.kind, Task.window_start, Task.due).where(where)
+    day = dt.date.fromisoformat
+    return [(tid, owner, kind, day(start) if isinstance(start, str) else start,
+             day(due) if isinstance(due, str) else due)
+            for tid, owner, kind, start, due in conn.execute(stmt).cursor.fetchall()]
+
+
+_PLANS: dict[tuple, dict[int, Planned]] = {}  # the last few plans, by everything they read
+
+
+def _planned(rows, cal: WorkCalendar, capacity: int, today: dt.date) -> dict[int, Planned]:
+    """plan_days over these rows, remembered: one refresh asks for the same plan for the
+    agenda, the status bar and the team view. The key is everything the plan reads (the
+    rows themselves, the calendar, the capacity, today), so a change anywhere is a new plan."""
+    key = (today, capacity, cal.work_week, cal.carry_over, frozenset(cal.notice.items()),
+           tuple(rows))
+    hit = _PLANS.get(key)
+    if hit is None:
+        calls = {str(k) for k in task_rows.CALL_KINDS}
+        hit = plan_days([PlanTask(tid, owner, start, due, kind in calls)
+                         for tid, owner, kind, start, due in rows], cal, capacity, today)
+        if len(_PLANS) >= 8:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = hit
+    return hit
 
 
 def _failed_attempts(s: Session, task_ids: list[int]) -> dict[int, int]:

@@ -231,11 +231,14 @@ def year_is_covered(year: int) -> bool:
     return DEFAULT_CALENDAR.year_source(year) == OFFICIAL
 
 
-def tooltip_rule(calendar: WorkCalendar) -> str:
+def tooltip_rule(calendar: WorkCalendar, daily_calls: int | None = None) -> str:
     """The suggested-day rule in a clerk's words, for a task's tooltip."""
     week = "、".join(WEEKDAY_LABELS[d] for d in sorted(calendar.work_week))
     text = (f"建议拨打日：跟踪期限内（从今天或期限开始起）的第一个工作日"
             f"（本中心工作日：周{week}，节假日除外，调休上班日算工作日）。")
+    if daily_calls:
+        text += (f"每人每天按 {daily_calls} 个电话安排：超出的、不急的任务排到期限内的下一个"
+                 "工作日；逾期和今天到期的总在今天。")
     if calendar.carry_over:
         text += "整个期限都在休息日时，顺延到其后第一个工作日，当天拨打仍算按时。"
     return text

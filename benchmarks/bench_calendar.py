@@ -80,9 +80,9 @@ def main() -> None:
         return run
 
     def app_agenda(viewer):
-        def run():
-            ids = tasks.agenda_ids(viewer, today)
-            tasks.agenda_items(viewer, today, ids[:SCREEN])
+        def run():  # as the tab does it: the plan once (capacity spreading), one screen of rows
+            plan = tasks.agenda_plan(viewer, today)
+            tasks.agenda_items(viewer, today, plan.ids[:SCREEN], plan=plan)
         return run
 
     def raw_month(owner_id=None):

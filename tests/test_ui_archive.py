@@ -274,7 +274,7 @@ def test_only_working_tabs_and_admin_menu_for_admins(qtbot, store, filled, ui_se
     w = MainWindow(store, clerk, ui_settings)
     qtbot.addWidget(w)
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert tabs == ["客户档案", "跟踪日历", "电话/信函记录", "登记表", "统计"]
+    assert tabs == ["客户档案", "跟踪日历（0）", "电话/信函记录", "登记表", "统计"]  # 今日必做 0
     menus = [a.text() for a in w.menuBar().actions()]
     assert not any("管理" in m for m in menus)
     assert "业务员一" in w.user_label.text()

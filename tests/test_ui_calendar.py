@@ -100,10 +100,17 @@ def make_tab(qtbot, tasks, user, people, today=TODAY, show=False):
 
 
 def rows(model):
+    """(customer, status) of each task row; the 可提前 line is not a task."""
     from ui.calendar_tab import COL
 
     return [(model.index(r, COL["customer"]).data(), model.index(r, COL["status"]).data())
-            for r in range(model.rowCount())]
+            for r in range(model.rowCount()) if r != model.fold_row()]
+
+
+def unfold(tab):
+    """Open the 可提前 rows, as a click on their line does."""
+    if not tab.agenda_model.expanded and tab.agenda_model.fold_row() >= 0:
+        tab.toggle_early()
 
 
 def cell(model, row, key, role=Qt.ItemDataRole.DisplayRole):
@@ -128,7 +135,7 @@ def test_agenda_overdue_in_red_first_then_due_today_bold_then_in_window(
     assert cell(m, 0, "suggested") == "尽快"
     assert cell(m, 2, "suggested") == "11-27 周五"  # the first working day left in the window
     assert cell(m, 0, "owner") == "王芳" and cell(m, 0, "topic") == "更换机油机滤"
-    assert "逾期 1" in tab.summary_label.text() and "今日 2" in tab.summary_label.text()
+    assert "逾期 1" in tab.summary_label.text() and "今日必做 3" in tab.summary_label.text()
     assert tab.date_label.text() == "今天：2026-11-27 星期五"
     assert tab.agenda_table.currentIndex().row() == 0 and tab.done_button.isEnabled()
 
@@ -139,6 +146,7 @@ def test_a_window_inside_the_national_day_holiday_moves_to_the_first_working_day
     cid = book.customer(staff["wang"], "国庆", pickup_days_ago=(TODAY - dt.date(2026, 9, 28)).days)
     tasks.sync([cid], dt.date(2026, 9, 30))
     tab = make_tab(qtbot, tasks, staff["boss"], people, today=dt.date(2026, 10, 6))
+    unfold(tab)  # 10-06 is a day off: the call waits for 10-08, so it may be done early
     [row] = [r for r in range(tab.agenda_model.rowCount())
              if cell(tab.agenda_model, r, "customer") == "国庆"]
     assert cell(tab.agenda_model, row, "suggested") == "10-08 周四（顺延）"
@@ -192,7 +200,7 @@ def test_kind_filter_narrows_the_agenda_and_the_month(qtbot, tasks, staff, peopl
     tab.set_kind("insurance")
     assert rows(tab.agenda_model) == [("赵敏", "可跟踪")]
     assert cell(tab.agenda_model, 0, "kind") == "续保提醒"
-    assert "今日 1" in tab.summary_label.text() and "逾期 0" in tab.summary_label.text()
+    assert "今日必做 1" in tab.summary_label.text() and "逾期 0" in tab.summary_label.text()
     assert tab.grid.counts == {}  # due 2026-12-17: nothing in November
     tab.set_kind(None)
     assert tab.agenda_model.rowCount() == 4
@@ -211,7 +219,7 @@ def test_clerk_sees_only_own_tasks_while_the_supervisor_sees_all(
     assert {r[0] for r in rows(boss.agenda_model)} == {"张伟", "陈静", "刘洋", "李明"}
     boss.set_clerk(staff["li"].id)
     assert rows(boss.agenda_model) == [("李明", "可跟踪")]
-    assert "逾期 0" in boss.summary_label.text() and "今日 1" in boss.summary_label.text()
+    assert "逾期 0" in boss.summary_label.text() and "今日必做 1" in boss.summary_label.text()
 
 
 def test_stand_in_works_the_absent_clerks_tasks_only_during_the_absence(
@@ -227,8 +235,9 @@ def test_stand_in_works_the_absent_clerks_tasks_only_during_the_absence(
     li.refresh()
     assert rows(li.agenda_model) == [("李明", "今日到期")]
     wang = make_tab(qtbot, tasks, staff["wang"], people, today=TODAY + D(2))
+    unfold(wang)  # a Sunday: nothing is suggested for today
     assert [cell(wang.agenda_model, r, "owner") for r in range(wang.agenda_model.rowCount())
-            ] == ["王芳"]
+            if r != wang.agenda_model.fold_row()] == ["王芳"]
 
 
 def test_month_view_counts_on_the_due_day_and_a_click_lists_that_day(
@@ -323,7 +332,7 @@ def test_marking_a_call_done_without_a_call_needs_a_reason_and_plans_no_second_c
         assert row.closed_reason == "no_call:客户已到店面谈"
         assert row.close_note == "保养时当面问过，满意"
         assert row.done_by_id is not None and row.done_on == TODAY  # who and when
-    assert "今日 1" in tab.summary_label.text()
+    assert "今日必做 2" in tab.summary_label.text()  # 张伟 overdue, 刘洋 suggested today
 
 
 def test_enter_opens_the_customer(qtbot, tasks, staff, people, three):
@@ -372,15 +381,17 @@ def test_window_opens_on_todays_work_with_counts_in_the_status_bar(
     w = window_for(staff["wang"])
     assert w.tabs.currentWidget() is w.calendar_tab
     assert w.calendar_tab.pages.currentIndex() == w.calendar_tab.AGENDA
-    assert "今日待办 2 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    assert "今日必做 3 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    assert w.tabs.tabText(w.tabs.indexOf(w.calendar_tab)) == "跟踪日历（3）"
     assert not w.act_delete.isEnabled()  # Delete in the calendar never deletes a customer
     w.calendar_tab.agenda_table.setCurrentIndex(w.calendar_tab.agenda_model.index(0, 0))
     answer_close_dialog(qtbot, "号码错误")
     w.calendar_tab.mark_done()
-    assert "今日待办 2 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
+    assert "今日必做 2 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
     book.customer(staff["wang"], "李明", pickup_days_ago=5)  # e.g. another desk registers
     w.tabs.setCurrentWidget(w.archive_tab)
-    assert "今日待办 3 项" in w.task_label.text()
+    assert "今日必做 3 项" in w.task_label.text()
+    assert w.tabs.tabText(w.tabs.indexOf(w.calendar_tab)) == "跟踪日历（3）"
     w.tabs.setCurrentWidget(w.calendar_tab)
     assert w.calendar_tab.agenda_model.rowCount() == 3
 
@@ -477,7 +488,7 @@ def test_registering_or_correcting_a_visit_refreshes_the_calendar(
 
     monkeypatch.setattr(visit_dialog.VisitDialog, "exec", register)
     w.act_visit.trigger()
-    assert w.calendar_tab.agenda_model.rowCount() == 4 and "今日待办 3 项" in w.task_label.text()
+    assert w.calendar_tab.agenda_model.rowCount() == 4 and "今日必做 4 项" in w.task_label.text()
     seen = []
     monkeypatch.setattr(visit_dialog.VisitDialog, "exec",
                         lambda dialog: seen.append(dialog.visit_id) or 0)
@@ -533,8 +544,201 @@ def test_the_supervisor_sees_unassigned_customers_tasks_under_their_own_filter(
 def test_the_status_bar_counts_what_the_calendar_shows(qtbot, window_for, staff, three, book):
     book.customer(staff["wang"], "赵敏", insurance_in=20)
     w = window_for(staff["wang"])
-    assert "今日待办 3 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    assert "今日必做 4 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
     w.calendar_tab.set_kind("insurance")
-    assert "今日待办 1 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
+    assert "今日必做 1 项" in w.task_label.text() and "逾期 0 项" in w.task_label.text()
     w.calendar_tab.set_kind(None)
-    assert "今日待办 3 项" in w.task_label.text()
+    assert "今日必做 4 项" in w.task_label.text()
+
+
+@pytest.fixture
+def five(book, staff, tasks):
+    """王芳 with three calls a day: overdue, due today, and three open windows."""
+    import dataclasses
+
+    tasks.save_rules(dataclasses.replace(tasks.rules(), daily_calls=3), TODAY)
+    return {
+        "overdue": book.customer(staff["wang"], "张伟", pickup_days_ago=10),  # due 11-24
+        "today": book.customer(staff["wang"], "陈静", pickup_days_ago=7),  # due 11-27
+        "sun": book.customer(staff["wang"], "刘洋", pickup_days_ago=5),  # 11-25..11-29
+        "mon": book.customer(staff["wang"], "赵敏", pickup_days_ago=4),  # 11-26..11-30
+        "tue": book.customer(staff["wang"], "孙丽", pickup_days_ago=3),  # 11-27..12-01
+    }
+
+
+def test_the_headline_is_what_must_be_done_today_and_the_rest_folds_under_early(
+        qtbot, tasks, staff, people, five):
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    m = tab.agenda_model
+    # overdue, due today, and the soonest-due open window fill today's three calls
+    assert rows(m) == [("张伟", "逾期 3 天"), ("陈静", "今日到期"), ("刘洋", "可跟踪")]
+    assert cell(m, 2, "suggested") == "11-27 周五"
+    text = tab.summary_label.text()
+    assert "今日必做 3" in text and "逾期 1" in text and "可提前 2" in text
+    fold = m.fold_row()
+    assert fold == 3 and m.rowCount() == 4 and not m.expanded
+    assert "可提前 2 项" in m.index(fold, 0).data() and m.task_id(fold) is None
+    assert tab.agenda_table.columnSpan(fold, 0) == len(m.headers())
+    # a click on the line unfolds the two calls planned for Monday, by due date
+    rect = tab.agenda_table.visualRect(m.index(fold, 0))
+    qtbot.mouseClick(tab.agenda_table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rect.center())
+    assert m.expanded and m.rowCount() == 6
+    assert rows(m)[3:] == [("赵敏", "可跟踪"), ("孙丽", "可跟踪")]
+    assert [cell(m, r, "suggested") for r in (4, 5)] == ["11-30 周一", "11-30 周一"]
+    assert "每人每天按 3 个电话安排" in cell(m, 4, "suggested", Qt.ItemDataRole.ToolTipRole)
+    assert not tab.done_button.isEnabled()  # the 可提前 line is not a task
+    # Enter on the line folds them again; Enter on a task still opens the customer
+    tab.agenda_table.setFocus()
+    qtbot.keyClick(tab.agenda_table, Qt.Key.Key_Return)
+    assert not m.expanded and m.rowCount() == 4
+    opened = []
+    tab.openCustomer.connect(opened.append)
+    qtbot.keyClick(tab.agenda_table, Qt.Key.Key_Up)
+    qtbot.keyClick(tab.agenda_table, Qt.Key.Key_Return)
+    assert opened == [five["sun"]]
+
+
+def test_capacity_for_a_day_exactly_reached_has_no_early_line(
+        qtbot, tasks, staff, people, five):
+    import dataclasses
+
+    tasks.save_rules(dataclasses.replace(tasks.rules(), daily_calls=5), TODAY)
+    tab = make_tab(qtbot, tasks, staff["wang"], people)
+    assert tab.agenda_model.fold_row() == -1 and len(rows(tab.agenda_model)) == 5
+    assert "今日必做 5" in tab.summary_label.text() and "可提前 0" in tab.summary_label.text()
+
+
+def test_status_bar_tab_title_headline_and_command_line_count_the_same(
+        qtbot, window_for, store, staff, five, capsys):
+    import json
+
+    from app.cli import main
+
+    w = window_for(staff["wang"])
+    assert "今日必做 3 项" in w.task_label.text() and "逾期 1 项" in w.task_label.text()
+    assert "可提前 2 项" in w.task_label.text()
+    assert w.tabs.tabText(w.tabs.indexOf(w.calendar_tab)) == "跟踪日历（3）"
+    assert "今日必做 3" in w.calendar_tab.summary_label.text()
+    url = str(store.engine.url).removeprefix("sqlite:///")
+    assert main(["--db", url, "tasks", "--today", "--owner", "wangfang", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(t["customer"], t["agenda"]) for t in listed] == [
+        ("张伟", "must"), ("陈静", "must"), ("刘洋", "must"), ("赵敏", "early"), ("孙丽", "early")]
+    assert [t["suggested_day"] for t in listed][3:] == ["2026-11-30", "2026-11-30"]
+    assert main(["--db", url, "tasks", "--today", "--owner", "wangfang"]) == 0
+    assert "今日必做 3 项（逾期 1 项），可提前 2 项" in capsys.readouterr().out
+
+
+def test_the_supervisors_team_view_counts_each_clerk_and_a_number_opens_its_rows(
+        qtbot, store, tasks, staff, people, five, book):
+    from app.contacts import CallInput, ContactService
+    from ui.calendar_tab import TEAM_COLUMNS
+
+    li_cid = book.customer(staff["li"], "李明", pickup_days_ago=5)
+    store.actor_id = staff["wang"].id
+    contacts = ContactService(store)
+    now = dt.datetime.combine(TODAY, dt.time(10))
+    for cid in (five["today"], five["sun"]):  # 陈静 and 刘洋 called in their windows
+        [first] = [t for t in tasks.for_customer(cid, TODAY) if t.kind == "first_followup"]
+        contacts.log_call(CallInput(customer_id=cid, called_at=now, task_id=first.task_id,
+                                    points_covered=[1], satisfaction="satisfied"))
+    [li_task] = [t for t in tasks.for_customer(li_cid, TODAY) if t.kind == "first_followup"]
+    tasks.complete(li_task.task_id, TODAY, TODAY, reason="号码错误")  # no call: not 完成
+    clerk_tab = make_tab(qtbot, tasks, staff["wang"], people)
+    assert not clerk_tab.team_box.isVisibleTo(clerk_tab)
+
+    tab = make_tab(qtbot, tasks, staff["boss"], people, show=True)
+    assert tab.team_box.isVisibleTo(tab)
+    m, table = tab.team_model, tab.team_table
+    assert [m.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+            for c in range(m.columnCount())] == ["业务员", "逾期", "今日必做", "本月完成", "及时率"]
+    shown = [[m.index(r, c).data() for c in range(len(TEAM_COLUMNS))] for r in range(m.rowCount())]
+    # 王芳: 张伟 overdue, 赵敏 and 孙丽 fill today's three calls; two calls made; of the three
+    # first follow-ups counted this month (张伟 late, 陈静 and 刘洋 in time) two were on time
+    assert shown == [["王芳", "1", "3", "2", "67%"], ["李强", "0", "0", "0", "0%"]]
+
+    def click(row, col):
+        rect = table.visualRect(m.index(row, col))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    changed = []
+    tab.changed.connect(lambda: changed.append(1))
+    click(0, 1)  # 王芳's 逾期
+    assert tab.clerk_combo.currentText() == "王芳" and changed
+    assert rows(tab.agenda_model) == [("张伟", "逾期 3 天")]
+    assert tab.subset_bar.isVisibleTo(tab) and "只看 王芳 的逾期：1 项" in tab.subset_label.text()
+    click(0, 2)  # 今日必做: no 可提前 line under it
+    assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "赵敏", "孙丽"]
+    assert tab.agenda_model.fold_row() == -1
+    click(0, 3)  # 本月完成: the two calls
+    assert sorted(rows(tab.agenda_model)) == [("刘洋", "已完成"), ("陈静", "已完成")]
+    # Enter on 及时率 lists the counted first follow-ups, the late one first
+    table.setFocus()
+    table.setCurrentIndex(m.index(0, 4))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert [r[0] for r in rows(tab.agenda_model)][0] == "张伟"
+    assert {r[0] for r in rows(tab.agenda_model)} == {"张伟", "陈静", "刘洋"}
+    click(1, 3)  # 李强 closed his without a call: nothing done
+    assert tab.clerk_combo.currentText() == "李强" and tab.empty_label.isVisibleTo(tab)
+    assert tab.empty_label.text() == "没有这样的任务。"
+    qtbot.mouseClick(tab.subset_clear, Qt.MouseButton.LeftButton)
+    assert not tab.subset_bar.isVisibleTo(tab) and rows(tab.agenda_model) == []
+    click(0, 0)  # a name: that clerk's whole agenda
+    assert tab.clerk_combo.currentText() == "王芳" and tab.subset is None
+    assert [r[0] for r in rows(tab.agenda_model)] == ["张伟", "赵敏", "孙丽"]
+
+
+def test_the_month_draws_only_its_own_weeks_and_the_day_list_has_room(
+        qtbot, tasks, staff, people):
+    from ui.calendar_tab import MonthGrid
+
+    grid = MonthGrid()
+    qtbot.addWidget(grid)
+    for (year, month), weeks in {(2026, 12): 5, (2026, 11): 6, (2027, 2): 4,
+                                 (2026, 8): 6, (2026, 9): 5}.items():
+        grid.set_month(year, month, {}, TODAY, None)
+        days = grid.days()
+        assert grid.weeks() == weeks and len(days) == 7 * weeks
+        assert days[0].weekday() == 0 and days[-1].weekday() == 6
+        # the last row holds a day of the month: no week of the next month alone
+        assert any(d.month == month for d in days[-7:])
+    grid.set_month(2026, 12, {}, TODAY, None)
+    grid.resize(700, 26 + 5 * 60)
+    assert grid.day_at(10, 26 + 4 * 60 + 30) == dt.date(2026, 12, 28)  # the fifth row
+    assert grid.day_rect(dt.date(2027, 1, 4)).isNull()  # not drawn
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    tab.resize(1000, 620)  # what a 1024×768 window leaves the tab
+    tab.show_view(tab.MONTH)
+    qtbot.wait(10)
+    rows_shown = tab.day_table.viewport().height() // tab.day_table.verticalHeader(
+        ).defaultSectionSize()
+    assert rows_shown >= 8
+
+
+def test_agenda_columns_fit_their_text_and_a_second_phone_is_in_the_tooltip(
+        qtbot, archive, tasks, staff, people, book):
+    from PySide6.QtGui import QFontMetrics
+
+    from app.archive import CustomerInput
+    from ui.calendar_tab import COL
+
+    cid = book.customer(staff["wang"], "陈静", pickup_days_ago=7)
+    archive.update_customer(cid, CustomerInput(
+        name="陈静", phone="13240368954", phone2="020-80190575", address="广州市天河区体育西路",
+        clerk_id=staff["wang"].id))
+    tab = make_tab(qtbot, tasks, staff["wang"], people, show=True)
+    m, table = tab.agenda_model, tab.agenda_table
+    bold = QFont(table.font())
+    bold.setBold(True)
+    fm = QFontMetrics(bold)
+    for key, text in (("kind", "第二次跟踪 · 保修期"), ("phone", "13240368954 等2个"),
+                      ("window", "11-20～11-24"), ("status", "逾期 12 天")):
+        assert table.columnWidth(COL[key]) > fm.horizontalAdvance(text), key
+    from ui.calendar_tab import phone_text
+
+    assert phone_text("13240368954 / 020-80190575") == "13240368954 等2个"
+    assert phone_text("13240368954") == "13240368954" and phone_text("") == ""
+    assert cell(m, 0, "phone") == "13240368954 等2个"
+    assert cell(m, 0, "phone", Qt.ItemDataRole.ToolTipRole) == "13240368954 / 020-80190575"
+    assert cell(m, 0, "status", Qt.ItemDataRole.ToolTipRole).startswith("今日到期\n跟踪期限")

@@ -83,3 +83,24 @@ def test_the_maintenance_words_are_a_setting_that_classifies_visits(qtbot, store
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert set(ArchiveService(store).maintenance_words()) == {"保养", "换油", "轮胎换位"}
+
+
+def test_the_daily_calls_of_a_clerk_are_a_rule_setting(qtbot, store, msgbox):
+    from ui.settings_dialog import RulesDialog
+
+    tasks = TaskService(store)
+    dialog = RulesDialog(tasks)
+    qtbot.addWidget(dialog)
+    spin = dialog.spins["daily_calls"]
+    assert spin.value() == 30 and spin.minimum() == 1 and spin.suffix() == " 个"
+    labels = {label.text() for label in dialog.findChildren(QLabel)}
+    assert "每位业务员每天拨打电话（按此分摊建议拨打日）" in labels
+    spin.setValue(0)  # below the minimum: stays 1
+    assert spin.value() == 1
+    spin.setValue(45)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted and tasks.rules().daily_calls == 45
+    again = RulesDialog(tasks)
+    qtbot.addWidget(again)
+    assert again.spins["daily_calls"].value() == 45

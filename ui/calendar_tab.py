@@ -1,7 +1,7 @@
 """跟踪日历 tab: today's work (今日工作) and the month, for the clerk or the supervisor.
 
 The agenda table is lazy: TaskService.agenda_ids gives the task ids most urgent first and rows
-are fetched a screen at a time (agenda_items). The month is a painted 6×7 grid over
+are fetched a screen at a time (agenda_items). The month is a painted grid (its weeks × 7) over
 TaskService.month_counts, with holidays and make-up workdays from app.workdays.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -54,7 +55,19 @@ from app.archive import format_archive_no
 from app.followup import TASK_KIND_LABELS
 from app.normalize import ValidationError
 from app.staff import StaffInfo
-from app.tasks import UNASSIGNED, AgendaItem, DayCounts, TaskService
+from app.tasks import (
+    TEAM_DONE,
+    TEAM_MUST,
+    TEAM_ON_TIME,
+    TEAM_OVERDUE,
+    UNASSIGNED,
+    AgendaCounts,
+    AgendaItem,
+    AgendaPlan,
+    DayCounts,
+    TaskService,
+    TeamRow,
+)
 from app.workdays import COMPUTED, DEFAULT_CALENDAR, WorkCalendar, provisional_note, tooltip_rule
 from db.models import TaskKind, TaskStatus
 from ui import common
@@ -121,24 +134,35 @@ def window_text(start: dt.date, due: dt.date, today: dt.date) -> str:
 class Column:
     key: str
     header: str
-    width: int
+    sample: str  # the longest usual text: the column is as wide as it is in bold
 
 
 COLUMNS = [
-    Column("status", "状态", 84),
-    Column("kind", "类别", 124),
-    Column("archive_no", "档案编号", 66),
-    Column("customer", "客户", 72),
-    Column("plate", "车号", 88),
-    Column("phone", "电话", 112),
-    Column("window", "跟踪期限", 112),
-    Column("suggested", "建议拨打日", 92),
-    Column("owner", "跟踪业务员", 116),
-    Column("topic", "通话要点/内容", 0),
+    Column("status", "状态", "逾期 30 天"),
+    Column("kind", "类别", "第二次跟踪 · 保修期"),
+    Column("archive_no", "档案编号", "000000"),
+    Column("customer", "客户", "欧阳晓明"),
+    Column("plate", "车号", "粤AD20170"),
+    Column("phone", "电话", "13812345678 等2个"),
+    Column("window", "跟踪期限", "11-20～11-24"),
+    Column("suggested", "建议拨打日", "12-02 周三"),
+    Column("owner", "跟踪业务员", "黄丽华（代理）"),
+    Column("topic", "通话要点/内容", ""),
 ]
+PHONE_SEPARATOR = " / "  # how a customer's several numbers are joined (app.search_index)
+
+
+def phone_text(phone: str) -> str:
+    """The first number, and how many there are: the column shows one, the tooltip all."""
+    numbers = [p for p in (phone or "").split(PHONE_SEPARATOR) if p.strip()]
+    if len(numbers) <= 1:
+        return phone or ""
+    return tr("{first} 等{n}个").format(first=numbers[0].strip(), n=len(numbers))
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
 TaskIdRole = Qt.ItemDataRole.UserRole + 1
 CustomerIdRole = Qt.ItemDataRole.UserRole + 2
+FOLD = -1  # the id of the agenda's 可提前 row: click or Enter folds and unfolds what follows
+FOLD_BACKGROUND = QColor("#eef1f5")
 
 
 def status_text(item: AgendaItem, today: dt.date) -> str:
@@ -173,6 +197,8 @@ class TaskTableModel(LazyIdModel):
         self._today = clock.today()
         self._stand_in = ""
         self._rule_text = tooltip_rule(DEFAULT_CALENDAR)
+        self._early = 0  # tasks under the 可提前 row
+        self._expanded = False
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -184,20 +210,43 @@ class TaskTableModel(LazyIdModel):
         self._today, self._stand_in = today, stand_in
         self.reset_ids(ids)
 
+    def set_plan(self, must_ids: list[int], early_ids: list[int],
+                 fetch: Callable[[list[int]], dict[int, AgendaItem]], today: dt.date,
+                 stand_in: str = "", *, expanded: bool = False) -> None:
+        """今日必做, then the 可提前 row, then (unfolded) the 可提前 tasks."""
+        self._early = len(early_ids)
+        self._expanded = expanded
+        ids = list(must_ids)
+        if early_ids:
+            ids.append(FOLD)
+            if expanded:
+                ids.extend(early_ids)
+        self.set_ids(ids, fetch, today, stand_in)
+
     def set_items(self, items: list[AgendaItem], today: dt.date, stand_in: str = "") -> None:
         self._fetch = None
         self._today, self._stand_in = today, stand_in
+        self._early = 0
         self.reset_ids([i.task_id for i in items], {i.task_id: i for i in items})
 
-    def set_calendar(self, calendar: WorkCalendar) -> None:
+    def fold_row(self) -> int:
+        """The row of the 可提前 line, or -1 when there is none."""
+        return self.row_of(FOLD) if self._early else -1
+
+    @property
+    def expanded(self) -> bool:
+        return self._expanded
+
+    def set_calendar(self, calendar: WorkCalendar, daily_calls: int | None = None) -> None:
         """The center's calendar: the suggested-day tooltip says its rule."""
-        self._rule_text = tooltip_rule(calendar)
+        self._rule_text = tooltip_rule(calendar, daily_calls)
 
     def item(self, row: int) -> AgendaItem | None:
-        return self.row_data(row)
+        return None if self.id_at(row) == FOLD else self.row_data(row)
 
     def task_id(self, row: int) -> int | None:
-        return self.id_at(row)
+        rid = self.id_at(row)
+        return None if rid == FOLD else rid
 
     # -- LazyIdModel
 
@@ -205,11 +254,35 @@ class TaskTableModel(LazyIdModel):
         return [c.header for c in COLUMNS]
 
     def fetch_rows(self, ids: list[int]) -> dict[int, AgendaItem]:
+        ids = [i for i in ids if i != FOLD]
         return self._fetch(ids) if self._fetch is not None else {}
+
+    def fold_text(self) -> str:
+        arrow = "▾" if self._expanded else "▸"
+        action = tr("单击或按 Enter 收起") if self._expanded else tr("单击或按 Enter 展开")
+        return tr("{arrow} 可提前 {n} 项：跟踪期限内、不急，建议拨打日在以后（按到期日排列）　"
+                  "— {action}").format(arrow=arrow, n=self._early, action=action)
+
+    def _fold_data(self, index: Index, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.fold_text() if index.column() == 0 else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr("今日必做：逾期、今天到期，以及按每天拨打量排到今天的任务。\n"
+                      "可提前：其余在跟踪期限内的任务，已按每天拨打量排到以后的工作日，"
+                      "有空可以提前打。")
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(FOLD_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor("#334155"))
+        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
+        if self._ids[index.row()] == FOLD:
+            return self._fold_data(index, role)
         if role == TaskIdRole:
             return self._ids[index.row()]
         item = self.item(index.row())
@@ -252,12 +325,14 @@ class TaskTableModel(LazyIdModel):
         if key == "plate":
             return item.plate or ""
         if key == "phone":
-            return item.phone or ""
+            return phone_text(item.phone)
         if key == "window":
             return window_text(item.window_start, item.due, today)
         if key == "suggested":
             if item.no_working_day:
                 return tr("期限内无工作日")
+            if item.overdue(today):
+                return tr("尽快")
             if item.suggested_day is None:
                 overdue = item.status == TaskStatus.OPEN and item.due < today
                 return tr("尽快") if overdue else ""
@@ -276,9 +351,13 @@ class TaskTableModel(LazyIdModel):
         return ""
 
     def _tooltip(self, item: AgendaItem, key: str) -> str:
+        if key == "phone":
+            return item.phone or ""
         if key in ("status", "window"):
             text = tr("跟踪期限 {a} 至 {b}").format(a=item.window_start.isoformat(),
                                               b=item.due.isoformat())
+            if key == "status":
+                text = status_text(item, self._today) + "\n" + text
             if item.status == TaskStatus.OPEN and item.window_start <= self._today <= item.due:
                 text += tr("，还剩 {n} 天").format(n=(item.due - self._today).days)
             if item.done_on:
@@ -354,7 +433,8 @@ def scaled(font: QFont, factor: float) -> QFont:
 
 
 class MonthGrid(QWidget):
-    """A 6×7 month (Monday first) with holidays and the open task counts of each day."""
+    """A month (Monday first, as many weeks as it touches) with holidays and the open task
+    counts of each day."""
 
     dayClicked = Signal(object)  # datetime.date
 
@@ -391,14 +471,20 @@ class MonthGrid(QWidget):
 
     def days(self) -> list[dt.date]:
         start = self.first_shown()
-        return [start + dt.timedelta(days=n) for n in range(42)]
+        return [start + dt.timedelta(days=n) for n in range(7 * self.weeks())]
+
+    def weeks(self) -> int:
+        """The weeks the month touches (4 to 6): no row of the next month's days alone."""
+        first = dt.date(self.year, self.month, 1)
+        following = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return (first.weekday() + (following - first).days + 6) // 7
 
     def _cell_size(self) -> tuple[float, float]:
-        return self.width() / 7, (self.height() - HEADER_H) / 6
+        return self.width() / 7, (self.height() - HEADER_H) / self.weeks()
 
     def day_rect(self, day: dt.date) -> QRect:
         n = (day - self.first_shown()).days
-        if not 0 <= n < 42:
+        if not 0 <= n < 7 * self.weeks():
             return QRect()
         w, h = self._cell_size()
         row, col = divmod(n, 7)
@@ -411,7 +497,7 @@ class MonthGrid(QWidget):
             return None
         w, h = self._cell_size()
         col, row = int(x // w), int((y - HEADER_H) // h)
-        if not (0 <= col < 7 and 0 <= row < 6):
+        if not (0 <= col < 7 and 0 <= row < self.weeks()):
             return None
         return self.first_shown() + dt.timedelta(days=row * 7 + col)
 
@@ -594,9 +680,89 @@ def make_task_table(model: TaskTableModel, name: str) -> QTableView:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the tooltip has the whole text
+    bold = QFont(table.font())
+    bold.setBold(True)
+    cells, heads = QFontMetrics(bold), QFontMetrics(header.font())
     for col, c in enumerate(COLUMNS[:-1]):  # the last (通话要点) takes what is left
-        table.setColumnWidth(col, c.width)
+        table.setColumnWidth(col, max(cells.horizontalAdvance(c.sample),
+                                      heads.horizontalAdvance(tr(c.header))) + 14)
     return table
+
+
+# ---------------------------------------------------------------- the supervisor's team view
+
+TEAM_COLUMNS = [
+    (None, "业务员", "单击姓名：看这位业务员的今日工作"),
+    (TEAM_OVERDUE, "逾期", "已过截止日仍未完成的任务；单击查看"),
+    (TEAM_MUST, "今日必做", "逾期、今天到期，以及按每天拨打量排到今天的任务；单击查看"),
+    (TEAM_DONE, "本月完成", "本月由通话完成的任务（未通话就“标记完成”的不算）；单击查看"),
+    (TEAM_ON_TIME, "及时率",
+     "本月第一次跟踪及时率：本月到期（期限已过或已完成）的第一次跟踪中，在跟踪期限内由通话"
+     "完成的比例，与“统计”相同；单击查看这些任务，未按时的在前"),
+]
+SUBSET_LABELS = {TEAM_OVERDUE: "逾期", TEAM_MUST: "今日必做", TEAM_DONE: "本月完成",
+                 TEAM_ON_TIME: "本月第一次跟踪（及时率；未按时的在前）"}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+class TeamModel(QAbstractTableModel):
+    """One row per clerk: 逾期 / 今日必做 / 本月完成 / 及时率 (TaskService.team)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.team: list[TeamRow] = []
+
+    def set_rows(self, rows: list[TeamRow]) -> None:
+        self.beginResetModel()
+        self.team = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.team)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(TEAM_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(TEAM_COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(TEAM_COLUMNS[section][1])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr(TEAM_COLUMNS[section][2])
+        return None
+
+    def subset(self, column: int) -> str | None:
+        return TEAM_COLUMNS[column][0] if 0 <= column < len(TEAM_COLUMNS) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.team):
+            return None
+        row, subset = self.team[index.row()], self.subset(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            if subset is None:
+                return tr(row.name)
+            if subset == TEAM_ON_TIME:
+                return percent(row.on_time_rate)
+            return str({TEAM_OVERDUE: row.overdue, TEAM_MUST: row.must,
+                        TEAM_DONE: row.done}[subset])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if subset == TEAM_ON_TIME:
+                return tr("{name}：本月第一次跟踪 {n} 项，按时 {k} 项").format(
+                    name=row.name, n=row.counted, k=row.on_time)
+            return tr(TEAM_COLUMNS[index.column()][2])
+        if role == Qt.ItemDataRole.TextAlignmentRole and subset is not None:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if subset == TEAM_OVERDUE and row.overdue:
+                return QBrush(RED)
+            if subset is not None:
+                return QBrush(BLUE)  # a number opens its rows
+        return None
 
 
 class CalendarTab(QWidget):
@@ -701,9 +867,55 @@ class CalendarTab(QWidget):
         bl.addWidget(self.notice_button)
         self.calendar_banner.hide()
         self._notice_year: int | None = None
+        # The supervisor's team view: a number opens its rows in the agenda below.
+        self.clerks = list(clerks)
+        self.subset: str | None = None
+        self.team_model = TeamModel(self)
+        self.team_table = QTableView()
+        self.team_table.setObjectName("teamTable")
+        self.team_table.setModel(self.team_model)
+        self.team_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.team_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.team_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.team_table.verticalHeader().hide()
+        self.team_table.verticalHeader().setDefaultSectionSize(22)
+        self.team_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.team_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        for col, width in enumerate((110, 64, 76, 76, 64)):
+            self.team_table.setColumnWidth(col, width)
+        self.team_table.horizontalHeader().setStretchLastSection(True)
+        self.team_table.setFixedWidth(110 + 64 + 76 + 76 + 64 + 6)
+        self.team_table.clicked.connect(self._team_clicked)
+        self.team_table.installEventFilter(self)
+        team_title = QLabel(tr("<b>团队一览</b><br>单击（或按 Enter）<br>数字查看这些任务"))
+        team_title.setStyleSheet("color:#555")
+        team_title.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.team_box = QWidget()
+        self.team_box.setObjectName("teamBox")
+        tb = QHBoxLayout(self.team_box)
+        tb.setContentsMargins(0, 0, 0, 4)
+        tb.addWidget(self.team_table)
+        tb.addWidget(team_title)
+        tb.addStretch(1)
+        self.team_box.setVisible(user.is_supervisor)
+        self.subset_label = QLabel()
+        self.subset_label.setObjectName("subsetLabel")
+        self.subset_clear = QPushButton(tr("显示全部"))
+        self.subset_clear.setObjectName("subsetClear")
+        self.subset_clear.clicked.connect(self.clear_subset)
+        self.subset_bar = QWidget()
+        self.subset_bar.setObjectName("subsetBar")
+        self.subset_bar.setStyleSheet("#subsetBar { background:#e8f0fe; }")
+        sb = QHBoxLayout(self.subset_bar)
+        sb.setContentsMargins(8, 2, 8, 2)
+        sb.addWidget(self.subset_label, 1)
+        sb.addWidget(self.subset_clear)
+        self.subset_bar.hide()
         agenda_page = QWidget()
         av = QVBoxLayout(agenda_page)
         av.setContentsMargins(0, 0, 0, 0)
+        av.addWidget(self.team_box)
+        av.addWidget(self.subset_bar)
         av.addWidget(self.calendar_banner)
         av.addWidget(self.chores_label)
         av.addWidget(self.agenda_table, 1)
@@ -753,10 +965,11 @@ class CalendarTab(QWidget):
         self.month_split = QSplitter(Qt.Orientation.Vertical)
         self.month_split.addWidget(self.grid)
         self.month_split.addWidget(lower)
-        self.month_split.setStretchFactor(0, 3)
+        # The day's list gets room for a dozen rows at 768 px; the grid keeps 2 lines a day.
+        self.month_split.setStretchFactor(0, 1)
         self.month_split.setStretchFactor(1, 1)
         self.month_split.setChildrenCollapsible(False)
-        self.month_split.setSizes([480, 220])
+        self.month_split.setSizes([330, 300])
         month_page = QWidget()
         mv = QVBoxLayout(month_page)
         mv.setContentsMargins(0, 0, 0, 0)
@@ -798,7 +1011,8 @@ class CalendarTab(QWidget):
         # -- wiring
         self.view_group.idClicked.connect(self.show_view)
         # The status bar counts what the tab shows: a filter change tells the window too.
-        self.clerk_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
+        self.clerk_combo.currentIndexChanged.connect(lambda _i: (self._drop_subset(),
+                                                                 self.refresh(),
                                                                  self.changed.emit()))
         self.kind_combo.currentIndexChanged.connect(lambda _i: (self.refresh(),
                                                                 self.changed.emit()))
@@ -826,6 +1040,10 @@ class CalendarTab(QWidget):
         # on another tab).
         self._loaded = False
         self._month_stale = True
+        self.early_expanded = False  # 可提前 folded: the day starts with what must be done
+        self.plan: AgendaPlan | None = None
+        self.counts = AgendaCounts(0, 0, 0)
+        self.agenda_table.clicked.connect(self._agenda_clicked)
         if load:
             self.refresh()
 
@@ -872,8 +1090,9 @@ class CalendarTab(QWidget):
         self.today = today
         self.work_calendar = self.tasks.work_calendar()
         self.grid.set_calendar(self.work_calendar)
-        self.agenda_model.set_calendar(self.work_calendar)
-        self.day_model.set_calendar(self.work_calendar)
+        daily_calls = self.tasks.rules().daily_calls
+        self.agenda_model.set_calendar(self.work_calendar, daily_calls)
+        self.day_model.set_calendar(self.work_calendar, daily_calls)
         text = tr("今天：{d} {w}").format(d=today.isoformat(), w=weekday_name(today))
         info = self.work_calendar.day_info(today)
         if info.holiday_name:
@@ -883,6 +1102,8 @@ class CalendarTab(QWidget):
         self.date_label.setText(text)
         self._show_calendar_banner()
         self._loaded = True
+        if self.user.is_supervisor:
+            self.load_team()
         self.load_agenda()
         if self.pages.currentIndex() == self.MONTH:
             self.load_month()
@@ -920,32 +1141,110 @@ class CalendarTab(QWidget):
         self.notice_button.setVisible(due is not None)
         self.calendar_banner.setVisible(bool(parts))
 
+    def load_team(self) -> None:
+        # the clerks; the supervisor's own line only when they have work today (escalations)
+        rows = self.tasks.team([(c.id, c.name) for c in self.clerks], self.today)
+        clerk_ids = {c.id for c in self.clerks if not c.is_supervisor}
+        self.team_model.set_rows([r for r in rows if r.clerk_id in clerk_ids or r.must])
+        rows = self.team_model.rowCount()
+        frame = 2 * self.team_table.frameWidth()
+        header = self.team_table.horizontalHeader().sizeHint().height()
+        self.team_table.setFixedHeight(header + frame + 22 * min(max(rows, 1), 8))
+
+    def _team_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        row = self.team_model.team[index.row()]
+        subset = self.team_model.subset(index.column())
+        if subset is None:
+            self.set_clerk(row.clerk_id)  # the name: the clerk's whole agenda
+            self.agenda_table.setFocus()
+        else:
+            self.show_subset(row.clerk_id, subset)
+
+    def show_subset(self, clerk_id: int, subset: str) -> None:
+        """The rows behind a team number: that clerk, that subset, in the agenda."""
+        self.subset = subset
+        self.clerk_combo.blockSignals(True)
+        self.set_clerk(clerk_id)
+        self.clerk_combo.blockSignals(False)
+        self.pages.setCurrentIndex(self.AGENDA)
+        self.view_group.button(self.AGENDA).setChecked(True)
+        self.refresh()
+        self.changed.emit()  # the status bar follows the clerk filter
+        self.agenda_table.setFocus()
+
+    def _drop_subset(self) -> None:
+        self.subset = None
+
+    def clear_subset(self) -> None:
+        self.subset = None
+        self.load_agenda()
+
     def load_agenda(self) -> None:
         keep = self._current_task(self.agenda_table)
         keep_row = max(self.agenda_table.currentIndex().row(), 0)
         clerk_id, kinds, today = self.clerk_id(), self.kinds(), self.today
-        ids = self.tasks.agenda_ids(self.user, today, clerk_id=clerk_id, kinds=kinds)
+        plan = self.tasks.agenda_plan(self.user, today, clerk_id=clerk_id, kinds=kinds)
 
         def fetch(chunk: list[int]) -> dict[int, AgendaItem]:
-            return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id)
+            return self.tasks.agenda_items(self.user, today, chunk, clerk_id=clerk_id, plan=plan)
 
-        self.agenda_model.set_ids(ids, fetch, today, self.stand_in_name())
-        open_today, overdue = self.tasks.status_counts(self.user, today, clerk_id=clerk_id,
-                                                       kinds=kinds)
-        self.counts = (open_today, overdue)
+        self.plan = plan
+        subset = self.subset if self.user.is_supervisor and clerk_id is not None else None
+        if subset in (TEAM_DONE, TEAM_ON_TIME):
+            items = [i for i in self.tasks.team_tasks(clerk_id, subset, today)
+                     if not kinds or i.kind in kinds]
+            self.agenda_model.set_items(items, today, self.stand_in_name())
+            shown = len(items)
+        elif subset in (TEAM_OVERDUE, TEAM_MUST):
+            must = [i for i in plan.must_ids
+                    if subset == TEAM_MUST or plan.days[i].overdue]
+            self.agenda_model.set_plan(must, [], fetch, today, self.stand_in_name())
+            shown = len(must)
+        else:
+            self.agenda_model.set_plan(plan.must_ids, plan.early_ids, fetch, today,
+                                       self.stand_in_name(), expanded=self.early_expanded)
+            shown = len(plan.ids)
+        self.subset_bar.setVisible(subset is not None)
+        if subset is not None:
+            self.subset_label.setText(tr("只看 {name} 的{what}：{n} 项").format(
+                name=self.clerk_combo.currentText(), what=tr(SUBSET_LABELS[subset]), n=shown))
+        self._span_fold_row()
+        self.counts = plan.counts
+        must, overdue, early = plan.counts
         red = "color:#c0392b; font-weight:bold" if overdue else "color:#555"
         self.summary_label.setText(
-            f"<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>"
-            f" · <b>{tr('今日 {n}').format(n=open_today)}</b>")
-        self.summary_label.setToolTip(tr("逾期：已过截止日仍未完成；今日：今天到期或在跟踪期限内"))
-        empty = not ids
+            f"<b>{tr('今日必做 {n}').format(n=must)}</b>"
+            f"（<span style='{red}'>{tr('逾期 {n}').format(n=overdue)}</span>）"
+            f" · {tr('可提前 {n}').format(n=early)}")
+        self.summary_label.setToolTip(tr(
+            "今日必做：逾期、今天到期，以及按每天拨打量排到今天的任务\n"
+            "可提前：其余在跟踪期限内的任务，建议拨打日在以后，有空可以提前打"))
+        empty = not shown
         self.agenda_table.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
-            self.empty_label.setText(tr("今天没有待办的跟踪任务。"))
+            self.empty_label.setText(tr("没有这样的任务。") if subset is not None
+                                     else tr("今天没有待办的跟踪任务。"))
         row = self.agenda_model.row_of(keep) if keep is not None else -1
-        self._select_row(self.agenda_table, row if row >= 0 else min(keep_row, len(ids) - 1))
+        self._select_row(self.agenda_table,
+                         row if row >= 0 else min(keep_row, self.agenda_model.rowCount() - 1))
         self._update_buttons()
+
+    def _span_fold_row(self) -> None:
+        self.agenda_table.clearSpans()
+        fold = self.agenda_model.fold_row()
+        if fold >= 0:
+            self.agenda_table.setSpan(fold, 0, 1, len(COLUMNS))
+
+    def toggle_early(self) -> None:
+        """Fold or unfold the 可提前 rows; the 可提前 line stays the current row."""
+        self.early_expanded = not self.early_expanded
+        self.load_agenda()
+        fold = self.agenda_model.fold_row()
+        if fold >= 0:
+            self._select_row(self.agenda_table, fold)
 
     @property
     def loaded(self) -> bool:
@@ -1100,8 +1399,25 @@ class CalendarTab(QWidget):
                                       f"{self.today.isoformat()} {weekday_name(self.today)}",
                                       self)
 
+    def _on_fold_row(self) -> bool:
+        fold = self.agenda_model.fold_row()
+        return (self.current_table() is self.agenda_table and fold >= 0
+                and self.agenda_table.currentIndex().row() == fold)
+
+    def _agenda_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() == self.agenda_model.fold_row():
+            self.toggle_early()
+
     def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and obj is self.team_table and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._team_clicked(self.team_table.currentIndex())
+            return True
         if event.type() == QEvent.Type.KeyPress and obj in (self.agenda_table, self.day_table):
+            keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+            if obj is self.agenda_table and event.key() in keys and self._on_fold_row():
+                self.toggle_early()
+                return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.open_current()
                 return True
@@ -1110,14 +1426,14 @@ class CalendarTab(QWidget):
     # -- state
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("calendar/agenda_header",
+        settings.setValue("calendar/agenda_header_v2",
                           self.agenda_table.horizontalHeader().saveState())
-        settings.setValue("calendar/day_header", self.day_table.horizontalHeader().saveState())
+        settings.setValue("calendar/day_header_v2", self.day_table.horizontalHeader().saveState())
         settings.setValue("calendar/month_splitter", self.month_split.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        for key, table in (("calendar/agenda_header", self.agenda_table),
-                           ("calendar/day_header", self.day_table)):
+        for key, table in (("calendar/agenda_header_v2", self.agenda_table),
+                           ("calendar/day_header_v2", self.day_table)):
             state = settings.value(key)
             if state is not None:
                 table.horizontalHeader().restoreState(state)

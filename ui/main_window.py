@@ -314,17 +314,17 @@ class MainWindow(QMainWindow):
 
     def _update_task_counts(self, *, agenda_just_loaded: bool = False) -> None:
         cal, today = self.calendar_tab, self.today_fn()
-        if agenda_just_loaded and cal.loaded and cal.clerk_id() is None \
-                and cal.kinds() is None and cal.today == today:
-            # At start the agenda has just counted the same tasks: don't ask twice.
-            open_today, overdue = cal.counts
+        if agenda_just_loaded and cal.loaded and cal.today == today:
+            # The agenda has just counted what it shows: don't ask twice.
+            must, overdue, early = cal.counts
         else:
             # the counts of what the 跟踪日历 shows: its clerk and kind filters
-            open_today, overdue = self.tasks.status_counts(
+            must, overdue, early = self.tasks.status_counts(
                 self.user, today, clerk_id=cal.clerk_id(), kinds=cal.kinds())
         red = "color:#c0392b; font-weight:bold;" if overdue else ""
-        text = tr("今日待办 {n} 项　<span style='{s}'>逾期 {m} 项</span>").format(
-            n=open_today, m=overdue, s=red)
+        text = tr("今日必做 {n} 项（<span style='{s}'>逾期 {m} 项</span>）　可提前 {k} 项").format(
+            n=must, m=overdue, k=early, s=red)
+        self.tabs.setTabText(self.tabs.indexOf(cal), tr("跟踪日历（{n}）").format(n=must))
         years = self.tasks.work_calendar().provisional_years(today, today + dt.timedelta(days=60))
         if years:
             note = "；".join(tr(provisional_note(y)) for y in years)

@@ -35,7 +35,9 @@ from ui.common import tr
 
 LIMITS = {"first_service_km": 50000, "first_service_months": 36, "new_car_months": 60,
           "backfill_days": 3650, "notice_lead_days": 90, "notice_letter_days": 30,
-          "escalation_days": 30, "lost_customer_months": 60, "lost_call_days": 90}
+          "escalation_days": 30, "lost_customer_months": 60, "lost_call_days": 90,
+          "daily_calls": 500}
+MINIMUM = {"daily_calls": 1, "lost_customer_months": 1}
 # Not a day count of the rules but saved with them: failed calls before a letter is offered.
 UNREACHABLE_NAME = "unreachable_after"
 UNREACHABLE_LABEL = ("未接通几次后改寄信函", "次")
@@ -55,7 +57,7 @@ class RulesDialog(QDialog):
             label, unit = RULE_LABELS[f.name]
             spin = QSpinBox()
             spin.setObjectName(f.name)
-            spin.setRange(1 if f.name == "lost_customer_months" else 0, LIMITS.get(f.name, 365))
+            spin.setRange(MINIMUM.get(f.name, 0), LIMITS.get(f.name, 365))
             spin.setSuffix(" " + tr(unit))
             spin.setValue(getattr(current, f.name))
             if f.name == "first_service_km":
@@ -94,7 +96,9 @@ class RulesDialog(QDialog):
             "默认值取自《售后服务工作规定》：建档二日内；出厂后三天至一周内第一次跟踪；"
             "第一次跟踪一周后的 7 天内第二次跟踪；活动前两周电话通知，两日内寄出通知信函；"
             "不能解决的要求两日内上报主管。保存后，所有待办任务按新规则重新计算"
-            "（活动通知的提前天数用于此后新建的活动）。"))
+            "（活动通知的提前天数用于此后新建的活动）。"
+            "每天拨打电话数用于分摊各任务的“建议拨打日”：超出的、不急的电话排到期限内的"
+            "下一个工作日；逾期和今天到期的总在今天。"))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(note)

@@ -699,7 +699,8 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
     flow.space(4)
     flow.paragraph("注：比率在没有可计数据时记为“无数据”，不计入达标或未达标；已回访只计有通话记录"
                    "的跟踪，没有通话就标记完成的单列为“未通话关闭”；忠诚客户为近一年来访三次及"
-                   "以上，流失客户为六个月以上未再来访。", 8.5, color=GREY)
+                   "以上，流失客户为超过“流失客户月数”（跟踪规则设置，默认 12 个月）未再来访。",
+                   8.5, color=GREY)
 
     if charts:
         flow.heading("二、图表", keep=200)

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -742,6 +742,7 @@ def fill_demo(
             report(2 * customers + min(customers, start + SUMMARY_BATCH), total)
         _work_past_tasks(s, random.Random(seed * 7919 + 1), today)
         _demo_renewals(s, random.Random(seed * 7919 + 2), today)
+        _demo_history(s, random.Random(seed * 7919 + 3), today)
 
     return DemoResult(
         staff=len(DEMO_LOGINS), customers=customers, vehicles=vehicle_count,
@@ -754,6 +755,7 @@ DEMO_CENTER = {"name": "广州天河示范汽车服务中心", "address": "广�
                "phone": "020-38880000"}
 PAST_TASKS_DONE = 0.93  # the share of past-due tasks the demo clerks got done
 RENEWING_DAYS = 28  # policies expired this recently are not yet renewed in the generated data
+HISTORY_CALL_MONTHS = 24  # the follow-up calls, requests and complaints of the last two years
 DEMO_INSURERS = ("平安保险", "人保财险", "太平洋保险", "国寿财险", "大地保险")
 
 
@@ -856,6 +858,132 @@ DEMO_LOST_WORDS = {"price": "客户认为保养价格偏高，在路边店做了
                    "distance": "客户搬家，离本店太远", "sold": "车已卖掉",
                    "other_shop": "客户去了朋友介绍的店", "service": "上次等待时间太长，不太满意",
                    "other": "客户长期出差，车很少开"}
+
+
+SATISFACTION_WORDS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+DEMO_COMPLAINTS = (
+    ("车间", "保养后发动机仍有异响，希望再检查"), ("车间", "返修后仍漏油"),
+    ("前台", "接车等待时间太长"), ("配件", "更换的刹车片半年就磨损"),
+    ("前台", "结算金额与报价不一致"), ("保险", "理赔进度太慢"), ("车间", "洗车不干净，内饰有油污"),
+)
+DEMO_REQUESTS = (
+    ("前台", "希望下次保养前一周电话提醒"), ("前台", "希望提供上门取送车"),
+    ("配件", "询问原厂雨刮片是否有货"), ("销售", "想了解新车置换政策"),
+    ("保险", "询问续保有无优惠"),
+)
+DEMO_SOLUTIONS = ("已安排技师免费复查，问题已解决", "已退还多收费用并致歉",
+                  "已更换配件，保修期内免费", "已与保险公司沟通加快处理",
+                  "已调整接车流程，预约客户优先")
+
+
+def _demo_history(s: Session, rng: random.Random, today: dt.date) -> None:
+    """Calls, requests and complaints for the visits before the task backfill: the registers,
+    the 统计 tab and the archive pages then show a center's whole history, not six weeks."""
+    from app import rules as R
+    from app import task_rows
+    from app.settings import load_rules
+    from db.models import Call, CustomerRequest, Task, TaskKind
+
+    rules = load_rules(s)
+    before = today - dt.timedelta(days=rules.backfill_days + rules.first_call_to + 1)
+    since = add_months(today, -HISTORY_CALL_MONTHS)
+    planned = set(s.scalars(select(Task.visit_id).where(Task.visit_id.is_not(None))))
+    rows = s.execute(
+        select(Visit.id, Visit.customer_id, Visit.vehicle_id, Visit.pickup_date,
+               Visit.service_items, Customer.clerk_id, Customer.phone, Vehicle.warranty_end)
+        .join(Customer, Customer.id == Visit.customer_id)
+        .outerjoin(Vehicle, Vehicle.id == Visit.vehicle_id)
+        .where(Visit.pickup_date.is_not(None), Visit.pickup_date < before,
+               Visit.pickup_date >= since,
+               Visit.kind.in_([VisitKind.REPAIR.value, VisitKind.MAINTENANCE.value]),
+               Visit.deleted_at.is_(None), Customer.deleted_at.is_(None))
+        .order_by(Visit.id)).all()
+    first_id = (s.scalar(select(func.max(Call.id))) or 0) + 1
+    calls: list[dict] = []
+    requests: list[dict] = []
+    tasks: list[task_rows.NewTask] = []
+
+    def working_moment(day: dt.date) -> dt.datetime:
+        while day.weekday() >= 5:  # the desk works weekdays
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59)))
+
+    def call(**values) -> int:
+        at = values["called_at"]
+        clerk = values["clerk_id"]
+        row = dict(id=first_id + len(calls), vehicle_id=None, task_id=None, campaign_id=None,
+                   direction="out", call_type="followup", retry_at=None, customer_request="",
+                   caller_name="", no_answer_reason="", points_covered="", key_points="",
+                   satisfaction="", result="", score=None, lost_reason="", created_at=at,
+                   created_by_id=clerk, updated_at=at, updated_by_id=clerk, deleted_at=None,
+                   deleted_by_id=None)
+        row.update(values)
+        calls.append(row)
+        return row["id"]
+
+    for visit_id, cid, vid, pickup, items, clerk, phone, warranty_end in rows:
+        if visit_id in planned:
+            continue
+        window = R.first_followup_window(pickup, rules)
+        called = rng.random() < 0.97  # a few old visits were never called
+        at = working_moment(pickup + dt.timedelta(days=rng.randint(
+            rules.first_call_from, rules.first_call_to + (2 if rng.random() < 0.05 else 0))))
+        tasks.append(task_rows.NewTask(
+            TaskKind.FIRST_FOLLOWUP, cid, f"visit:{visit_id}:first_followup", window, clerk,
+            items, vid, visit_id, R.under_warranty(pickup, warranty_end),
+            done_on=at.date() if called else None, done_by=clerk if called else None))
+        if not called:
+            continue
+        if rng.random() < 0.12:
+            call(customer_id=cid, vehicle_id=vid, clerk_id=clerk, phone=phone,
+                 called_at=at - dt.timedelta(hours=1), reached=False,
+                 no_answer_reason=rng.choice(["no_answer", "powered_off"]), result="未接通")
+        roll = rng.random()
+        satisfaction = "satisfied" if roll < 0.93 else "basic" if roll < 0.985 else "unsatisfied"
+        complaint = satisfaction == "unsatisfied" or rng.random() < 0.006
+        request = not complaint and rng.random() < 0.02
+        topic = rng.choice(DEMO_COMPLAINTS if complaint else DEMO_REQUESTS)
+        key = rng.choice(DEMO_KEY_POINTS["first_followup"])
+        call_id = call(
+            customer_id=cid, vehicle_id=vid, clerk_id=clerk, phone=phone, called_at=at,
+            reached=True, points_covered="1,2", key_points=f"{items}：{key}" if items else key,
+            satisfaction=satisfaction, score=rng.choice((8, 9, 9, 10, 10, 10)) if
+            satisfaction != "unsatisfied" and rng.random() < 0.6 else None,
+            customer_request=topic[1] if complaint or request else "",
+            result=SATISFACTION_WORDS[satisfaction])
+        if not (complaint or request):
+            continue
+        raised = at.date()
+        if request:
+            requests.append(dict(
+                customer_id=cid, call_id=call_id, is_complaint=False, content=topic[1],
+                department=topic[0], handling="answered", status="closed", raised_on=raised,
+                escalated_on=None, solution="已当场答复客户", solved_on=raised,
+                solved_by_id=clerk, replied_on=raised, reply_call_id=call_id,
+                reply_letter_id=None, closed_on=raised, source="", close_note="",
+                created_at=at, created_by_id=clerk, updated_at=at, updated_by_id=clerk))
+            continue
+        solved = working_moment(raised + dt.timedelta(days=rng.randint(1, 4))).date()
+        reply_at = working_moment(solved if rng.random() < 0.9 else
+                                  solved + dt.timedelta(days=1))
+        unsatisfied_only = satisfaction == "unsatisfied" and rng.random() < 0.5
+        reply_id = call(customer_id=cid, vehicle_id=vid, clerk_id=clerk, phone=phone,
+                        called_at=reply_at, call_type="reply", reached=True,
+                        key_points="告知解决办法，客户表示满意", satisfaction="satisfied",
+                        result="满意")
+        requests.append(dict(
+            customer_id=cid, call_id=call_id, is_complaint=not unsatisfied_only,
+            content=topic[1],
+            department=topic[0], handling="escalated", status="closed", raised_on=raised,
+            escalated_on=raised + dt.timedelta(days=rng.choice((0, 1, 1, 2))),
+            solution=rng.choice(DEMO_SOLUTIONS), solved_on=solved, solved_by_id=clerk,
+            replied_on=reply_at.date(), reply_call_id=reply_id, reply_letter_id=None,
+            closed_on=reply_at.date(), source="unsatisfied" if unsatisfied_only else "",
+            close_note="", created_at=at, created_by_id=clerk,
+            updated_at=reply_at, updated_by_id=clerk))
+    _insert(s, Call, calls)
+    _insert(s, CustomerRequest, requests)
+    task_rows.add_many(s, tasks, None)
 
 
 def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> None:

@@ -91,6 +91,9 @@ class NewTask:
     visit_id: int | None = None
     under_warranty: bool = False
     campaign_id: int | None = None
+    # history written at once (the demo's past): the task was done by a call that day
+    done_on: dt.date | None = None
+    done_by: int | None = None
 
 
 def add_many(s: Session, rows: Iterable[NewTask], actor_id: int | None) -> int:
@@ -100,8 +103,9 @@ def add_many(s: Session, rows: Iterable[NewTask], actor_id: int | None) -> int:
     values = [dict(
         kind=str(r.kind), customer_id=r.customer_id, vehicle_id=r.vehicle_id,
         visit_id=r.visit_id, source_key=r.source_key, window_start=r.window.start,
-        due=r.window.due, owner_id=r.owner_id, status=str(TaskStatus.OPEN), done_on=None,
-        done_by_id=None, closed_reason="", close_note="", topic=r.topic,
+        due=r.window.due, owner_id=r.owner_id,
+        status=str(TaskStatus.OPEN if r.done_on is None else TaskStatus.DONE),
+        done_on=r.done_on, done_by_id=r.done_by, closed_reason="", close_note="", topic=r.topic,
         under_warranty=r.under_warranty, request_id=None, campaign_id=r.campaign_id,
         parent_task_id=None, created_at=now, created_by_id=actor_id, updated_at=now,
         updated_by_id=actor_id) for r in rows]

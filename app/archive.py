@@ -24,7 +24,7 @@ from app.normalize import (
     validate_plate,
 )
 from app.settings import DEFAULT_MAINTENANCE_WORDS, load_maintenance_words
-from app.staff import StaffInfo, acting, refuse_clerk
+from app.staff import StaffInfo, acting, refuse_clerk, supervisor_only
 from app.store import Store
 from db.models import (
     Counter,
@@ -488,6 +488,7 @@ class ArchiveService:
             task_rows.cancel_for_deleted_customer(s, customer_id)
             refresh_derived(s, [customer_id], self.store.actor_id)
 
+    @supervisor_only("恢复已删除的客户须由业务主管或管理员操作。")
     def restore_customer(self, customer_id: int) -> None:
         with self.store.session() as s:
             customer = _get_customer(s, customer_id)

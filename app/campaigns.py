@@ -21,6 +21,7 @@ from app import task_rows
 from app.normalize import ValidationError, fold
 from app.rules import DEFAULT_RULES, Window
 from app.settings import load_rules
+from app.staff import supervisor_only
 from app.store import Store
 from app.workdays import load_calendar
 from db.models import (
@@ -212,6 +213,7 @@ class CampaignService:
             return plan_notices(event_date, today, load_rules(s).notice_lead_days,
                                 load_calendar(s))
 
+    @supervisor_only("活动由业务主管安排；请联系业务主管。")
     def create(self, *, kind: str, title: str, content: str, event_date: dt.date,
                place: str, invitees: InviteeFilter, today: dt.date) -> int:
         title, place, content = fold(title), fold(place), content.strip()
@@ -278,6 +280,7 @@ class CampaignService:
             return s.scalars(select(CampaignInvitee.customer_id).where(
                 CampaignInvitee.campaign_id == campaign_id)).all()
 
+    @supervisor_only("活动由业务主管安排；请联系业务主管。")
     def cancel(self, campaign_id: int, today: dt.date) -> None:
         """Call the campaign off: it leaves the lists and its open tasks are cancelled."""
         from db.models import utcnow

@@ -19,6 +19,7 @@ from app.followup import sync_customers
 from app.normalize import ValidationError, normalize_phone, search_key
 from app.rules import LOST_REASONS, Window
 from app.settings import load_rules
+from app.staff import acting, refuse_others, supervisor_only
 from app.store import Store
 from app.workdays import load_calendar
 from db.models import (
@@ -482,6 +483,7 @@ class ContactService:
             topic=f"回访不满意，再次联系确认满意程度：{req.content}"))
         return req.id
 
+    @supervisor_only("不满意也结案须由业务主管决定。")
     def close_request(self, request_id: int, reason: str, day: dt.date) -> None:
         """The supervisor closes a request the customer is not (yet) satisfied with, saying why;
         its open tasks are cancelled."""
@@ -699,11 +701,15 @@ class ContactService:
     def delete_call(self, call_id: int) -> None:
         with self.store.session() as s:
             call = s.get_one(Call, call_id)
+            refuse_others(acting(self.store), call.clerk_id,
+                          "只能删除自己登记的通话记录；其他人的请找业务主管。")
             call.deleted_at, call.deleted_by_id = utcnow(), self.store.actor_id
 
     def restore_call(self, call_id: int) -> None:
         with self.store.session() as s:
             call = s.get_one(Call, call_id)
+            refuse_others(acting(self.store), call.clerk_id,
+                          "只能恢复自己登记的通话记录；其他人的请找业务主管。")
             call.deleted_at = call.deleted_by_id = None
 
     # ------------------------------------------------------------ R2 talking points

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import clock, task_rows
 from app.normalize import ValidationError
 from app.settings import clean_center, load_center, save_center
+from app.staff import acting, refuse_others, supervisor_only
 from app.store import Store
 from db.models import (
     Campaign,
@@ -203,6 +204,7 @@ class LetterService:
         with self.store.read() as s:
             return load_center(s)
 
+    @supervisor_only("信头（中心名称、地址、电话）由业务主管或管理员设置。")
     def save_center(self, **values: str) -> None:
         """Change the letterhead (name required, phone checked: ValidationError with the field
         center_name / center_phone)."""
@@ -281,6 +283,7 @@ class LetterService:
                 Task.status == TaskStatus.OPEN, Task.request_id.is_not(None))
                 .order_by(Task.due, Task.id).limit(1))
 
+    @supervisor_only("信函模板由业务主管或管理员修改。")
     def save_template(self, template_id: int | None, kind: str, name: str, subject: str,
                       body: str) -> int:
         if kind not in LETTER_KINDS:
@@ -439,11 +442,15 @@ class LetterService:
     def delete(self, letter_id: int) -> None:
         with self.store.session() as s:
             x = s.get_one(Letter, letter_id)
+            refuse_others(acting(self.store), x.clerk_id,
+                          "只能删除自己登记的信函；其他人的请找业务主管。")
             x.deleted_at, x.deleted_by_id = utcnow(), self.store.actor_id
 
     def restore(self, letter_id: int) -> None:
         with self.store.session() as s:
             x = s.get_one(Letter, letter_id)
+            refuse_others(acting(self.store), x.clerk_id,
+                          "只能恢复自己登记的信函；其他人的请找业务主管。")
             x.deleted_at = x.deleted_by_id = None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app import workdays as W
 from app.normalize import ValidationError
-from app.staff import StaffInfo
+from app.staff import RoleRefused, StaffInfo
 from app.store import Store
 
 
@@ -41,7 +41,7 @@ class NoticeImport:
 
 def _require_supervisor(by: StaffInfo | None) -> None:
     if by is not None and not by.is_supervisor:
-        raise ValidationError("role", "只有业务主管或管理员可以修改节假日与调休。")
+        raise RoleRefused("只有业务主管或管理员可以修改节假日与调休。")
 
 
 class PublicDayService:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -62,11 +63,53 @@ class LoginError(Exception):
     pass
 
 
+class RoleRefused(ValidationError, PermissionError):
+    """Not this user's work (a clerk doing the supervisor's, anyone but the administrator
+    managing staff). A ValidationError too, so every form that shows one shows this."""
+
+    def __init__(self, message: str):
+        super().__init__("role", message)
+
+
 def refuse_clerk(by: StaffInfo | None, message: str) -> None:
-    """The supervisor's and the administrator's work: a clerk is refused (the same
-    ValidationError("role", …) app.public_days raises). None: a script, not a user."""
+    """The supervisor's and the administrator's work: a clerk is refused. None: a script,
+    not a user (the CLI names its user with --user for the commands that write)."""
     if by is not None and not by.is_supervisor:
-        raise ValidationError("role", message)
+        raise RoleRefused(message)
+
+
+def refuse_non_admin(by: StaffInfo | None, message: str) -> None:
+    if by is not None and not by.is_admin:
+        raise RoleRefused(message)
+
+
+def refuse_others(by: StaffInfo | None, owner_id: int | None, message: str) -> None:
+    """A clerk may change what they recorded themselves; the supervisor anything."""
+    if by is not None and not by.is_supervisor and owner_id != by.id:
+        raise RoleRefused(message)
+
+
+def _guarded(check, message: str):
+    """A service method (its object has .store) that refuses the logged-in user unless
+    check(user) holds: the window hides the menu, this keeps the rule when it does not."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(self, *args, **kwargs):
+            check(acting(self.store), message)
+            return method(self, *args, **kwargs)
+
+        return guarded
+
+    return wrap
+
+
+def supervisor_only(message: str):
+    return _guarded(refuse_clerk, message)
+
+
+def admin_only(message: str):
+    return _guarded(refuse_non_admin, message)
 
 
 def acting(store: Store, by: StaffInfo | None = None) -> StaffInfo | None:
@@ -115,6 +158,7 @@ class StaffService:
                 raise LoginError("这个账号已停用，请联系管理员。")
             return _info(row)
 
+    @admin_only("只有管理员可以新增员工账号。")
     def create(
         self, username: str, name: str, role: Role, password: str, active: bool = True
     ) -> StaffInfo:
@@ -183,6 +227,7 @@ class StaffService:
                 raise ValidationError("password", "新密码与原密码相同。")
             row.password_hash = hash_password(new)
 
+    @admin_only("只有管理员可以修改员工账号（姓名、角色、停用、重设密码）。")
     def update(
         self, staff_id: int, *, name: str, role: Role, active: bool, password: str | None = None
     ) -> StaffInfo:

@@ -1067,9 +1067,9 @@ def _scoped(method):
         if by is not None and not by.is_supervisor:
             clerk_id = signature.bind(self, *args, **kwargs).arguments.get("clerk_id")
             if clerk_id != by.id:
-                from app.normalize import ValidationError
+                from app.staff import RoleRefused
 
-                raise ValidationError("role", "跟踪业务员只能查看自己的统计数字。")
+                raise RoleRefused("跟踪业务员只能查看自己的统计数字。")
         return method(self, *args, **kwargs)
 
     return checked

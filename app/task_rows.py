@@ -164,6 +164,12 @@ def cancel_for_deleted_customer(s: Session, customer_id: int) -> int:
         .execution_options(synchronize_session="fetch")).rowcount or 0
 
 
+def reopen(task: Task) -> None:
+    """A task closed by mistake is open again (done or cancelled)."""
+    task.status, task.done_on, task.done_by_id = TaskStatus.OPEN, None, None
+    task.closed_reason, task.close_note = "", ""
+
+
 def reopen_for_restored_customer(s: Session, customer_id: int) -> int:
     """Exactly the tasks the deletion cancelled come back."""
     return s.execute(

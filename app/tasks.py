@@ -17,7 +17,7 @@ from app.followup import TASK_KIND_LABELS, sync_customers
 from app.normalize import ValidationError
 from app.rules import RuleSettings, Window
 from app.settings import load_rules, save_rules
-from app.staff import StaffInfo
+from app.staff import StaffInfo, acting, refuse_others, supervisor_only
 from app.store import Store
 from app.workdays import COMPUTED, OFFICIAL, WorkCalendar, load_calendar
 from db.models import (
@@ -180,6 +180,7 @@ class TaskService:
         with self.store.read() as s:
             return load_rules(s)
 
+    @supervisor_only("只有业务主管或管理员可以修改跟踪规则。")
     def save_rules(self, rules: RuleSettings, today: dt.date | None = None) -> int:
         """Store new day counts and move every open task to its new window."""
         today = today or clock.today()
@@ -220,8 +221,9 @@ class TaskService:
     def reopen(self, task_id: int) -> None:
         with self.store.session() as s:
             task = s.get_one(Task, task_id)
-            task.status, task.done_on, task.closed_reason = TaskStatus.OPEN, None, ""
-            task.close_note = ""
+            refuse_others(acting(self.store), task.owner_id,
+                          "只能重新打开自己的任务；其他人的请找业务主管。")
+            task_rows.reopen(task)
 
     # -- who sees what (R9)
 
@@ -571,6 +573,7 @@ class TaskService:
                                 a.end_date, a.stand_in_id, names.get(a.stand_in_id, ""), a.note)
                     for a in s.scalars(q)]
 
+    @supervisor_only("请假与代理（R9）由业务主管安排。")
     def add_absence(self, staff_id: int, start: dt.date, end: dt.date, stand_in_id: int,
                     note: str = "") -> int:
         if end < start:
@@ -598,6 +601,7 @@ class TaskService:
             s.flush()
             return row.id
 
+    @supervisor_only("请假与代理（R9）由业务主管安排。")
     def cancel_absence(self, absence_id: int) -> None:
         with self.store.session() as s:
             s.get_one(Absence, absence_id).cancelled = True

@@ -278,6 +278,7 @@ def unsatisfied_week(store, archive, clerk):
     """Week 11-16..22: 孙丽 unsatisfied with the workshop (11-17, still open), 周强 unsatisfied
     with the front desk (11-19, closed by the supervisor 11-20); 吴昊 unsatisfied the week
     after (11-24), not listed."""
+    admin_id = store.actor_id
     c = ContactService(store)
     people = {}
     store.actor_id = clerk.id  # 王芳 makes the calls
@@ -291,6 +292,7 @@ def unsatisfied_week(store, archive, clerk):
                                    satisfaction="unsatisfied", department=dept, score=4),
                          today=at.date())
         people[name] = out.request_id
+    store.actor_id = admin_id
     store.actor_id = StaffService(store).create("zhuguan", "黄主管", Role.SUPERVISOR,
                                                 "secret1").id
     c.close_request(people["周强"], "客户已接受道歉，不再追究", D(2026, 11, 20))

@@ -130,13 +130,14 @@ def test_handing_a_customer_over_moves_every_open_task_and_keeps_done_ones(
         store, archive, people):
     cid = customer(archive, people["wang"])
     contacts = ContactService(store)
-    store.actor_id = people["wang"].id
+    boss, store.actor_id = store.actor_id, people["wang"].id
     [first] = open_of(store, cid, "first_followup")
     contacts.log_call(CallInput(customer_id=cid, called_at=NOW, task_id=first.id,
                                 key_points="好"))
     contacts.log_call(CallInput(customer_id=cid, called_at=NOW, reached=False,
                                 no_answer_reason="reschedule", retry_at=NOW + D(days=1),
                                 close_followup=False))
+    store.actor_id = boss  # campaigns are the supervisor's
     CampaignService(store).create(kind="免费检测周", title="冬季检测", content="免费检测空调",
                                   event_date=TODAY + D(30), place="本中心车间",
                                   invitees=InviteeFilter(), today=TODAY)

@@ -25,6 +25,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 @pytest.fixture
 def world(store, archive):
+    boss = store.actor_id
     staff = StaffService(store)
     wang = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
     li = staff.create("liqiang", "李强", Role.CLERK, "secret1")
@@ -58,6 +59,7 @@ def world(store, archive):
         store.actor_id = clerk.id
         letters.register([LetterDraft(cust[name], name, "广州市", subject, "正文")],
                          kind=kind, way=way, sent_on=day)
+    store.actor_id = boss  # the tab is used by the supervisor unless a test says otherwise
     return {"contacts": contacts, "letters": letters, "clerks": [wang, li], "customers": cust}
 
 
@@ -281,3 +283,15 @@ def test_delete_then_restore_a_letter_with_the_keyboard(qtbot, tab, msgbox, worl
     tab.show_deleted.setChecked(False)
     assert letter_names(tab) == ["张伟", "李娜", "陈明"]
     assert len(world["letters"].letters_for_customer(world["customers"]["李娜"])) == 1
+
+
+def test_a_clerk_cannot_delete_a_colleagues_letter(qtbot, store, tab, msgbox, world):
+    wang, _li = world["clerks"]
+    store.actor_id = wang.id
+    tab.tabs.setCurrentIndex(1)
+    tab.letter_pane.select_row(1)  # 李娜's notice, registered by 李强
+    tab.letter_pane.table.setFocus()
+    qtbot.keyClick(tab.letter_pane.table, Qt.Key.Key_Delete)
+    kind, _title, text = msgbox.shown[-1]
+    assert kind == "warning" and "只能删除自己登记的信函" in text
+    assert letter_names(tab) == ["张伟", "李娜", "陈明"]  # nothing deleted

@@ -46,6 +46,14 @@ class ExceptionDialog(QDialog):
 
 
 def _excepthook(exc_type, exc, tb) -> None:
+    from app.staff import RoleRefused
+
+    if isinstance(exc, RoleRefused) and QApplication.instance() is not None:
+        # not a bug: the user asked for somebody else's work (a path the window forgot to
+        # hide); say so plainly instead of showing a traceback
+        log.info("refused: %s", exc.message)
+        common.warning(None, tr("没有权限"), exc.message)
+        return
     details = "".join(traceback.format_exception(exc_type, exc, tb))
     log.error("unhandled exception\n%s", details)
     if QApplication.instance() is not None:

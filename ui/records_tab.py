@@ -53,7 +53,7 @@ from app.contacts import (
 from app.dates import add_months
 from app.letters import LETTER_KINDS, LetterInfo, LetterService
 from app.normalize import ValidationError
-from app.staff import StaffInfo
+from app.staff import RoleRefused, StaffInfo
 from ui import common
 from ui.common import DateField, tr
 from ui.lazy_model import LazyIdModel
@@ -788,20 +788,28 @@ class RecordsTab(QWidget):
         if not common.confirm(self, title, tr("删除{what}？\n删除后可勾选“显示已删除”找回并恢复。")
                               .format(what=self._describe(info))):
             return
-        if isinstance(info, CallInfo):
-            self.contacts.delete_call(info.id)
-        else:
-            self.letters.delete(info.id)
+        try:
+            if isinstance(info, CallInfo):
+                self.contacts.delete_call(info.id)
+            else:
+                self.letters.delete(info.id)
+        except RoleRefused as e:
+            common.warning(self, title, e.message)
+            return
         self._refresh_current()
 
     def restore_current(self) -> None:
         info = self._current_record()
         if info is None or not self.show_deleted.isChecked():
             return
-        if isinstance(info, CallInfo):
-            self.contacts.restore_call(info.id)
-        else:
-            self.letters.restore(info.id)
+        try:
+            if isinstance(info, CallInfo):
+                self.contacts.restore_call(info.id)
+            else:
+                self.letters.restore(info.id)
+        except RoleRefused as e:
+            common.warning(self, tr("恢复记录"), e.message)
+            return
         self._refresh_current()
 
     def _refresh_current(self) -> None:

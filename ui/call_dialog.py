@@ -722,7 +722,7 @@ class CallDialog(QDialog):
             dialog.phone.setText(typed)
         if self.caller_name.text().strip():
             dialog.name.setText(self.caller_name.text().strip())
-        if dialog.exec() and dialog.customer_id is not None:
+        if common.run(dialog) and dialog.customer_id is not None:
             self.set_customer(dialog.customer_id)
         elif dialog.open_customer_id is not None:
             self.set_customer(dialog.open_customer_id)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -36,22 +38,135 @@ def app_settings() -> QSettings:
 # One place for modal boxes, so tests can replace them (qutebrowser's misc/msgbox.py).
 
 
+def available_area(widget: QWidget | None = None) -> QRect:
+    """The free area of the screen the widget is on (the primary one before it is shown)."""
+    screen = (widget.screen() if widget is not None else None) or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
+
+
+# Room a window frame takes around the client area (title bar, borders).
+FRAME_WIDTH, FRAME_HEIGHT = 16, 48
+
+
+def room(widget: QWidget | None = None) -> QSize:
+    area = available_area(widget)
+    return QSize(area.width() - FRAME_WIDTH, area.height() - FRAME_HEIGHT)
+
+
 def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
     """Open at the wanted size, or at what the screen's free area allows."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, area.width() - 16), min(height, area.height() - 48)
-    widget.resize(width, height)
+    free = room(widget)
+    widget.resize(min(width, free.width()), min(height, free.height()))
+
+
+def _settings_for(widget: QWidget) -> QSettings | None:
+    """The settings of the main window the dialog belongs to (tests give it a file of theirs)."""
+    w = widget.parentWidget()
+    while w is not None:
+        settings = getattr(w, "settings", None)
+        if isinstance(settings, QSettings):
+            return settings
+        w = w.parentWidget()
+    return None
+
+
+def _size_key(dialog: QWidget) -> str:
+    return f"dialogs/{type(dialog).__name__}/size"
+
+
+# A line edit's frame, text margins and a clear button: room beside the text itself.
+EDIT_PADDING = 16
+CLEAR_BUTTON = 22
+PLACEHOLDER_MAX = 440
+
+
+def text_room(edit: QLineEdit, text: str) -> int:
+    """The width a line edit needs to show text whole."""
+    extra = CLEAR_BUTTON if edit.isClearButtonEnabled() else 0
+    return edit.fontMetrics().horizontalAdvance(text) + EDIT_PADDING + extra
+
+
+def fit_placeholders(widget: QWidget) -> None:
+    """Widen each line edit to show its whole placeholder (a hint cut off says nothing)."""
+    for edit in widget.findChildren(QLineEdit):
+        hint = edit.placeholderText()
+        if hint:
+            edit.setMinimumWidth(max(edit.minimumWidth(),
+                                     min(text_room(edit, hint), PLACEHOLDER_MAX)))
+
+
+def fit_dialog(dialog: QWidget, settings: QSettings | None = None) -> None:
+    """Every dialog opens inside the screen's free area, at the size the user last gave it.
+
+    The dialog's own size (or the saved one) is clamped to the free area; a minimum size the
+    screen cannot hold is lowered to it too: such a dialog scrolls inside (see scroll_body).
+    """
+    fit_placeholders(dialog)
+    free = room(dialog)
+    settings = settings if settings is not None else _settings_for(dialog)
+    size = dialog.size() if dialog.testAttribute(Qt.WidgetAttribute.WA_Resized) \
+        else dialog.sizeHint()
+    saved = settings.value(_size_key(dialog)) if settings is not None else None
+    if isinstance(saved, QSize) and saved.isValid():
+        size = saved
+    minimum = dialog.minimumSize()
+    if minimum.width() > free.width() or minimum.height() > free.height():
+        dialog.setMinimumSize(minimum.boundedTo(free))
+    size = size.expandedTo(dialog.minimumSizeHint().boundedTo(free)).boundedTo(free)
+    dialog.resize(size)
+    dialog.setProperty("_opened_size", size)
+    if dialog.parentWidget() is not None and dialog.isWindow():
+        # Centred on the parent, but never hanging off the free area.
+        area = available_area(dialog)
+        centre = dialog.parentWidget().window().frameGeometry().center()
+        x = min(max(centre.x() - size.width() // 2, area.left()),
+                area.right() - size.width() - FRAME_WIDTH // 2)
+        y = min(max(centre.y() - size.height() // 2, area.top()),
+                area.bottom() - size.height() - FRAME_HEIGHT + FRAME_WIDTH // 2)
+        dialog.move(max(x, area.left()), max(y, area.top()))
+
+
+def remember_size(dialog: QWidget, settings: QSettings | None = None) -> None:
+    """Keep the size the user resized the dialog to, for the next time it opens."""
+    settings = settings if settings is not None else _settings_for(dialog)
+    if settings is None:
+        return
+    if dialog.size() != dialog.property("_opened_size") \
+            or settings.value(_size_key(dialog)) is not None:
+        settings.setValue(_size_key(dialog), dialog.size())
+
+
+def scroll_body(content: QWidget) -> QScrollArea:
+    """The form part of a dialog in a frameless scroll area: a small screen scrolls it and the
+    buttons below stay in reach."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    return scroll
 
 
 def run(dialog: QDialog) -> int:
-    """exec() a dialog, then have Qt delete it: a dialog parented to the main window would
-    otherwise live (hidden) until the program closes, and a day of calls piles them up."""
+    """exec() a dialog fitted to the screen (fit_dialog), keep its size when closed, then have
+    Qt delete it: a dialog parented to the main window would otherwise live (hidden) until the
+    program closes, and a day of calls piles them up."""
+    fit_dialog(dialog)
     try:
         return dialog.exec()
     finally:
+        remember_size(dialog)
         dialog.deleteLater()
+
+
+def present(dialog: QDialog, *, window_modal: bool = False) -> None:
+    """show() (or open(), window_modal) a dialog that does not block: fitted and remembered
+    like run()'s."""
+    fit_dialog(dialog)
+    dialog.finished.connect(lambda _code, d=dialog: remember_size(d))
+    if window_modal:
+        dialog.open()
+    else:
+        dialog.show()
 
 
 def information(parent: QWidget | None, title: str, text: str) -> None:

@@ -41,6 +41,7 @@ from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
 from app.normalize import ValidationError
 from app.staff import StaffInfo
+from ui import common
 from ui.common import DateField, tr
 
 log = logging.getLogger(__name__)
@@ -739,9 +740,9 @@ def _open_dialog(parent: QWidget | None, forms: FormsService, req: FormRequest,
                  modal: bool) -> FormDialog:
     dialog = FormDialog(forms, req, parent)
     if modal:
-        dialog.exec()
+        common.run(dialog)
     else:
-        dialog.show()
+        common.present(dialog)
     return dialog
 
 

@@ -765,7 +765,7 @@ class RecordsTab(QWidget):
             self.detail_dialog.close()
             self.detail_dialog.deleteLater()
         self.detail_dialog = dialog
-        dialog.open()
+        common.present(dialog, window_modal=True)
         return dialog
 
     def _open_customer(self) -> None:

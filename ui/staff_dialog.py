@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.normalize import ValidationError
 from app.staff import ROLE_LABELS, StaffInfo, StaffService
 from db.models import Role
+from ui import common
 from ui.common import ErrorForm, tr
 
 
@@ -114,11 +115,11 @@ class StaffDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(v))
 
     def add(self) -> None:
-        if StaffEditDialog(self.staff, self).exec():
+        if common.run(StaffEditDialog(self.staff, self)):
             self.reload()
 
     def edit(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.members):
-            if StaffEditDialog(self.staff, self, member=self.members[row]).exec():
+            if common.run(StaffEditDialog(self.staff, self, member=self.members[row])):
                 self.reload()

@@ -1109,7 +1109,7 @@ class SummaryTab(QWidget):
         dialog = RecordsDialog(tr(behind.title), subtitle, model, self)
         dialog.openCustomer.connect(self.openCustomer)
         dialog.setModal(False)
-        dialog.show()
+        common.present(dialog)
         self.records_dialog = dialog
         return dialog
 
@@ -1203,7 +1203,7 @@ class SummaryTab(QWidget):
                                     self.clerk_name(filed.clerk_id)
                                     if filed.clerk_id is not None else "", self)
         dialog.setModal(False)
-        dialog.show()
+        common.present(dialog)
         self.filed_dialog = dialog
         return dialog
 

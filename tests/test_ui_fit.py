@@ -1,0 +1,290 @@
+"""Every dialog opens inside a 1024×768 screen, usable there, and reopens at the size the user
+gave it (ui.common.fit_dialog / remember_size, called by common.run and common.present)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSize, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.archive import CustomerInput, VehicleInput, VisitInput
+from db.models import VisitKind
+from tests.worlds import TODAY
+
+SMALL = QRect(0, 0, 1024, 768)
+
+
+@pytest.fixture
+def small_screen(monkeypatch):
+    from ui import common
+
+    monkeypatch.setattr(common, "available_area", lambda _widget=None: QRect(SMALL))
+    return SMALL
+
+
+@pytest.fixture
+def window(qtbot, store, admin, archive, ui_settings, msgbox, small_screen):
+    from ui.main_window import MainWindow
+
+    cid = archive.create_customer(
+        CustomerInput(name="张伟", phone="13812345678", address="广州", clerk_id=admin.id),
+        [VehicleInput(plate="粤A12345", model="朗逸", vin="LSVAB12C3DE456789")])
+    vid = archive.detail(cid).vehicles[0].id
+    archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=TODAY,
+                                                pickup_date=TODAY))
+    w = MainWindow(store, admin, ui_settings, today_fn=lambda: TODAY)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.customer_id = cid
+    w.archive_tab.select_customer(cid)
+    return w
+
+
+def _agenda_item(w):
+    from app.tasks import AgendaItem
+
+    return AgendaItem(task_id=1, kind="first_service", status="open", customer_id=w.customer_id,
+                      archive_no=1, customer_name="张伟", phone="13812345678", plate="粤A12345",
+                      window_start=TODAY, due=TODAY, owner_id=None, owner_name="", topic="首保",
+                      under_warranty=False)
+
+
+def _dialogs():
+    """(name, factory(window) -> dialog) for every dialog of ui/."""
+    from ui import (
+        absence_dialog,
+        call_dialog,
+        campaign_dialog,
+        close_task_dialog,
+        customer_dialog,
+        forms_tab,
+        holiday_dialog,
+        records_tab,
+        recycle_bin,
+        request_dialog,
+        settings_dialog,
+        staff_dialog,
+        template_dialog,
+        visit_dialog,
+    )
+    from ui.app import ExceptionDialog
+    from ui.import_dialog import ImportDialog  # noqa: F401  (opened from a chosen file)
+    from ui.letter_dialog import LetterDialog
+
+    def detail(w):
+        return w.archive.detail(w.customer_id)
+
+    return [
+        ("CustomerDialog new", lambda w: customer_dialog.CustomerDialog(
+            w.archive, w.clerks(), w)),
+        ("CustomerDialog edit", lambda w: customer_dialog.CustomerDialog(
+            w.archive, w.clerks(), w, customer=detail(w))),
+        ("VehicleDialog", lambda w: customer_dialog.VehicleDialog(
+            w.archive, w.customer_id, w, vehicle=detail(w).vehicles[0])),
+        ("VisitDialog", lambda w: visit_dialog.VisitDialog(
+            w.archive, w.clerks(), w, customer_id=w.customer_id)),
+        ("VisitDialog picker", lambda w: visit_dialog.VisitDialog(w.archive, w.clerks(), w)),
+        ("CallDialog", lambda w: call_dialog.CallDialog(
+            w.contacts(), w.archive, w, customer_id=w.customer_id, clerks=w.clerks())),
+        ("CallDialog task", lambda w: call_dialog.CallDialog(
+            w.contacts(), w.archive, w, task=_agenda_item(w), clerks=w.clerks())),
+        ("CallDialog incoming", lambda w: call_dialog.CallDialog(
+            w.contacts(), w.archive, w, incoming=True, clerks=w.clerks())),
+        ("LetterDialog", lambda w: LetterDialog(w.letters(), w, customer_ids=[w.customer_id],
+                                                today_fn=lambda: TODAY)),
+        ("CampaignDialog", lambda w: campaign_dialog.CampaignDialog(
+            _campaigns(w), w, lambda: TODAY)),
+        ("RequestQueueDialog", lambda w: request_dialog.RequestQueueDialog(
+            w.contacts(), w, today_fn=lambda: TODAY)),
+        ("TemplateDialog", lambda w: template_dialog.TemplateDialog(w.letters(), w)),
+        ("RecycleBinDialog", lambda w: recycle_bin.RecycleBinDialog(w.archive, w)),
+        ("StaffDialog", lambda w: staff_dialog.StaffDialog(w.staff, w)),
+        ("StaffEditDialog", lambda w: staff_dialog.StaffEditDialog(w.staff, w)),
+        ("AbsenceDialog", lambda w: absence_dialog.AbsenceDialog(
+            w.tasks, w.clerks(), w, today_fn=lambda: TODAY)),
+        ("RulesDialog", lambda w: settings_dialog.RulesDialog(w.tasks, w)),
+        ("HolidayDialog", lambda w: holiday_dialog.HolidayDialog(
+            _public_days(w), w.user, w, today_fn=lambda: TODAY)),
+        ("NoticeLineDialog", lambda w: holiday_dialog.NoticeLineDialog(
+            TODAY.year, None, lambda _d: None, w)),
+        ("CloseWithoutCallDialog", lambda w: close_task_dialog.CloseWithoutCallDialog(
+            _agenda_item(w), "首保", "今天", w)),
+        ("RecordDialog", lambda w: records_tab.RecordDialog("电话记录", "<p>内容</p>",
+                                                            w.customer_id, w)),
+        ("FormDialog", lambda w: forms_tab.FormDialog(
+            w.forms(), forms_tab.FormRequest("archive", customer_ids=[w.customer_id]), w)),
+        ("ExceptionDialog", lambda w: ExceptionDialog("Traceback …\n" * 80)),
+    ]
+
+
+def _campaigns(w):
+    from app.campaigns import CampaignService
+
+    return CampaignService(w.store)
+
+
+def _public_days(w):
+    from app.public_days import PublicDayService
+
+    return PublicDayService(w.store)
+
+
+def _fits(dialog, area: QRect) -> None:
+    frame = dialog.frameGeometry()
+    room = QSize(area.width() - 16, area.height() - 48)
+    assert dialog.width() <= room.width() and dialog.height() <= room.height(), dialog.size()
+    assert area.contains(frame.topLeft()), frame
+    # usable: what the layout needs fits too (it is not squeezed below its minimum)
+    need = dialog.minimumSizeHint()
+    assert need.width() <= room.width() and need.height() <= room.height(), need
+
+
+@pytest.mark.parametrize("name,make", _dialogs(), ids=[n for n, _ in _dialogs()])
+def test_every_dialog_fits_1024x768(qtbot, window, small_screen, name, make):
+    from ui import common
+
+    dialog = make(window)
+    qtbot.addWidget(dialog)
+    common.fit_dialog(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    print(name, dialog.size(), dialog.minimumSizeHint(), dialog.frameGeometry())
+    _fits(dialog, small_screen)
+    dialog.close()
+
+
+def when_open(steps):
+    """Run steps(dialog) as soon as the modal dialog is up."""
+    seen = {}
+
+    def act():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, act)
+            return
+        seen["class"] = type(dialog).__name__
+        seen["size"] = dialog.size()
+        steps(dialog)
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def test_a_resized_dialog_reopens_at_its_saved_size(qtbot, window, ui_settings):
+    seen = when_open(lambda d: (d.resize(700, 500), d.reject()))
+    window.act_vehicle.trigger()
+    assert seen["class"] == "VehicleDialog" and seen["size"] != QSize(700, 500)
+
+    again = when_open(lambda d: d.reject())
+    window.act_vehicle.trigger()
+    assert again["size"] == QSize(700, 500)
+    # per dialog class: another dialog keeps its own size
+    other = when_open(lambda d: d.reject())
+    window.act_bin.trigger()
+    assert other["class"] == "RecycleBinDialog" and other["size"] != QSize(700, 500)
+
+
+def test_a_saved_size_larger_than_this_screen_is_clamped(qtbot, window, ui_settings,
+                                                         small_screen):
+    ui_settings.setValue("dialogs/RecycleBinDialog/size", QSize(1800, 1000))
+    seen = when_open(lambda d: d.reject())
+    window.act_bin.trigger()
+    assert seen["size"] == QSize(small_screen.width() - 16, small_screen.height() - 48)
+
+
+def test_the_main_window_opens_inside_a_small_screen(qtbot, window, small_screen):
+    frame = window.frameGeometry()
+    assert window.width() <= small_screen.width() and window.height() <= small_screen.height()
+    assert small_screen.contains(frame.topLeft())
+
+
+# ---------------------------------------------------------------- reads right
+
+
+def _lines(document) -> list[str]:
+    """Every laid-out line of a rich-text document (table cells included)."""
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            text = block.text()[line.textStart():line.textStart() + line.textLength()]
+            lines.append(text.replace("\xa0", " "))
+        block = block.next()
+    return lines
+
+
+def test_the_archive_page_never_breaks_a_number(qtbot, archive, admin):
+    from PySide6.QtGui import QTextDocument
+
+    from ui.archive_tab import customer_html
+
+    cid = archive.create_customer(
+        CustomerInput(name="张伟", phone="13812345678", phone2="020-83390553",
+                      address="广州市增城区增城大道295号", clerk_id=admin.id),
+        [VehicleInput(plate="粤AD12345", model="别克GL8", maintenance_cycle_months=6,
+                      maintenance_cycle_km=5000)])
+    vid = archive.detail(cid).vehicles[0].id
+    archive.register_visit(cid, vid, VisitInput(kind=VisitKind.REPAIR, intake_date=TODAY,
+                                                pickup_date=TODAY, mileage_km=48444,
+                                                amount_fen=102350))
+    page = customer_html(archive.detail(cid))
+    for width in (360, 300):  # the page beside the list on a 1024×768 screen, and narrower
+        doc = QTextDocument()
+        doc.setHtml(page)
+        doc.setTextWidth(width)
+        doc.size()  # lays the document out
+        lines = _lines(doc)
+        for whole in ("48,444 公里", "1023.50", "13812345678", "020-83390553", "粤AD12345",
+                      "5000 公里", TODAY.isoformat()):
+            assert any(whole in line for line in lines), (whole, "|".join(lines))
+
+
+def test_the_archive_list_needs_no_horizontal_scrollbar_at_1200(qtbot, window):
+    window.resize(1200, 720)
+    window.tabs.setCurrentWidget(window.archive_tab)
+    qtbot.wait(20)
+    table = window.archive_tab.table
+    header = table.horizontalHeader()
+    columns = sum(header.sectionSize(c) for c in range(header.count()))
+    assert columns <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    # a phone and a date are shown whole in their columns
+    fm = table.fontMetrics()
+    assert header.sectionSize(2) >= fm.horizontalAdvance("13812345678") + 8
+    assert header.sectionSize(7) >= fm.horizontalAdvance("2026-12-15") + 8
+
+
+def test_the_vehicle_dialog_shows_a_whole_vin(qtbot, window):
+    from ui import common
+    from ui.customer_dialog import VehicleDialog
+
+    dialog = VehicleDialog(window.archive, window.customer_id, window,
+                           vehicle=window.archive.detail(window.customer_id).vehicles[0])
+    qtbot.addWidget(dialog)
+    common.fit_dialog(dialog)
+    dialog.show()
+    vin = dialog.fields.vin
+    assert vin.text() == "LSVAB12C3DE456789"
+    assert vin.width() >= vin.fontMetrics().horizontalAdvance("W" * 17) + 8
+    assert dialog.width() >= 400
+
+
+@pytest.mark.parametrize("name,make", _dialogs(), ids=[n for n, _ in _dialogs()])
+def test_no_placeholder_is_cut(qtbot, window, name, make):
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui import common
+
+    dialog = make(window)
+    qtbot.addWidget(dialog)
+    common.fit_dialog(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for edit in dialog.findChildren(QLineEdit):
+        hint = edit.placeholderText()
+        if hint and edit.isVisible() and len(hint) < 30:
+            assert edit.width() >= edit.fontMetrics().horizontalAdvance(hint) + 8, hint
+    dialog.close()

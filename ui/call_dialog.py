@@ -82,6 +82,11 @@ def set_note(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
+# The satisfaction choices' Alt keys (pinyin initials); Alt+1 … Alt+7 tick the talking points
+# and Alt+N the box of calls that did not get through: unique in the dialog.
+SATISFACTION_KEYS = {"satisfied": "M", "basic": "J", "unsatisfied": "B"}
+
+
 class FieldErrors:
     """Red message lines placed under the fields, keyed by ValidationError.field."""
 
@@ -434,10 +439,16 @@ class CallDialog(QDialog):
         self.called_at.setDisplayFormat(DATETIME_FORMAT)
         self.called_at.setCalendarPopup(True)
         self.vehicle = QComboBox()
+        # As wide as the row allows, not as its longest item: the row fits 1024 px.
+        self.vehicle.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.vehicle.setMinimumContentsLength(12)
         self.vehicle.setMinimumWidth(170)
         self.vehicle.addItem(tr("（不涉及车辆）"), None)
         self.direction_label = QLabel(tr("来电") if self.incoming else tr("去电"))
-        self.direction_label.setStyleSheet("font-weight: bold;")
+        bold = self.direction_label.font()
+        bold.setBold(True)  # a font, not a style sheet: the layout then gives it its width
+        self.direction_label.setFont(bold)
         grid.addWidget(QLabel(tr("通话类别")), 0, 0)
         grid.addWidget(self.call_type, 0, 1)
         grid.addWidget(QLabel(tr("通话时间")), 0, 2)
@@ -458,7 +469,7 @@ class CallDialog(QDialog):
         self.points: dict[int, QCheckBox] = {}
         self.point_notes: dict[int, QLabel] = {}
         for row, (number, text) in enumerate(STANDARD_POINTS.items()):
-            check = QCheckBox(f"({number}) {tr(text)}")
+            check = QCheckBox(f"(&{number}) {tr(text)}")  # Alt+1 … Alt+7
             note = QLabel(tr("已谈过"))
             note.setStyleSheet("color: #95a5a6; font-style: italic;")
             note.hide()
@@ -555,7 +566,7 @@ class CallDialog(QDialog):
         self.satisfaction = QButtonGroup(self)
         self.satisfaction_buttons: dict[str, QRadioButton] = {}
         for key, label in SATISFACTION.items():
-            button = QRadioButton(tr(label))
+            button = QRadioButton(f"{tr(label)}(&{SATISFACTION_KEYS[key]})")
             self.satisfaction.addButton(button)
             self.satisfaction_buttons[key] = button
             row.addWidget(button)
@@ -598,7 +609,8 @@ class CallDialog(QDialog):
         self.followup_row.setVisible(bool(found) and self.call_type.currentData() == "followup")
 
     def _unreached_box(self) -> QGroupBox:
-        box = self.unreached = QGroupBox(tr("未接通"))
+        # Not 未接通: that is the first reason inside the box.
+        box = self.unreached = QGroupBox(tr("没有通上话(&N)"))
         box.setCheckable(True)
         box.setChecked(False)
         box.toggled.connect(self._set_reached_enabled)
@@ -840,6 +852,9 @@ class CallDialog(QDialog):
 
     def _set_reached_enabled(self, unreached: bool) -> None:
         reached = not unreached
+        # What a save asked of the other state (通话要点, 满意度 …) no longer applies.
+        self.errors.clear()
+        self.message.hide()
         for w in (self.points_box, self.request_text, self.satisfaction_row):
             w.setEnabled(reached)
         self.request_panel.setEnabled(

@@ -149,8 +149,9 @@ def test_every_dialog_fits_1024x768(qtbot, window, small_screen, name, make):
     common.fit_dialog(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    print(name, dialog.size(), dialog.minimumSizeHint(), dialog.frameGeometry())
     _fits(dialog, small_screen)
+    # Qt appends the application's name to every title: a title does not say it again.
+    assert "售后跟踪服务台" not in dialog.windowTitle()
     dialog.close()
 
 
@@ -194,6 +195,7 @@ def test_a_saved_size_larger_than_this_screen_is_clamped(qtbot, window, ui_setti
 
 
 def test_the_main_window_opens_inside_a_small_screen(qtbot, window, small_screen):
+    assert window.windowTitle() == "管理员（管理员）"  # + " — 售后跟踪服务台" by Qt
     frame = window.frameGeometry()
     assert window.width() <= small_screen.width() and window.height() <= small_screen.height()
     assert small_screen.contains(frame.topLeft())
@@ -288,3 +290,34 @@ def test_no_placeholder_is_cut(qtbot, window, name, make):
         if hint and edit.isVisible() and len(hint) < 30:
             assert edit.width() >= edit.fontMetrics().horizontalAdvance(hint) + 8, hint
     dialog.close()
+
+
+def _has_ink(widget) -> bool:
+    """Something is drawn: some pixel is much darker than the background."""
+    image = widget.grab().toImage()
+    return any(image.pixelColor(x, y).lightness() < 200
+               for y in range(0, image.height(), 2) for x in range(0, image.width(), 2))
+
+
+def test_empty_registers_say_so(qtbot, store, admin):
+    from app.contacts import ContactService
+    from app.letters import LetterService
+    from ui.records_tab import RecordsTab
+
+    tab = RecordsTab(ContactService(store), LetterService(store), [admin],
+                     today_fn=lambda: TODAY)
+    qtbot.addWidget(tab)
+    tab.resize(900, 500)
+    tab.show()
+    qtbot.waitExposed(tab)
+    calls = tab.calls.table
+    assert calls.model().rowCount() == 0
+    assert calls.empty_message() == "还没有通话记录"
+    assert _has_ink(calls.viewport())
+    tab.tabs.setCurrentIndex(1)
+    assert tab.letter_pane.table.empty_message() == "还没有信函"
+    tab.customer.setText("没有这个人")
+    tab.apply_filters()
+    assert tab.letter_pane.table.empty_message() == "没有符合条件的信函"
+    tab.show_deleted.setChecked(True)
+    assert calls.empty_message() == "没有已删除的通话记录"

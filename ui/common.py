@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QRect, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QScrollArea,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -304,6 +306,29 @@ class ErrorForm(QWidget):
 
     def error_text(self, name: str) -> str:
         return self.errors[name].text()
+
+
+class EmptyStateTable(QTableView):
+    """A table that says why it is empty ("还没有通话记录") instead of showing white space."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.empty_text: Callable[[], str] = lambda: ""
+
+    def empty_message(self) -> str:
+        model = self.model()
+        return self.empty_text() if model is not None and model.rowCount() == 0 else ""
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        text = self.empty_message()
+        if text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(12, 12, -12, -12),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                                 | Qt.TextFlag.TextWordWrap), text)
+            painter.end()
 
 
 class LazyTab(QWidget):

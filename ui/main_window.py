@@ -45,7 +45,8 @@ class MainWindow(QMainWindow):
         self.archive = ArchiveService(store)
         self.staff = StaffService(store)
         self.tasks = TaskService(store)
-        self.setWindowTitle(tr("售后跟踪服务台 — {name}（{role}）").format(
+        # Qt adds the application's display name (售后跟踪服务台) after the title itself.
+        self.setWindowTitle(tr("{name}（{role}）").format(
             name=user.name, role=tr(user.role_label)))
 
         self.tabs = QTabWidget()

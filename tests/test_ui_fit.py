@@ -321,3 +321,25 @@ def test_empty_registers_say_so(qtbot, store, admin):
     assert tab.letter_pane.table.empty_message() == "没有符合条件的信函"
     tab.show_deleted.setChecked(True)
     assert calls.empty_message() == "没有已删除的通话记录"
+
+
+def test_toolbar_icons_are_a_real_icon_set_not_qt_standard_pixmaps(qtbot, window):
+    from PySide6.QtWidgets import QStyle, QToolBar
+
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    actions = [a for a in toolbar.actions() if not a.isSeparator()]
+    style = window.style()
+    generic = []
+    for sp in QStyle.StandardPixmap:
+        image = style.standardIcon(sp).pixmap(24, 24).toImage()
+        if not image.isNull():
+            generic.append(image)
+    assert len(actions) >= 8 and generic
+    images = []
+    for action in actions:
+        assert not action.icon().isNull(), action.text()
+        image = action.icon().pixmap(24, 24).toImage()
+        assert not any(image == g for g in generic), action.text()
+        images.append(image)
+    # each says something of its own
+    assert all(a != b for i, a in enumerate(images) for b in images[i + 1:])

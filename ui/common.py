@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QRect, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -26,6 +27,23 @@ from app.normalize import ValidationError, parse_date
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("FollowDesk", text)
+
+
+ICON_COLOR, ICON_DISABLED = "#2c3e50", "#b4b9be"
+
+
+def icon(name: str, color: str = ICON_COLOR) -> QIcon:
+    """A toolbar/menu icon from the Material Design set qtawesome ships (e.g. "mdi6.printer");
+    drawn from a font, sharp at any size. An empty icon if qtawesome is missing."""
+    import os
+
+    os.environ.setdefault("QT_API", "pyside6")  # qtawesome speaks Qt through QtPy
+    try:
+        import qtawesome
+    except ImportError:  # the program still works, without pictures
+        logging.getLogger(__name__).warning("qtawesome is not installed: no icons")
+        return QIcon()
+    return qtawesome.icon(name, color=color, color_disabled=ICON_DISABLED)
 
 
 def app_settings() -> QSettings:

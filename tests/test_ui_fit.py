@@ -199,6 +199,13 @@ def test_the_main_window_opens_inside_a_small_screen(qtbot, window, small_screen
     frame = window.frameGeometry()
     assert window.width() <= small_screen.width() and window.height() <= small_screen.height()
     assert small_screen.contains(frame.topLeft())
+    # every tab built: none asks for more than the screen has
+    window.records_page.ensure_built()
+    window.forms_page.ensure_built()
+    window.summary_page.ensure_built()
+    need = window.minimumSizeHint()
+    assert need.width() <= small_screen.width() - 16 and need.height() <= small_screen.height() - 48
+    window.forms_page.widget.stop()
 
 
 # ---------------------------------------------------------------- reads right

@@ -350,3 +350,18 @@ def test_toolbar_icons_are_a_real_icon_set_not_qt_standard_pixmaps(qtbot, window
         images.append(image)
     # each says something of its own
     assert all(a != b for i, a in enumerate(images) for b in images[i + 1:])
+
+
+def test_growing_for_error_messages_is_not_remembered_as_the_users_size(qtbot, window,
+                                                                        ui_settings):
+    def steps(d):
+        d.fields.vin.setText("LSV123")  # too short: a message under the field
+        d.fields.plate.setText("")
+        d.save()
+        assert d.fields.error_text("vin")
+        d.reject()
+
+    seen = when_open(steps)
+    window.act_vehicle.trigger()
+    assert seen["class"] == "VehicleDialog"
+    assert ui_settings.value("dialogs/VehicleDialog/size") is None

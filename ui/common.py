@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QRect, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -115,6 +115,16 @@ def fit_placeholders(widget: QWidget) -> None:
                                      min(text_room(edit, hint), PLACEHOLDER_MAX)))
 
 
+class _OpenedSize(QObject):
+    """Showing may still adjust a dialog's size (polish, fonts, its layout's minimum): the size
+    it has when shown is the one it opened at, whatever the user does after."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show and obj is self.parent():
+            obj.setProperty("_opened_size", obj.size())
+        return False
+
+
 def fit_dialog(dialog: QWidget, settings: QSettings | None = None) -> None:
     """Every dialog opens inside the screen's free area, at the size the user last gave it.
 
@@ -135,6 +145,8 @@ def fit_dialog(dialog: QWidget, settings: QSettings | None = None) -> None:
     size = size.expandedTo(dialog.minimumSizeHint().boundedTo(free)).boundedTo(free)
     dialog.resize(size)
     dialog.setProperty("_opened_size", size)
+    if dialog.findChild(_OpenedSize) is None:
+        dialog.installEventFilter(_OpenedSize(dialog))
     if dialog.parentWidget() is not None and dialog.isWindow():
         # Centred on the parent, but never hanging off the free area.
         area = available_area(dialog)
@@ -151,9 +163,17 @@ def remember_size(dialog: QWidget, settings: QSettings | None = None) -> None:
     settings = settings if settings is not None else _settings_for(dialog)
     if settings is None:
         return
-    if dialog.size() != dialog.property("_opened_size") \
-            or settings.value(_size_key(dialog)) is not None:
+    if user_sized(dialog) or settings.value(_size_key(dialog)) is not None:
         settings.setValue(_size_key(dialog), dialog.size())
+
+
+def user_sized(dialog: QWidget) -> bool:
+    """The dialog is not at the size it opened at, nor grown only as far as its layout made
+    it (an error message shown): the user resized it."""
+    opened = dialog.property("_opened_size")
+    if not isinstance(opened, QSize):
+        return False
+    return dialog.size() not in (opened, opened.expandedTo(dialog.minimumSizeHint()))
 
 
 def scroll_body(content: QWidget) -> QScrollArea:
@@ -318,8 +338,14 @@ class ErrorForm(QWidget):
             first = first or self.fields[name]
         if first is not None:
             first.setFocus()
-        # Wrapped messages need height the layout did not have: let the dialog grow.
-        self.window().adjustSize()
+        # Wrapped messages need height the layout did not have: let the dialog grow (within
+        # the screen), and not count that as a size the user chose (remember_size).
+        window = self.window()
+        chosen = user_sized(window)
+        grown = window.size().expandedTo(window.sizeHint()).boundedTo(room(window))
+        window.resize(grown)  # a window's resize may land later: keep the size asked for
+        if not chosen and isinstance(window.property("_opened_size"), QSize):
+            window.setProperty("_opened_size", grown)
         return first is not None
 
     def error_text(self, name: str) -> str:

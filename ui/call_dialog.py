@@ -227,7 +227,7 @@ class CallDialog(QDialog):
         right.setSpacing(6)
         right.addLayout(self._header_row())
         right.addWidget(self._points_box())
-        right.addWidget(self._content_box(), 1)
+        right.addWidget(self._content_box())
         right.addWidget(self._satisfaction_row())
         right.addWidget(self._unreached_box())
         self.unreached.setVisible(not self.incoming)  # someone rang: the call was answered
@@ -236,6 +236,7 @@ class CallDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
         right.addWidget(self.message)
+        right.addStretch(1)  # room to spare goes below the form, not between its rows
 
         # The form scrolls inside the dialog and the buttons stay below it, so a 1024×768
         # screen shows 保存 however much the form holds.

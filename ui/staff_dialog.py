@@ -58,6 +58,7 @@ class StaffEditDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(f)
         layout.addWidget(buttons)
+        self.setMinimumWidth(360)  # room for a name, and for a message under a field
 
     def save(self) -> None:
         role = Role(self.role.currentData())

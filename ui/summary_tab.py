@@ -644,9 +644,7 @@ class RecordsDialog(QDialog):
         # wide enough for every column (the reason and note of a task closed without a call
         # are the point of that list), within the screen
         need = sum(COLUMN_WIDTHS.get(h, 90) for h in model.headers) + 70
-        screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
-        room = screen.availableGeometry().width() - 40 if screen is not None else need
-        self.resize(max(900, min(need, room)), 520)
+        self.resize(max(900, min(need, common.room(parent).width())), 520)
         self.table.doubleClicked.connect(self._activated)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()

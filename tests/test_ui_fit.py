@@ -249,6 +249,12 @@ def test_the_archive_page_never_breaks_a_number(qtbot, archive, admin):
         for whole in ("48,444 公里", "1023.50", "13812345678", "020-83390553", "粤AD12345",
                       "5000 公里", TODAY.isoformat()):
             assert any(whole in line for line in lines), (whole, "|".join(lines))
+    # where the page has room, it takes no more than it has (no scroll bar for nothing)
+    for width in range(420, 1000, 37):
+        doc = QTextDocument()
+        doc.setHtml(page)
+        doc.setTextWidth(width)
+        assert doc.size().width() <= width, width
 
 
 def test_the_archive_list_needs_no_horizontal_scrollbar_at_1200(qtbot, window):

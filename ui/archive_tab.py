@@ -57,6 +57,9 @@ def _maintenance_basis(v) -> str:
 # A cell that never breaks inside: numbers, dates, plates and phones are read whole. (Qt's rich
 # text honours white-space on blocks such as cells only, not on a <span>.)
 NW = " style='white-space:nowrap'"
+# Not 100%: at some widths Qt lays a 100% table out one pixel wider than the page, and the
+# page then shows a horizontal scroll bar for nothing.
+FULL = "99%"
 
 
 def _d(day) -> str:
@@ -96,9 +99,9 @@ def history_html(calls, letters) -> str:
         f"<td width=50>{_e(x.clerk_name)}</td></tr>"
         for x in letters
     ) or f"<tr><td>{tr('还没有信函')}</td></tr>"
-    return (f"<h3>{tr('通话记录')}（{len(calls)}）</h3><table cellspacing=0 width='100%'>"
+    return (f"<h3>{tr('通话记录')}（{len(calls)}）</h3><table cellspacing=0 width='{FULL}'>"
             f"{rows}</table><h3>{tr('信函')}（{len(letters)}）</h3>"
-            f"<table cellspacing=0 width='100%'>{letter_rows}</table>")
+            f"<table cellspacing=0 width='{FULL}'>{letter_rows}</table>")
 
 
 def customer_html(c: CustomerDetail, history: str = "") -> str:
@@ -121,7 +124,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
     wanted = _e(c.services_wanted).replace("\n", "<br>")
     notes = _e(c.notes).replace("\n", "<br>")
     vehicles = "".join(
-        "<table cellspacing=0 width='100%' style='margin-bottom:6px;background:#f6f8fb'>"
+        f"<table cellspacing=0 width='{FULL}' style='margin-bottom:6px;background:#f6f8fb'>"
         f"<tr><td colspan=4><b style='font-size:large'>{_e(v.plate)}</b>　{_e(v.model)}"
         f"{'　' + html.escape(v.kind) if v.kind else ''}"
         f"　<a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
@@ -161,7 +164,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
 <h3>{tr('车辆')}（{len(c.vehicles)}）</h3>
 {vehicles}
 <h3>{tr('维修/来访记录')}（{len(c.visits)}）</h3>
-<table cellspacing=0 width='100%'>
+<table cellspacing=0 width='{FULL}'>
 {visits}</table>
 {history}
 <p style='color:#888'>{audit}</p>

@@ -35,10 +35,13 @@ SAMPLES = ["000000", "欧阳晓明", "13812345678", "粤AD12345", "丰田凯美�
            "2026-12-15"]
 
 
+PAGE_MIN = 400  # the archive page beside the list: dates and amounts whole
+
+
 def default_widths(table: QTableView) -> list[int]:
     fm = table.fontMetrics()
     header = table.horizontalHeader().fontMetrics()
-    pad = 18  # cell margins, and the sort arrow on the header
+    pad = 14  # cell margins, and the sort arrow on the header
     return [max(fm.horizontalAdvance(sample), header.horizontalAdvance(tr(title)) + 8) + pad
             for sample, (_field, title) in zip(SAMPLES, COLUMNS, strict=True)]
 
@@ -213,6 +216,7 @@ class ArchiveTab(QWidget):
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         for col, width in enumerate(default_widths(self.table)):
             self.table.setColumnWidth(col, width)
+        self._last_width = default_widths(self.table)[-1]
 
         self.detail = QTextBrowser()
         self.detail.setObjectName("customerDetail")
@@ -294,6 +298,23 @@ class ArchiveTab(QWidget):
         scroll = self.detail.verticalScrollBar().value()
         self.detail.setHtml(customer_html(detail, self.history(customer_id)))
         self.detail.verticalScrollBar().setValue(scroll)
+
+    def list_need(self) -> int:
+        """The list's width that shows every column without a horizontal scroll bar."""
+        header = self.table.horizontalHeader()
+        last = header.count() - 1
+        columns = sum(header.sectionSize(c) for c in range(last)) + self._last_width
+        return columns + self.table.verticalScrollBar().sizeHint().width() \
+            + 2 * self.table.frameWidth() + 2
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # A window made narrower takes the room from the archive page first, down to what the
+        # page needs: the list keeps its columns whole (no scroll bar at 1200 px).
+        sizes = self.splitter.sizes()
+        need, total = self.list_need(), sum(sizes)
+        if len(sizes) == 2 and sizes[0] < need and total - need >= PAGE_MIN:
+            self.splitter.setSizes([need, total - need])
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/header", self.table.horizontalHeader().saveState())

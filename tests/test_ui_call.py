@@ -364,3 +364,60 @@ def test_a_call_the_clerk_says_closes_no_followup_leaves_it_open(
     save(qtbot, dialog)
     assert dialog.outcome.closed_task_ids == []
     assert task_of(store, customer, "first_followup") is not None
+
+
+# ---------------------------------------------------------------- keys
+
+
+def _mnemonic(text: str) -> str:
+    return text[text.index("&") + 1].upper()
+
+
+def test_talking_points_and_satisfaction_have_unique_alt_keys(
+        msgbox, qtbot, customer, open_dialog):
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
+
+    dialog = open_dialog(customer_id=customer)
+    for number, check in dialog.points.items():
+        assert check.text().startswith(f"(&{number})")
+    for button in dialog.satisfaction_buttons.values():
+        assert "(&" in button.text()  # shown in the label: 满意(M)
+    texts = [w.text() for w in dialog.findChildren(QAbstractButton) + dialog.findChildren(QLabel)]
+    texts += [g.title() for g in dialog.findChildren(QGroupBox)]
+    keys = [_mnemonic(t) for t in texts if "&" in t.replace("&&", "")]
+    assert len(keys) >= 11 and len(keys) == len(set(keys)), keys
+
+
+def test_alt_number_ticks_a_talking_point_and_alt_letter_chooses_satisfaction(
+        msgbox, qtbot, customer, open_dialog):
+    from PySide6.QtTest import QTest
+
+    dialog = open_dialog(customer_id=customer)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    alt = Qt.KeyboardModifier.AltModifier
+    QTest.keyClick(dialog.key_points, Qt.Key.Key_3, alt)
+    qtbot.waitUntil(lambda: dialog.points[3].isChecked())
+    assert dialog.points[3].hasFocus() and not dialog.points[2].isChecked()
+    QTest.keyClick(dialog.points[3], Qt.Key.Key_J, alt)
+    qtbot.waitUntil(lambda: dialog.satisfaction_buttons["basic"].isChecked())
+    assert dialog.satisfaction_buttons["basic"].hasFocus()
+
+
+def test_ticking_the_unreached_box_clears_a_stale_error(msgbox, qtbot, store, customer,
+                                                        open_dialog):
+    dialog = open_dialog(task=task_of(store, customer, "first_followup"))
+    save(qtbot, dialog)  # nothing said, nothing ticked
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    label = dialog.errors.labels["key_points"]
+    assert label.isVisible() and "通话要点" in label.text()
+    dialog.unreached.setChecked(True)
+    assert not label.isVisible() and label.text() == ""
+
+
+def test_the_unreached_box_and_its_first_reason_read_differently(msgbox, qtbot, customer,
+                                                                  open_dialog):
+    dialog = open_dialog(customer_id=customer)
+    title = dialog.unreached.title().replace("&", "")
+    first = dialog.no_answer_buttons["no_answer"].text().replace("&", "")
+    assert first == "未接通" and "未接通" not in title

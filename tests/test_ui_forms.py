@@ -195,3 +195,101 @@ def test_archive_form_and_call_record_for_one(qtbot, world, monkeypatch):
     assert dialog.preview.page_count == 1
     assert dialog.preview.data.sheets[0].handling == "escalated"
     dialog.reject()
+
+
+# ---------------------------------------------------------------- fit, zoom, big prints
+
+
+def _page_fits_width(preview) -> bool:
+    page = preview.view.page_rect()
+    viewport = preview.scroll.viewport()
+    bar = preview.scroll.verticalScrollBar()
+    room = viewport.width() + (bar.width() if bar.isVisible() else 0)
+    return page.right() <= viewport.width() and page.width() >= room - 80
+
+
+def test_the_preview_follows_a_resize_made_on_another_tab(qtbot, world):
+    from PySide6.QtWidgets import QTabWidget, QWidget
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    other = QWidget()
+    tab = FormsTab(world.forms, StaffService(world.store).list(), today_fn=lambda: TODAY)
+    tabs.addTab(other, "客户档案")
+    tabs.addTab(tab, "登记表")
+    tabs.resize(1000, 700)
+    tabs.show()
+    tabs.setCurrentWidget(tab)
+    wait_idle(qtbot, tab.preview)
+    assert _page_fits_width(tab.preview)
+    for width in (1400, 1000):
+        tabs.setCurrentWidget(other)
+        tabs.resize(width, 700)
+        qtbot.wait(10)
+        tabs.setCurrentWidget(tab)
+        qtbot.waitUntil(lambda: _page_fits_width(tab.preview))
+        assert not tab.preview.scroll.horizontalScrollBar().isVisible()
+    tab.stop()
+
+
+def test_whole_page_and_zoom_in_and_out(qtbot, tab):
+    preview = tab.preview
+    width_zoom = preview.view.zoom
+    assert preview.fit_width_button.isChecked()
+    assert preview.zoom_label.text() == f"{round(width_zoom * 100)}%"
+
+    preview.fit_page_button.click()
+    page = preview.view.page_rect()
+    assert page.bottom() <= preview.scroll.viewport().height()  # the whole page shows
+    assert page.right() <= preview.scroll.viewport().width()
+    assert not preview.scroll.verticalScrollBar().isVisible()
+
+    preview.zoom_in_button.click()
+    preview.zoom_in_button.click()
+    assert preview.view.zoom > width_zoom  # larger than the width: scrolls sideways
+    qtbot.waitUntil(lambda: preview.scroll.horizontalScrollBar().isVisible())
+    assert not preview.fit_width_button.isChecked() and not preview.fit_page_button.isChecked()
+    assert preview.zoom_label.text() == f"{round(preview.view.zoom * 100)}%"
+    zoom = preview.view.zoom
+    preview.zoom_out_button.click()
+    assert preview.view.zoom == pytest.approx(zoom / 1.25)
+
+    preview.fit_width_button.click()
+    assert preview.view.zoom == pytest.approx(width_zoom)
+
+
+def _pdf_printer(out):
+    from PySide6.QtPrintSupport import QPrinter
+
+    def choose(parent, count):
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return printer
+
+    return choose
+
+
+def test_a_big_print_asks_first_with_the_page_count(msgbox, qtbot, tab, tmp_path,
+                                                    monkeypatch):
+    out = tmp_path / "printed.pdf"
+    monkeypatch.setattr(forms_tab, "choose_printer", _pdf_printer(out))
+    monkeypatch.setattr(forms_tab, "BIG_PRINT", 2)  # the register has 3 pages and more
+    n = tab.preview.page_count
+    msgbox.confirm_answer = False
+    tab.preview.print_button.click()
+    [(kind, _title, text)] = msgbox.shown
+    assert kind == "confirm" and f"将打印 {n} 页" in text
+    assert not tab.preview.busy() and not out.exists()
+
+    msgbox.confirm_answer = True
+    tab.preview.print_button.click()
+    qtbot.waitUntil(lambda: not tab.preview.busy() and tab.preview.last_result is not None)
+    assert tab.preview.last_result == n and out.exists()
+
+
+def test_a_small_print_asks_nothing(msgbox, qtbot, tab, tmp_path, monkeypatch):
+    monkeypatch.setattr(forms_tab, "choose_printer", _pdf_printer(tmp_path / "p.pdf"))
+    tab.preview.print_button.click()
+    qtbot.waitUntil(lambda: not tab.preview.busy() and tab.preview.last_result is not None)
+    assert msgbox.shown == []

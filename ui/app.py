@@ -57,7 +57,7 @@ def _excepthook(exc_type, exc, tb) -> None:
     details = "".join(traceback.format_exception(exc_type, exc, tb))
     log.error("unhandled exception\n%s", details)
     if QApplication.instance() is not None:
-        ExceptionDialog(details).exec()
+        common.run(ExceptionDialog(details))
 
 
 def setup_logging() -> None:
@@ -132,10 +132,12 @@ def login(store: Store, hint: str = "") -> StaffInfo | None:
     staff = StaffService(store)
     if staff.needs_first_admin():
         first = FirstAdminDialog(staff)
+        common.fit_dialog(first)
         if first.exec() != QDialog.DialogCode.Accepted:
             return None
         return first.user
     dialog = LoginDialog(staff, hint=hint)
+    common.fit_dialog(dialog)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.user

@@ -29,11 +29,26 @@ from app.archive import (
 from ui.archive_model import COLUMNS, ArchiveTableModel
 from ui.common import tr
 
-DEFAULT_WIDTHS = [72, 80, 130, 120, 120, 90, 80, 90]
+# What a typical cell of each column holds: the columns start as wide as that or their header,
+# so the list shows whole numbers, dates and plates without a horizontal scrollbar at 1200 px.
+SAMPLES = ["000000", "欧阳晓明", "13812345678", "粤AD12345", "丰田凯美瑞", "2026-12-15", "王芳芳",
+           "2026-12-15"]
+
+
+PAGE_MIN = 400  # the archive page beside the list: dates and amounts whole
+
+
+def default_widths(table: QTableView) -> list[int]:
+    fm = table.fontMetrics()
+    header = table.horizontalHeader().fontMetrics()
+    pad = 14  # cell margins, and the sort arrow on the header
+    return [max(fm.horizontalAdvance(sample), header.horizontalAdvance(tr(title)) + 8) + pad
+            for sample, (_field, title) in zip(SAMPLES, COLUMNS, strict=True)]
 
 
 def _last_renewal(v) -> str:
-    return f"<br><small>{tr('上次：')}{_e(v.last_renewal)}</small>" if v.last_renewal else ""
+    return (f"<small style='color:#555'>　{tr('上次：')}{_e(v.last_renewal)}</small>"
+            if v.last_renewal else "")
 
 
 def _maintenance_basis(v) -> str:
@@ -45,6 +60,14 @@ def _maintenance_basis(v) -> str:
     else:
         basis = getattr(v, "next_maintenance_basis", "") or ""
     return f"<span style='color:#777'>（{html.escape(basis)}）</span>" if basis else ""
+
+
+# A cell that never breaks inside: numbers, dates, plates and phones are read whole. (Qt's rich
+# text honours white-space on blocks such as cells only, not on a <span>.)
+NW = " style='white-space:nowrap'"
+# Not 100%: at some widths Qt lays a 100% table out one pixel wider than the page, and the
+# page then shows a horizontal scroll bar for nothing.
+FULL = "99%"
 
 
 def _d(day) -> str:
@@ -73,20 +96,20 @@ def local_time(moment: dt.datetime) -> str:
 def history_html(calls, letters) -> str:
     """R7/R8: the customer's calls and letters, kept in the archive."""
     rows = "".join(
-        f"<tr><td width=104>{c.called_at:%Y-%m-%d}</td><td width=44>{tr(c.type_label)}</td>"
+        f"<tr><td width=104{NW}>{c.called_at:%Y-%m-%d}</td><td width=44>{tr(c.type_label)}</td>"
         f"<td width=70>{_e(c.outcome_label)}</td><td>{_e(c.key_points)}</td>"
         f"<td width=50>{_e(c.clerk_name)}</td></tr>"
         for c in calls
     ) or f"<tr><td>{tr('还没有通话记录')}</td></tr>"
     letter_rows = "".join(
-        f"<tr><td width=104>{x.sent_on}</td><td width=44>{tr(x.kind_label)}</td>"
+        f"<tr><td width=104{NW}>{x.sent_on}</td><td width=44>{tr(x.kind_label)}</td>"
         f"<td width=70>{tr(x.way_label)}</td><td>{_e(x.subject)}</td>"
         f"<td width=50>{_e(x.clerk_name)}</td></tr>"
         for x in letters
     ) or f"<tr><td>{tr('还没有信函')}</td></tr>"
-    return (f"<h3>{tr('通话记录')}（{len(calls)}）</h3><table cellspacing=0 width='100%'>"
+    return (f"<h3>{tr('通话记录')}（{len(calls)}）</h3><table cellspacing=0 width='{FULL}'>"
             f"{rows}</table><h3>{tr('信函')}（{len(letters)}）</h3>"
-            f"<table cellspacing=0 width='100%'>{letter_rows}</table>")
+            f"<table cellspacing=0 width='{FULL}'>{letter_rows}</table>")
 
 
 def customer_html(c: CustomerDetail, history: str = "") -> str:
@@ -94,39 +117,40 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
     deleted = (
         f"<p style='color:#c0392b'><b>{tr('已删除（在回收站中）')}</b></p>" if c.deleted_at else ""
     )
-    rows = [
-        (tr("档案编号"), format_archive_no(c.archive_no), tr("建档日期"), c.created_at.date()),
-        (tr("联系电话"), c.phone, tr("备用电话"), c.phone2),
-        (tr("地址"), c.address, tr("地区"), c.region),
-        (tr("负责人"), c.contact_person, tr("跟踪业务员"), c.clerk_name),
+    rows = [  # (label, value, value is a number or date: never broken)
+        (tr("档案编号"), format_archive_no(c.archive_no), True,
+         tr("建档日期"), c.created_at.date(), True),
+        (tr("联系电话"), c.phone, True, tr("备用电话"), c.phone2, True),
+        (tr("地址"), c.address, False, tr("地区"), c.region, False),
+        (tr("负责人"), c.contact_person, False, tr("跟踪业务员"), c.clerk_name, True),
     ]
     info = "".join(
-        f"<tr><td class='k'>{a}</td><td>{_e(b)}</td><td class='k'>{x}</td><td>{_e(y)}</td></tr>"
-        for a, b, x, y in rows
+        f"<tr><td class='k'>{a}</td><td{NW if an else ''}>{_e(b)}</td>"
+        f"<td class='k'>{x}</td><td{NW if xn else ''}>{_e(y)}</td></tr>"
+        for a, b, an, x, y, xn in rows
     )
     wanted = _e(c.services_wanted).replace("\n", "<br>")
     notes = _e(c.notes).replace("\n", "<br>")
     vehicles = "".join(
-        "<table cellspacing=0 width='100%' style='margin-bottom:6px;background:#f6f8fb'>"
+        f"<table cellspacing=0 width='{FULL}' style='margin-bottom:6px;background:#f6f8fb'>"
         f"<tr><td colspan=4><b style='font-size:large'>{_e(v.plate)}</b>　{_e(v.model)}"
         f"{'　' + html.escape(v.kind) if v.kind else ''}"
         f"　<a href='vehicle:{v.id}'>{tr('修改')}</a></td></tr>"
         f"<tr><td class='k'>{tr('保养周期')}</td>"
-        f"<td>{_e(cycle_text(v.maintenance_cycle_months, v.maintenance_cycle_km))}</td>"
-        f"<td class='k'>{tr('下次保养期')}</td><td>{_d(v.next_maintenance_date)}"
+        f"<td{NW}>{_e(cycle_text(v.maintenance_cycle_months, v.maintenance_cycle_km))}</td>"
+        f"<td class='k'>{tr('下次保养期')}</td><td{NW}>{_d(v.next_maintenance_date)}"
         f"{_maintenance_basis(v)}</td></tr>"
-        f"<tr><td class='k'>{tr('保修到期')}</td><td>{_d(v.warranty_end)}</td>"
-        f"<td class='k'>{tr('保险到期')}</td><td>{_d(v.insurance_expiry)}"
-        f" <nobr><a href='renew:{v.id}'>{tr('登记续保')}</a></nobr>"
-        f"{_last_renewal(v)}"
-        f"</td></tr></table>"
+        f"<tr><td class='k'>{tr('保修到期')}</td><td{NW}>{_d(v.warranty_end)}</td>"
+        f"<td class='k'>{tr('保险到期')}</td><td{NW}>{_d(v.insurance_expiry)}</td></tr>"
+        f"<tr><td class='k'></td><td colspan=3><a href='renew:{v.id}'>{tr('登记续保')}</a>"
+        f"{_last_renewal(v)}</td></tr></table>"
         for v in c.vehicles
     ) or f"<p>{tr('还没有车辆')}</p>"
     visits = "".join(
-        f"<tr style='background:#f6f8fb'><td width=104>{v.intake_date}</td>"
-        f"<td width=44>{tr(v.kind_label)}</td><td width=96>{_e(v.plate)}</td>"
-        f"<td align=right>{_km(v.mileage_km)}</td>"
-        f"<td align=right>{_e(format_amount(v.amount_fen))}</td></tr>"
+        f"<tr style='background:#f6f8fb'><td{NW}>{v.intake_date}</td>"
+        f"<td{NW}>{tr(v.kind_label)}</td><td{NW}>{_e(v.plate)}</td>"
+        f"<td align=right{NW}>{_km(v.mileage_km)}</td>"
+        f"<td align=right{NW}>{_e(format_amount(v.amount_fen))}</td></tr>"
         f"<tr><td colspan=5 style='padding-bottom:6px'>"
         f"{'<b style=color:#c0392b>' + tr('返修') + '</b>　' if v.is_comeback else ''}"
         f"{_e(v.service_items)}"
@@ -150,7 +174,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
 <h3>{tr('车辆')}（{len(c.vehicles)}）</h3>
 {vehicles}
 <h3>{tr('维修/来访记录')}（{len(c.visits)}）</h3>
-<table cellspacing=0 width='100%'>
+<table cellspacing=0 width='{FULL}'>
 {visits}</table>
 {history}
 <p style='color:#888'>{audit}</p>
@@ -198,8 +222,9 @@ class ArchiveTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        for col, width in enumerate(DEFAULT_WIDTHS):
+        for col, width in enumerate(default_widths(self.table)):
             self.table.setColumnWidth(col, width)
+        self._last_width = default_widths(self.table)[-1]
 
         self.detail = QTextBrowser()
         self.detail.setObjectName("customerDetail")
@@ -217,7 +242,10 @@ class ArchiveTab(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([800, 480])
+        # The list as wide as its columns, the archive page the rest (it wraps words, never
+        # numbers).
+        list_width = sum(default_widths(self.table)) + 24
+        split.setSizes([list_width, max(420, 1200 - list_width)])
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -278,6 +306,23 @@ class ArchiveTab(QWidget):
         scroll = self.detail.verticalScrollBar().value()
         self.detail.setHtml(customer_html(detail, self.history(customer_id)))
         self.detail.verticalScrollBar().setValue(scroll)
+
+    def list_need(self) -> int:
+        """The list's width that shows every column without a horizontal scroll bar."""
+        header = self.table.horizontalHeader()
+        last = header.count() - 1
+        columns = sum(header.sectionSize(c) for c in range(last)) + self._last_width
+        return columns + self.table.verticalScrollBar().sizeHint().width() \
+            + 2 * self.table.frameWidth() + 2
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # A window made narrower takes the room from the archive page first, down to what the
+        # page needs: the list keeps its columns whole (no scroll bar at 1200 px).
+        sizes = self.splitter.sizes()
+        need, total = self.list_need(), sum(sizes)
+        if len(sizes) == 2 and sizes[0] < need and total - need >= PAGE_MIN:
+            self.splitter.setSizes([need, total - need])
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/header", self.table.horizontalHeader().saveState())

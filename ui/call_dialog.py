@@ -83,6 +83,11 @@ def set_note(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
+# The satisfaction choices' Alt keys (pinyin initials); Alt+1 … Alt+7 tick the talking points
+# and Alt+N the box of calls that did not get through: unique in the dialog.
+SATISFACTION_KEYS = {"satisfied": "M", "basic": "J", "unsatisfied": "B"}
+
+
 class FieldErrors:
     """Red message lines placed under the fields, keyed by ValidationError.field."""
 
@@ -223,7 +228,7 @@ class CallDialog(QDialog):
         right.setSpacing(6)
         right.addLayout(self._header_row())
         right.addWidget(self._points_box())
-        right.addWidget(self._content_box(), 1)
+        right.addWidget(self._content_box())
         right.addWidget(self._satisfaction_row())
         right.addWidget(self._unreached_box())
         self.unreached.setVisible(not self.incoming)  # someone rang: the call was answered
@@ -232,6 +237,7 @@ class CallDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
         right.addWidget(self.message)
+        right.addStretch(1)  # room to spare goes below the form, not between its rows
 
         # The form scrolls inside the dialog and the buttons stay below it, so a 1024×768
         # screen shows 保存 however much the form holds.
@@ -442,10 +448,16 @@ class CallDialog(QDialog):
         self.called_at.setDisplayFormat(DATETIME_FORMAT)
         self.called_at.setCalendarPopup(True)
         self.vehicle = QComboBox()
+        # As wide as the row allows, not as its longest item: the row fits 1024 px.
+        self.vehicle.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.vehicle.setMinimumContentsLength(12)
         self.vehicle.setMinimumWidth(170)
         self.vehicle.addItem(tr("（不涉及车辆）"), None)
         self.direction_label = QLabel(tr("来电") if self.incoming else tr("去电"))
-        self.direction_label.setStyleSheet("font-weight: bold;")
+        bold = self.direction_label.font()
+        bold.setBold(True)  # a font, not a style sheet: the layout then gives it its width
+        self.direction_label.setFont(bold)
         grid.addWidget(QLabel(tr("通话类别")), 0, 0)
         grid.addWidget(self.call_type, 0, 1)
         grid.addWidget(QLabel(tr("通话时间")), 0, 2)
@@ -466,7 +478,7 @@ class CallDialog(QDialog):
         self.points: dict[int, QCheckBox] = {}
         self.point_notes: dict[int, QLabel] = {}
         for row, (number, text) in enumerate(STANDARD_POINTS.items()):
-            check = QCheckBox(f"({number}) {tr(text)}")
+            check = QCheckBox(f"(&{number}) {tr(text)}")  # Alt+1 … Alt+7
             note = QLabel(tr("已谈过"))
             note.setStyleSheet("color: #95a5a6; font-style: italic;")
             note.hide()
@@ -563,7 +575,7 @@ class CallDialog(QDialog):
         self.satisfaction = QButtonGroup(self)
         self.satisfaction_buttons: dict[str, QRadioButton] = {}
         for key, label in SATISFACTION.items():
-            button = QRadioButton(tr(label))
+            button = QRadioButton(f"{tr(label)}(&{SATISFACTION_KEYS[key]})")
             self.satisfaction.addButton(button)
             self.satisfaction_buttons[key] = button
             row.addWidget(button)
@@ -623,7 +635,8 @@ class CallDialog(QDialog):
         self.followup_row.setVisible(bool(found) and self.call_type.currentData() == "followup")
 
     def _unreached_box(self) -> QGroupBox:
-        box = self.unreached = QGroupBox(tr("未接通"))
+        # Not 未接通: that is the first reason inside the box.
+        box = self.unreached = QGroupBox(tr("没有通上话(&N)"))
         box.setCheckable(True)
         box.setChecked(False)
         box.toggled.connect(self._set_reached_enabled)
@@ -747,7 +760,7 @@ class CallDialog(QDialog):
             dialog.phone.setText(typed)
         if self.caller_name.text().strip():
             dialog.name.setText(self.caller_name.text().strip())
-        if dialog.exec() and dialog.customer_id is not None:
+        if common.run(dialog) and dialog.customer_id is not None:
             self.set_customer(dialog.customer_id)
         elif dialog.open_customer_id is not None:
             self.set_customer(dialog.open_customer_id)
@@ -865,6 +878,9 @@ class CallDialog(QDialog):
 
     def _set_reached_enabled(self, unreached: bool) -> None:
         reached = not unreached
+        # What a save asked of the other state (通话要点, 满意度 …) no longer applies.
+        self.errors.clear()
+        self.message.hide()
         for w in (self.points_box, self.request_text, self.satisfaction_row):
             w.setEnabled(reached)
         self.request_panel.setEnabled(

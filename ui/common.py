@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +27,23 @@ from app.normalize import ValidationError, parse_date
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("FollowDesk", text)
+
+
+ICON_COLOR, ICON_DISABLED = "#2c3e50", "#b4b9be"
+
+
+def icon(name: str, color: str = ICON_COLOR) -> QIcon:
+    """A toolbar/menu icon from the Material Design set qtawesome ships (e.g. "mdi6.printer");
+    drawn from a font, sharp at any size. An empty icon if qtawesome is missing."""
+    import os
+
+    os.environ.setdefault("QT_API", "pyside6")  # qtawesome speaks Qt through QtPy
+    try:
+        import qtawesome
+    except ImportError:  # the program still works, without pictures
+        logging.getLogger(__name__).warning("qtawesome is not installed: no icons")
+        return QIcon()
+    return qtawesome.icon(name, color=color, color_disabled=ICON_DISABLED)
 
 
 def app_settings() -> QSettings:
@@ -36,22 +58,155 @@ def app_settings() -> QSettings:
 # One place for modal boxes, so tests can replace them (qutebrowser's misc/msgbox.py).
 
 
+def available_area(widget: QWidget | None = None) -> QRect:
+    """The free area of the screen the widget is on (the primary one before it is shown)."""
+    screen = (widget.screen() if widget is not None else None) or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
+
+
+# Room a window frame takes around the client area (title bar, borders).
+FRAME_WIDTH, FRAME_HEIGHT = 16, 48
+
+
+def room(widget: QWidget | None = None) -> QSize:
+    area = available_area(widget)
+    return QSize(area.width() - FRAME_WIDTH, area.height() - FRAME_HEIGHT)
+
+
 def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
     """Open at the wanted size, or at what the screen's free area allows."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, area.width() - 16), min(height, area.height() - 48)
-    widget.resize(width, height)
+    free = room(widget)
+    widget.resize(min(width, free.width()), min(height, free.height()))
+
+
+def _settings_for(widget: QWidget) -> QSettings | None:
+    """The settings of the main window the dialog belongs to (tests give it a file of theirs)."""
+    w = widget.parentWidget()
+    while w is not None:
+        settings = getattr(w, "settings", None)
+        if isinstance(settings, QSettings):
+            return settings
+        w = w.parentWidget()
+    return None
+
+
+def _size_key(dialog: QWidget) -> str:
+    return f"dialogs/{type(dialog).__name__}/size"
+
+
+# A line edit's frame, text margins and a clear button: room beside the text itself.
+EDIT_PADDING = 16
+CLEAR_BUTTON = 22
+PLACEHOLDER_MAX = 440
+
+
+def text_room(edit: QLineEdit, text: str) -> int:
+    """The width a line edit needs to show text whole."""
+    extra = CLEAR_BUTTON if edit.isClearButtonEnabled() else 0
+    return edit.fontMetrics().horizontalAdvance(text) + EDIT_PADDING + extra
+
+
+def fit_placeholders(widget: QWidget) -> None:
+    """Widen each line edit to show its whole placeholder (a hint cut off says nothing)."""
+    for edit in widget.findChildren(QLineEdit):
+        hint = edit.placeholderText()
+        if hint:
+            edit.setMinimumWidth(max(edit.minimumWidth(),
+                                     min(text_room(edit, hint), PLACEHOLDER_MAX)))
+
+
+class _OpenedSize(QObject):
+    """Showing may still adjust a dialog's size (polish, fonts, its layout's minimum): the size
+    it has when shown is the one it opened at, whatever the user does after."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show and obj is self.parent():
+            obj.setProperty("_opened_size", obj.size())
+        return False
+
+
+def fit_dialog(dialog: QWidget, settings: QSettings | None = None) -> None:
+    """Every dialog opens inside the screen's free area, at the size the user last gave it.
+
+    The dialog's own size (or the saved one) is clamped to the free area; a minimum size the
+    screen cannot hold is lowered to it too: such a dialog scrolls inside (see scroll_body).
+    """
+    fit_placeholders(dialog)
+    free = room(dialog)
+    settings = settings if settings is not None else _settings_for(dialog)
+    size = dialog.size() if dialog.testAttribute(Qt.WidgetAttribute.WA_Resized) \
+        else dialog.sizeHint()
+    saved = settings.value(_size_key(dialog)) if settings is not None else None
+    if isinstance(saved, QSize) and saved.isValid():
+        size = saved
+    minimum = dialog.minimumSize()
+    if minimum.width() > free.width() or minimum.height() > free.height():
+        dialog.setMinimumSize(minimum.boundedTo(free))
+    size = size.expandedTo(dialog.minimumSizeHint().boundedTo(free)).boundedTo(free)
+    dialog.resize(size)
+    dialog.setProperty("_opened_size", size)
+    if dialog.findChild(_OpenedSize) is None:
+        dialog.installEventFilter(_OpenedSize(dialog))
+    if dialog.parentWidget() is not None and dialog.isWindow():
+        # Centred on the parent, but never hanging off the free area.
+        area = available_area(dialog)
+        centre = dialog.parentWidget().window().frameGeometry().center()
+        x = min(max(centre.x() - size.width() // 2, area.left()),
+                area.right() - size.width() - FRAME_WIDTH // 2)
+        y = min(max(centre.y() - size.height() // 2, area.top()),
+                area.bottom() - size.height() - FRAME_HEIGHT + FRAME_WIDTH // 2)
+        dialog.move(max(x, area.left()), max(y, area.top()))
+
+
+def remember_size(dialog: QWidget, settings: QSettings | None = None) -> None:
+    """Keep the size the user resized the dialog to, for the next time it opens."""
+    settings = settings if settings is not None else _settings_for(dialog)
+    if settings is None:
+        return
+    if user_sized(dialog) or settings.value(_size_key(dialog)) is not None:
+        settings.setValue(_size_key(dialog), dialog.size())
+
+
+def user_sized(dialog: QWidget) -> bool:
+    """The dialog is not at the size it opened at, nor grown only as far as its layout made
+    it (an error message shown): the user resized it."""
+    opened = dialog.property("_opened_size")
+    if not isinstance(opened, QSize):
+        return False
+    return dialog.size() not in (opened, opened.expandedTo(dialog.minimumSizeHint()))
+
+
+def scroll_body(content: QWidget) -> QScrollArea:
+    """The form part of a dialog in a frameless scroll area: a small screen scrolls it and the
+    buttons below stay in reach."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    return scroll
 
 
 def run(dialog: QDialog) -> int:
-    """exec() a dialog, then have Qt delete it: a dialog parented to the main window would
-    otherwise live (hidden) until the program closes, and a day of calls piles them up."""
+    """exec() a dialog fitted to the screen (fit_dialog), keep its size when closed, then have
+    Qt delete it: a dialog parented to the main window would otherwise live (hidden) until the
+    program closes, and a day of calls piles them up."""
+    fit_dialog(dialog)
     try:
         return dialog.exec()
     finally:
+        remember_size(dialog)
         dialog.deleteLater()
+
+
+def present(dialog: QDialog, *, window_modal: bool = False) -> None:
+    """show() (or open(), window_modal) a dialog that does not block: fitted and remembered
+    like run()'s."""
+    fit_dialog(dialog)
+    dialog.finished.connect(lambda _code, d=dialog: remember_size(d))
+    if window_modal:
+        dialog.open()
+    else:
+        dialog.show()
 
 
 def information(parent: QWidget | None, title: str, text: str) -> None:
@@ -183,12 +338,41 @@ class ErrorForm(QWidget):
             first = first or self.fields[name]
         if first is not None:
             first.setFocus()
-        # Wrapped messages need height the layout did not have: let the dialog grow.
-        self.window().adjustSize()
+        # Wrapped messages need height the layout did not have: let the dialog grow (within
+        # the screen), and not count that as a size the user chose (remember_size).
+        window = self.window()
+        chosen = user_sized(window)
+        grown = window.size().expandedTo(window.sizeHint()).boundedTo(room(window))
+        window.resize(grown)  # a window's resize may land later: keep the size asked for
+        if not chosen and isinstance(window.property("_opened_size"), QSize):
+            window.setProperty("_opened_size", grown)
         return first is not None
 
     def error_text(self, name: str) -> str:
         return self.errors[name].text()
+
+
+class EmptyStateTable(QTableView):
+    """A table that says why it is empty ("还没有通话记录") instead of showing white space."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.empty_text: Callable[[], str] = lambda: ""
+
+    def empty_message(self) -> str:
+        model = self.model()
+        return self.empty_text() if model is not None and model.rowCount() == 0 else ""
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        text = self.empty_message()
+        if text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(12, 12, -12, -12),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                                 | Qt.TextFlag.TextWordWrap), text)
+            painter.end()
 
 
 class LazyTab(QWidget):

@@ -54,6 +54,8 @@ class VehicleFields(ErrorForm):
         self.kind.setEditable(True)
         self.kind.addItems(VEHICLE_KINDS)
         self.vin = self.add("vin", tr("车架号"), QLineEdit())
+        # A 17-character VIN is read and checked whole.
+        self.vin.setMinimumWidth(common.text_room(self.vin, "W" * 17))
         self.purchase_date = self.add("purchase_date", tr("购车日期"), DateField())
         self.warranty_end = self.add("warranty_end", tr("保修到期"), DateField())
         self.insurance_expiry = self.add("insurance_expiry", tr("保险到期"), DateField())
@@ -288,6 +290,7 @@ class VehicleDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.fields)
         layout.addWidget(buttons)
+        self.resize(max(480, self.sizeHint().width()), self.sizeHint().height())
         self.fields.plate.setFocus()
 
     def save(self) -> None:

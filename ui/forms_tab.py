@@ -20,7 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, QStandardPaths, Qt, QThread, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -33,6 +42,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +51,7 @@ from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
 from app.normalize import ValidationError
 from app.staff import StaffInfo
+from ui import common
 from ui.common import DateField, tr
 from ui.letterhead import warn_placeholder_center
 
@@ -175,14 +186,23 @@ def print_layout(printer, layout, progress: Callable[[int, int], None] | None = 
     return done
 
 
+BIG_PRINT = 100  # more pages than this: the clerk confirms the page count first
+FIT_WIDTH, FIT_PAGE, FIXED = "width", "page", "fixed"  # PageView zoom modes
+ZOOM_STEP, ZOOM_MIN, ZOOM_MAX = 1.25, 0.25, 4.0
+MARGIN = 12  # grey around the page
+
+
 class PageView(QWidget):
-    """One page, drawn to the widget's width (vector, sharp at any size)."""
+    """One page, drawn at the zoom asked for (vector, sharp at any size): fitted to the width
+    of the view (the default), the whole page in the view, or a fixed zoom (zoom in/out)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.layout_ = None
         self.index = 0
         self.zoom = 1.0
+        self.mode = FIT_WIDTH
+        self.room = QSize(600, 400)  # the scroll area's viewport
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def show_page(self, layout, index: int) -> None:
@@ -190,24 +210,53 @@ class PageView(QWidget):
         self._resize()
         self.update()
 
-    def set_width(self, width: int) -> None:
-        if self.layout_ is not None:
-            # Room for the margins and a vertical scroll bar: never a horizontal one.
-            self.zoom = max(width - 44, 200) / self.layout_.page_size[0]
+    def set_room(self, room: QSize) -> None:
+        """The viewport's size changed (or the page did): zoom to fit again."""
+        self.room = QSize(room)
         self._resize()
+
+    def set_width(self, width: int) -> None:
+        self.set_room(QSize(width, self.room.height()))
+
+    def set_mode(self, mode: str, zoom: float | None = None) -> None:
+        self.mode = mode
+        if zoom is not None:
+            self.zoom = min(max(zoom, ZOOM_MIN), ZOOM_MAX)
+        self._resize()
+
+    def _fit_zoom(self) -> float:
+        w, h = self.layout_.page_size
+        # Room for the margins and a vertical scroll bar: never a horizontal one.
+        by_width = max(self.room.width() - 2 * MARGIN - 20, 200) / w
+        if self.mode == FIT_PAGE:
+            return min(by_width, max(self.room.height() - 2 * MARGIN, 150) / h)
+        return by_width
 
     def _resize(self) -> None:
         if self.layout_ is None:
             self.setFixedHeight(200)
             return
-        _, h = self.layout_.page_size
-        self.setFixedHeight(int(h * self.zoom) + 24)
+        if self.mode != FIXED:
+            self.zoom = self._fit_zoom()
+        w, h = self.layout_.page_size
+        self.setFixedHeight(int(h * self.zoom) + 2 * MARGIN)
+        # A fixed zoom may be wider than the view: then it scrolls sideways.
+        self.setMinimumWidth(int(w * self.zoom) + 2 * MARGIN if self.mode == FIXED else 0)
+        self.update()
+
+    def page_rect(self) -> QRectF:
+        """Where the page is drawn, in widget coordinates."""
+        if self.layout_ is None:
+            return QRectF()
+        w, h = self.layout_.page_size
+        x0 = max((self.width() - w * self.zoom) / 2, MARGIN)
+        return QRectF(x0, MARGIN, w * self.zoom, h * self.zoom)
 
     def sizeHint(self) -> QSize:
         if self.layout_ is None:
             return QSize(600, 200)
         w, h = self.layout_.page_size
-        return QSize(int(w * self.zoom) + 24, int(h * self.zoom) + 24)
+        return QSize(int(w * self.zoom) + 2 * MARGIN, int(h * self.zoom) + 2 * MARGIN)
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -216,8 +265,8 @@ class PageView(QWidget):
             p.end()
             return
         w, h = self.layout_.page_size
-        x0 = max((self.width() - w * self.zoom) / 2, 12)
-        p.translate(x0, 12)
+        page = self.page_rect()
+        p.translate(page.left(), page.top())
         p.scale(self.zoom, self.zoom)
         p.fillRect(QRectF(0, 0, w, h), QColor("white"))
         index = min(self.index, self.layout_.page_count - 1)
@@ -317,6 +366,29 @@ class FormPreview(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroll.setMinimumHeight(300)
+        # The page follows the viewport itself: a resize made while this tab was hidden
+        # reaches the viewport only when it is laid out again, after our own resizeEvent.
+        self.scroll.viewport().installEventFilter(self)
+
+        self.fit_width_button = QToolButton(text=tr("适合页宽"))
+        self.fit_page_button = QToolButton(text=tr("整页"))
+        self.zoom_out_button = QToolButton(text=tr("缩小"))
+        self.zoom_in_button = QToolButton(text=tr("放大"))
+        self.zoom_out_button.setShortcut(QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_button.setShortcut(QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_button.setToolTip(tr("缩小（Ctrl+-）"))
+        self.zoom_in_button.setToolTip(tr("放大（Ctrl++）"))
+        for b in (self.fit_width_button, self.fit_page_button):
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+        self.fit_width_button.setChecked(True)
+        self.zoom_label = QLabel("100%")
+        self.zoom_label.setObjectName("zoomLabel")
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("400%") + 6)
+        self.fit_width_button.clicked.connect(lambda: self.set_zoom_mode(FIT_WIDTH))
+        self.fit_page_button.clicked.connect(lambda: self.set_zoom_mode(FIT_PAGE))
+        self.zoom_in_button.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
+        self.zoom_out_button.clicked.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
 
         self.prev_button = QPushButton(tr("◀ 上一页"))
         self.next_button = QPushButton(tr("下一页 ▶"))
@@ -340,6 +412,12 @@ class FormPreview(QWidget):
         nav.addWidget(self.page_spin)
         nav.addWidget(self.page_label)
         nav.addWidget(self.next_button)
+        nav.addSpacing(8)
+        nav.addWidget(self.fit_width_button)
+        nav.addWidget(self.fit_page_button)
+        nav.addWidget(self.zoom_out_button)
+        nav.addWidget(self.zoom_label)
+        nav.addWidget(self.zoom_in_button)
         nav.addStretch(1)
         nav.addWidget(self.print_button)
         nav.addWidget(self.pdf_button)
@@ -386,15 +464,48 @@ class FormPreview(QWidget):
         self.prev_button.setEnabled(has and self.page_spin.value() > 1)
         self.next_button.setEnabled(has and self.page_spin.value() < self.page_count)
         self.page_spin.setEnabled(has)
+        for b in (self.fit_width_button, self.fit_page_button, self.zoom_in_button,
+                  self.zoom_out_button):
+            b.setEnabled(has)
+        self.zoom_label.setText(f"{round(self.view.zoom * 100)}%")
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.view.set_width(self.scroll.viewport().width())
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.scroll.viewport() and event.type() == event.Type.Resize:
+            self._fit_view()
+        return super().eventFilter(obj, event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit_view()
+
+    def _fit_view(self) -> None:
+        """The room the page has: the viewport, plus a vertical scroll bar's width if one is
+        showing (the page is fitted as if it always were, so it never flips)."""
+        room = self.scroll.viewport().size()
+        bar = self.scroll.verticalScrollBar()
+        if bar.isVisible():
+            room.setWidth(room.width() + bar.width())
+        self.view.set_room(room)
+        self.zoom_label.setText(f"{round(self.view.zoom * 100)}%")
+
+    def set_zoom_mode(self, mode: str) -> None:
+        """适合页宽 or 整页."""
+        (self.fit_width_button if mode == FIT_WIDTH else self.fit_page_button).setChecked(True)
+        self.view.set_mode(mode)
+        self._fit_view()
+
+    def zoom_by(self, factor: float) -> None:
+        for b in (self.fit_width_button, self.fit_page_button):
+            b.setAutoExclusive(False)
+            b.setChecked(False)
+            b.setAutoExclusive(True)
+        self.view.set_mode(FIXED, self.view.zoom * factor)
+        self._fit_view()
 
     def _show_page(self, number: int) -> None:
         if self.layout_ is not None:
             self.view.show_page(self.layout_, number - 1)
-            self.view.set_width(self.scroll.viewport().width())
+            self._fit_view()
             self.scroll.verticalScrollBar().setValue(0)
         self._update_buttons()
 
@@ -553,6 +664,10 @@ class FormPreview(QWidget):
         first, last = printer.fromPage(), printer.toPage()
         pages = range(first - 1, min(last, self.page_count)) if first > 0 and last > 0 \
             else range(self.page_count)
+        if len(pages) > BIG_PRINT and not common.confirm(self, tr("打印"), tr(
+                "将打印 {n} 页，要用掉 {n} 张纸，打印需要一段时间。\n确定要全部打印吗？"
+                "（可在打印对话框中只选部分页码。）").format(n=len(pages))):
+            return
         layout = self.layout_
         self._printer = printer  # kept alive while the worker paints on it
 
@@ -742,9 +857,9 @@ def _open_dialog(parent: QWidget | None, forms: FormsService, req: FormRequest,
                  modal: bool) -> FormDialog:
     dialog = FormDialog(forms, req, parent)
     if modal:
-        dialog.exec()
+        common.run(dialog)
     else:
-        dialog.show()
+        common.present(dialog)
     return dialog
 
 

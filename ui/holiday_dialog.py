@@ -458,7 +458,7 @@ class HolidayDialog(QDialog):
         editor.accepted.connect(lambda: self._editor_done(editor, row))
         editor.finished.connect(lambda _code: setattr(self, "editor", None))
         editor.finished.connect(editor.deleteLater)
-        editor.open()
+        common.present(editor, window_modal=True)
 
     def _editor_done(self, editor: NoticeLineDialog, row: int | None) -> None:
         line = editor.result_line

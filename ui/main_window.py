@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QStyle,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -33,6 +32,25 @@ from ui.common import tr
 from ui.customer_dialog import CustomerDialog, VehicleDialog
 
 
+class ICONS:
+    """The actions' icons: Material Design names (qtawesome), each saying what it does."""
+
+    calendar = "mdi6.calendar-today"
+    incoming = "mdi6.phone-incoming"
+    call = "mdi6.phone-outgoing"
+    letter = "mdi6.email-edit-outline"
+    new_customer = "mdi6.account-plus"
+    visit = "mdi6.car-wrench"
+    edit = "mdi6.account-edit"
+    import_ = "mdi6.file-import"
+    delete = "mdi6.account-remove"
+    bin = "mdi6.delete-restore"
+    print_ = "mdi6.printer"
+
+
+DANGER = {ICONS.delete}  # drawn red
+
+
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, user: StaffInfo, settings: QSettings | None = None,
                  parent: QWidget | None = None, *,
@@ -46,7 +64,8 @@ class MainWindow(QMainWindow):
         self.archive = ArchiveService(store)
         self.staff = StaffService(store)
         self.tasks = TaskService(store)
-        self.setWindowTitle(tr("售后跟踪服务台 — {name}（{role}）").format(
+        # Qt adds the application's display name (售后跟踪服务台) after the title itself.
+        self.setWindowTitle(tr("{name}（{role}）").format(
             name=user.name, role=tr(user.role_label)))
 
         self.tabs = QTabWidget()
@@ -145,28 +164,29 @@ class MainWindow(QMainWindow):
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            action.setIcon(common.icon(icon, color=common.ICON_COLOR if icon not in DANGER
+                                       else "#c0392b"))
         if tip:
             action.setStatusTip(tr(tip))
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
+        sp = ICONS
         self.act_new_customer = self._action("新建客户…", self.new_customer, "Ctrl+N",
-                                             sp.SP_FileIcon, "建立新的客户档案")
+                                             sp.new_customer, "建立新的客户档案")
         self.act_visit = self._action("送修/来访登记…", self.register_visit, "F2",
-                                      sp.SP_FileDialogNewFolder, "登记今天的送修或来访")
+                                      sp.visit, "登记今天的送修或来访")
         self.act_edit = self._action("编辑客户…", self.edit_current, "Ctrl+E",
-                                     sp.SP_FileDialogDetailedView)
+                                     sp.edit)
         self.act_vehicle = self._action("新增车辆…", self.add_vehicle, "Ctrl+Shift+V")
         self.act_delete = self._action("删除客户", self.delete_current,
-                                       QKeySequence.StandardKey.Delete, sp.SP_TrashIcon,
+                                       QKeySequence.StandardKey.Delete, sp.delete,
                                        "移入回收站，可恢复")
-        self.act_bin = self._action("回收站…", self.open_recycle_bin, None, sp.SP_DirIcon)
+        self.act_bin = self._action("回收站…", self.open_recycle_bin, None, sp.bin)
         self.act_find = self._action("查找客户", self.focus_search, "Ctrl+F")
         self.act_import = self._action("导入客户档案…", self.import_file, "Ctrl+I",
-                                       sp.SP_ArrowDown, "从 Excel 或 CSV 导入客户档案")
+                                       sp.import_, "从 Excel 或 CSV 导入客户档案")
         self.act_template = self._action("保存导入模板…", self.save_template)
         self.act_password = self._action("修改密码…", self.change_password, None, None,
                                          "修改自己的登录密码")
@@ -182,14 +202,15 @@ class MainWindow(QMainWindow):
         self.act_holidays = self._action("节假日与调休…", self.edit_holidays, None, None,
                                          "录入国务院放假与调休通知；本中心的工作日")
         self.act_calendar = self._action("今日工作", self.show_agenda, "Ctrl+T",
-                                         sp.SP_FileDialogContentsView, "跟踪日历：今天要做的事")
+                                         sp.calendar, "跟踪日历：今天要做的事")
         self.act_about = self._action("关于", self.about)
         self.act_incoming = self._action("来电…", self.incoming_call, "F4",
-                                         sp.SP_MessageBoxQuestion,
+                                         sp.incoming,
                                          "客户打来电话：输入号码找到客户并记录")
         self.act_call = self._action("记录通话…", self.call_current_customer, "Ctrl+Shift+C",
-                                     None, "给当前客户打电话并记录")
-        self.act_letter = self._action("发信函…", self.letter_current_customer, None, None,
+                                     sp.call, "给当前客户打电话并记录")
+        self.act_letter = self._action("发信函…", self.letter_current_customer, None,
+                                       sp.letter,
                                        "给当前客户写通知、邀请函或答复函")
         self.act_campaigns = self._action("活动管理…", self.manage_campaigns, None, None,
                                           "联谊活动、优惠服务月、免费检测周…：邀请与通知")
@@ -197,7 +218,7 @@ class MainWindow(QMainWindow):
                                          "主管批示上报的要求与投诉")
         self.act_templates = self._action("信函模板与信头…", self.edit_templates)
         self.act_print_archive = self._action("打印客户档案表…", self.print_archive_form, "Ctrl+P",
-                                              None, "打印当前客户的《客户档案基本资料表》")
+                                              sp.print_, "打印当前客户的《客户档案基本资料表》")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

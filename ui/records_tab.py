@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -146,6 +145,17 @@ class _RecordModel(LazyIdModel):
     def refresh(self) -> None:
         self.reset_ids(self._query())
 
+    # 还没有…, 没有符合条件的…, 没有已删除的…: drawn over the empty register
+    EMPTY: tuple[str, str, str] = ("", "", "")
+
+    def empty_text(self) -> str:
+        none, no_match, none_deleted = self.EMPTY
+        if self.deleted:
+            return tr(none_deleted)
+        filtered = (self.start, self.end, self.kind, self.clerk_id, self.customer_ids) \
+            != (None, None, None, None, None)
+        return tr(no_match) if filtered else tr(none)
+
     def record_id(self, row: int) -> int | None:
         return self.id_at(row)
 
@@ -190,6 +200,7 @@ class _RecordModel(LazyIdModel):
 class CallTableModel(_RecordModel):
     """跟踪服务电话登记表: one line per call."""
 
+    EMPTY = ("还没有通话记录", "没有符合条件的通话记录", "没有已删除的通话记录")
     COLUMNS = [
         ("serial", "序号"), ("date", "日期"), ("time", "时间"), ("customer", "客户名称"),
         ("plate", "车号"), ("phone", "联系电话"), ("type", "类别"),
@@ -244,6 +255,7 @@ class CallTableModel(_RecordModel):
 class LetterTableModel(_RecordModel):
     """跟踪服务信函登记表: one line per letter."""
 
+    EMPTY = ("还没有信函", "没有符合条件的信函", "没有已删除的信函")
     COLUMNS = [
         ("serial", "序号"), ("date", "发函日期"), ("customer", "客户名称"), ("address", "地址"),
         ("kind", "信函类别"), ("subject", "事由"), ("way", "寄送方式"), ("clerk", "经办人"),
@@ -410,9 +422,10 @@ class _Pane(QWidget):
                  parent=None):
         super().__init__(parent)
         self.model = model
-        self.table = QTableView()
+        self.table = common.EmptyStateTable()
         self.table.setObjectName(name)
         self.table.setModel(model)
+        self.table.empty_text = model.empty_text
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -765,7 +778,7 @@ class RecordsTab(QWidget):
             self.detail_dialog.close()
             self.detail_dialog.deleteLater()
         self.detail_dialog = dialog
-        dialog.open()
+        common.present(dialog, window_modal=True)
         return dialog
 
     def _open_customer(self) -> None:

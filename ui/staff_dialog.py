@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.normalize import ValidationError
 from app.staff import MIN_PASSWORD, ROLE_LABELS, StaffInfo, StaffService
 from db.models import Role
+from ui import common
 from ui.common import ErrorForm, tr
 
 
@@ -57,6 +58,7 @@ class StaffEditDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(f)
         layout.addWidget(buttons)
+        self.setMinimumWidth(360)  # room for a name, and for a message under a field
 
     def save(self) -> None:
         role = Role(self.role.currentData())
@@ -114,13 +116,13 @@ class StaffDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(v))
 
     def add(self) -> None:
-        if StaffEditDialog(self.staff, self).exec():
+        if common.run(StaffEditDialog(self.staff, self)):
             self.reload()
 
     def edit(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.members):
-            if StaffEditDialog(self.staff, self, member=self.members[row]).exec():
+            if common.run(StaffEditDialog(self.staff, self, member=self.members[row])):
                 self.reload()
 
 

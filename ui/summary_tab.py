@@ -648,9 +648,7 @@ class RecordsDialog(QDialog):
         # wide enough for every column (the reason and note of a task closed without a call
         # are the point of that list), within the screen
         need = sum(COLUMN_WIDTHS.get(h, 90) for h in model.headers) + 70
-        screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
-        room = screen.availableGeometry().width() - 40 if screen is not None else need
-        self.resize(max(900, min(need, room)), 520)
+        self.resize(max(900, min(need, common.room(parent).width())), 520)
         self.table.doubleClicked.connect(self._activated)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
@@ -1163,7 +1161,7 @@ class SummaryTab(QWidget):
         dialog = RecordsDialog(tr(behind.title), subtitle, model, self)
         dialog.openCustomer.connect(self.openCustomer)
         dialog.setModal(False)
-        dialog.show()
+        common.present(dialog)
         self.records_dialog = dialog
         return dialog
 
@@ -1257,7 +1255,7 @@ class SummaryTab(QWidget):
                                     self.clerk_name(filed.clerk_id)
                                     if filed.clerk_id is not None else "", self)
         dialog.setModal(False)
-        dialog.show()
+        common.present(dialog)
         self.filed_dialog = dialog
         return dialog
 

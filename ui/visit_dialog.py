@@ -40,6 +40,7 @@ from app.archive import (
 from app.normalize import ValidationError, parse_amount_fen, parse_int, validate_plate
 from app.staff import StaffInfo
 from db.models import VisitKind
+from ui import common
 from ui.common import DateField, ErrorForm, tr
 from ui.customer_dialog import CustomerDialog
 
@@ -310,7 +311,7 @@ class VisitDialog(QDialog):
             dialog.name.setText(typed)
         elif typed:
             dialog.phone.setText(typed)
-        if dialog.exec() and dialog.customer_id is not None:
+        if common.run(dialog) and dialog.customer_id is not None:
             self.set_customer(dialog.customer_id)
         elif dialog.open_customer_id is not None:
             self.set_customer(dialog.open_customer_id)

@@ -357,20 +357,20 @@ def test_register_workbook_prints_like_the_pdf(world, tmp_path):
     assert result.rows == world.register_calls
     ws = xlsx(out)
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.print_title_rows == "$1:$4"
+    assert ws.print_title_rows == "$4:$4"  # only the column headers repeat
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
-    assert ws.oddHeader.left.text == CENTER
+    assert ws.oddHeader.left.text == CENTER and ws.HeaderFooter.differentFirst
     assert ws["A1"].value == CENTER and ws["A2"].value == "跟踪服务电话登记表"
     assert ws["A3"].value.startswith("统计期间：2026-11-01 至 2026-11-30")
     assert [c.value for c in ws[4]] == REGISTER_HEADERS
     numbers = [ws.cell(row=r, column=1).value for r in range(5, 5 + world.register_calls)]
-    assert numbers == [str(i) for i in range(1, world.register_calls + 1)]
+    assert numbers == list(range(1, world.register_calls + 1))
     cell = ws["H5"]
     assert cell.border.left.style == "thin" and cell.alignment.wrap_text
     assert cell.font.name == "宋体"
-    # column widths fitted to the Chinese text (two units a character)
+    # column widths hold the Chinese text (two units a character)
     assert ws.column_dimensions["B"].width >= units("2026-11-01")
     assert ws.column_dimensions["D"].width >= units("客户甲") + 1
     long_row = next(r for r in range(5, ws.max_row + 1)

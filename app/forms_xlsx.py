@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contacts import STANDARD_POINTS
+from app.files import share
 from app.forms import (
     ARCHIVE_VEHICLE_COLUMNS,
     ARCHIVE_VISIT_COLUMNS,
@@ -726,6 +727,7 @@ def write_form_xlsx(data: FormData, path: str | os.PathLike, *,
     os.close(fd)
     try:
         wb.save(tmp)
+        share(tmp)  # mkstemp made it 0600: others on the PC could not open the export
         os.replace(tmp, path)
         tmp = None
     finally:

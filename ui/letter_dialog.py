@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
+from app.files import share
 from app.letters import (
     LETTER_KINDS,
     WAYS,
@@ -528,6 +529,7 @@ class LetterDialog(QDialog):
         if result.cancelled:
             self.status.setText(tr("已取消，没有保存文件。"))
             return
+        share(result.path)  # others on a shared PC can open it (the PDF writer makes 0600)
         lines = [tr("已保存 {path}：{letters} 封信函，{labels} 张地址标签，共 {pages} 页。").format(
             path=result.path, letters=result.letters, labels=result.labels, pages=result.pages)]
         if result.no_address:

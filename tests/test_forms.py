@@ -27,8 +27,8 @@ CENTER = "广州市天河区顺达汽车维修服务中心"
 NOV = (D(2026, 11, 1), D(2026, 11, 30))
 REGISTER_HEADERS = ["序号", "日期", "时间", "客户名称", "车号", "联系电话", "类别", "通话要点摘要",
                     "处理结果", "经办人", "备注"]
-LETTER_HEADERS = ["序号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式", "经办人",
-                  "备注"]
+LETTER_HEADERS = ["序号", "编号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式",
+                  "经办人", "备注"]
 LONG_POINT = ("客户反映车辆在冷车启动后怠速偏高、方向盘有轻微抖动，" * 6
               + "已约定周六上午到店复查。")
 
@@ -228,12 +228,14 @@ def test_empty_register_still_prints_one_signed_page(world, tmp_path):
 def test_letter_register(world, tmp_path):
     data = gather(world, "letter-register", start=NOV[0], end=NOV[1])
     assert [r[0] for r in data.rows] == [str(i) for i in range(1, world.letters + 1)]
-    assert data.rows[0][4:7] == ("通知", "冬季免费检测周活动通知", "邮寄")
+    assert [r[1] for r in data.rows] == [f"2026-{i:04d}" for i in range(1, world.letters + 1)]
+    assert data.rows[0][5:8] == ("通知", "冬季免费检测周活动通知", "邮寄")
     out = tmp_path / "letters.pdf"
     write_form_pdf(data, out)
     texts = pages_of(out)
     check_every_page(texts, "跟踪服务信函登记表", LETTER_HEADERS)
     assert flat("天河软件园 B 栋 1203 室（请前台转交本人）") in flat(texts[0])
+    assert "2026-0001" in flat(texts[0])  # the 编号 printed on each letter
 
 
 # ---------------------------------------------------------------- the archive form

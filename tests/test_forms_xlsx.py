@@ -156,7 +156,11 @@ def test_archive_cells_are_typed(world, tmp_path):
     assert len(visit_days) == 60
     phone = next(c for c in cells.values() if c.value == "联系电话")
     assert ws.cell(row=phone.row, column=phone.column + 1).data_type == "s"
-    assert ws.print_title_rows == "$1:$2"
+    assert ws.print_title_rows == "$1:$2"  # center + title, once a page
+    # the print date once a page too: in the footer, not again in the rows
+    assert ws.HeaderFooter.oddFooter.right.text == "打印日期：2026-11-27"
+    assert not any("打印日期" in str(c.value) for c in cells.values())
+    assert ws.HeaderFooter.oddHeader.center.text is None  # no second title in the header
 
 
 def test_call_record_cells_are_typed_and_a_long_note_continues(world, tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app import __version__, clock
 from app.config import ENV_DB, data_dir, database_url, to_url
+from app.files import share
 
 DEMO_DEFAULT_CUSTOMERS = 2000
 
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--clerk", metavar="NAME")
     m.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("center",
+                       help="查看或设置信头：本中心名称、地址、电话（印在信函和表格抬头）")
+    c.add_argument("--name", metavar="NAME", help="本中心名称")
+    c.add_argument("--address", metavar="TEXT", help="本中心地址")
+    c.add_argument("--phone", metavar="PHONE", help="本中心电话")
+
     f = sub.add_parser("print", help="打印四张表格（PDF 或 Excel）",
                        description="FORM：archive（客户档案基本资料表）、call-record（跟踪服务"
                                    "电话记录表）、call-register（跟踪服务电话登记表）、"
@@ -101,6 +108,49 @@ def _month_arg(text: str) -> tuple[int, int] | None:
     if not m or not 1 <= int(m.group(2)) <= 12:
         return None
     return int(m.group(1)), int(m.group(2))
+
+
+CENTER_HINT = ("提示：本中心名称还没有设置，打印件抬头将是默认的“{name}”。\n"
+               "请用 followdesk center --name \"贵中心名称\" --phone 电话 设置，"
+               "或在程序窗口的“联系 → 信函模板与信头…”中填写。")
+
+
+def warn_placeholder_center(center: dict[str, str] | str) -> bool:
+    """On stderr, when the center's name is still the placeholder: how to set it."""
+    from app.settings import CENTER_DEFAULTS, center_is_placeholder
+
+    if isinstance(center, str):
+        center = {"name": center}
+    if not center_is_placeholder(center):
+        return False
+    print(CENTER_HINT.format(name=CENTER_DEFAULTS["name"]), file=sys.stderr)
+    return True
+
+
+def cmd_center(url: str, args) -> int:
+    """followdesk center [--name N] [--address A] [--phone P]: show or change the letterhead."""
+    from app.letters import LetterService
+    from app.normalize import ValidationError
+
+    values = {k: v for k, v in (("name", args.name), ("address", args.address),
+                                ("phone", args.phone)) if v is not None}
+    store = _open_store(url)
+    try:
+        letters = LetterService(store)
+        if values:
+            try:
+                letters.save_center(**values)
+            except ValidationError as e:
+                print(e.message, file=sys.stderr)
+                return 2
+        center = letters.center()
+    finally:
+        store.close()
+    print(f"本中心名称：{center['name']}")
+    print(f"本中心地址：{center['address'] or '（未填写）'}")
+    print(f"本中心电话：{center['phone'] or '（未填写）'}")
+    warn_placeholder_center(center)
+    return 0
 
 
 def cmd_print_summary(url: str, args) -> int:
@@ -133,10 +183,13 @@ def cmd_print_summary(url: str, args) -> int:
                 return 2
             clerk_id, clerk_name = clerk.id, clerk.name
         service = SummaryService(store)
+        center = service.center()
+        warn_placeholder_center(center)
         result = write_summary_pdf(summary_doc(service, period, kind, clerk_id=clerk_id),
-                                   service.center(), args.output, clerk_name=clerk_name)
+                                   center, args.output, clerk_name=clerk_name)
     finally:
         store.close()
+    share(args.output)  # readable by the others on a shared PC (the writer makes 0600)
     print(f"已保存：{args.output}（{result.pages} 页）")
     if result.font_note:
         print(result.font_note, file=sys.stderr)
@@ -466,11 +519,13 @@ def cmd_print(url: str, args) -> int:
     finally:
         store.close()
     assert data is not None
+    warn_placeholder_center(data.header.center)
     try:
         if fmt == "pdf":
             from app.forms_pdf import write_form_pdf
 
             result = write_form_pdf(data, args.output)
+            share(args.output)  # readable by the others on a shared PC (the writer makes 0600)
             print(f"已保存{req.title}：{args.output}（{result.pages} 页）")
             if result.font_note:
                 print(result.font_note, file=sys.stderr)
@@ -506,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_holidays(url, args)
     if args.command == "print":
         return cmd_print(url, args)
+    if args.command == "center":
+        return cmd_center(url, args)
     hint = ""
     if args.demo:
         from app.demo import ensure_demo

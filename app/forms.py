@@ -52,9 +52,9 @@ CALL_REGISTER_COLUMNS = [
     ("处理结果", 34, True), ("经办人", 15, True), ("备注", 24, True),
 ]
 LETTER_REGISTER_COLUMNS = [
-    ("序号", 11, False), ("发函日期", 20, False), ("客户名称", 28, True), ("地址", 58, True),
-    ("信函类别", 15, True), ("事由", 0, True), ("寄送方式", 15, True), ("经办人", 15, True),
-    ("备注", 34, True),
+    ("序号", 11, False), ("编号", 19, False), ("发函日期", 20, False), ("客户名称", 28, True),
+    ("地址", 58, True), ("信函类别", 15, True), ("事由", 0, True), ("寄送方式", 15, True),
+    ("经办人", 15, True), ("备注", 24, True),
 ]
 ARCHIVE_VEHICLE_COLUMNS = ["车号", "车型", "车种", "保养周期", "下次保养期", "保修到期",
                            "保险到期"]
@@ -363,8 +363,9 @@ class FormsService:
                 x = infos.get(lid)
                 if x is None:
                     continue
-                rows.append((str(len(rows) + 1), d(x.sent_on), x.recipient, x.address,
-                             x.kind_label, x.subject, x.way_label, x.clerk_name, x.note))
+                rows.append((str(len(rows) + 1), x.letter_no, d(x.sent_on), x.recipient,
+                             x.address, x.kind_label, x.subject, x.way_label, x.clerk_name,
+                             x.note))
             if progress:
                 progress(min(i + 1000, len(ids)), len(ids))
         cols = [Column(t, w, wraps) for t, w, wraps in LETTER_REGISTER_COLUMNS]

@@ -6,16 +6,27 @@ there, as long as column widths and sheet properties are set before the first ro
 row's height before that row. Cell styles are registered once per kind and then shared
 (cell._style), which keeps a 10,000-line register close to the cost of unstyled rows.
 
-Print setup: A4, registers landscape; rows 1–4 (center, title, period, column headers)
-repeat on every page; fit to one page wide; thin borders; 第 &P 页 共 &N 页 in the footer.
-The archive and call-record forms break pages by hand, as the PDF does (each customer / call
-starts a page; a visit history that runs over repeats its column headers).
-Column widths are fitted to the text, counting a Chinese character as two.
+Print setup: A4, registers landscape. A register's first page opens with the center, the
+title and the period; only the column-header row repeats on the pages after it, whose page
+header carries center · title · period instead (a different first-page header keeps page 1
+from printing them twice). 第 &P 页 共 &N 页 and the print date are in the footer of every page.
+The archive and call-record forms repeat their center + title rows and break pages by hand, as
+the PDF does (each customer / call starts a page; a visit history that runs over repeats its
+column headers).
+
+A register's columns have fixed widths: the form's millimetres on landscape A4 (a column of
+short words widened to its longest word, the 0-width column taking what is left), so a month
+prints at 100 % on one page width and never shrinks with the data.
+
+Cells hold what they mean: 序号 and mileage are numbers, dates real dates (yyyy-mm-dd in the
+narrow register columns, yyyy年m月d日 on the forms), times real times; phones stay text.
+A cell longer than Excel's 409-point row limit continues on the next row, marked （续）.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 import re
@@ -25,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contacts import STANDARD_POINTS
+from app.files import share
 from app.forms import (
     ARCHIVE_VEHICLE_COLUMNS,
     ARCHIVE_VISIT_COLUMNS,
@@ -42,6 +54,20 @@ BODY_PT = 10
 LINE_PT = 14.0  # one line of 10 pt SimSun, with its leading
 ROW_PAD = 4.0
 MM_PER_UNIT = 1.9  # one column-width unit (a Latin digit of the default font) on paper
+PX_PER_UNIT = 7  # a column-width unit is the default font's digit, 7 px at 96 dpi
+PX_PER_MM = 96 / 25.4
+MARGIN_IN = 0.45  # left / right page margins, inches
+LANDSCAPE_MM = 297 - 2 * MARGIN_IN * 25.4  # printable width of landscape A4
+MAX_ROW_PT = 409.0  # Excel's highest row
+MAX_LINES = int((MAX_ROW_PT - ROW_PAD) // LINE_PT)  # lines of text one row can show
+CONTINUED = "（续）"
+DATE_FMT = "yyyy-mm-dd"
+CN_DATE_FMT = 'yyyy"年"m"月"d"日"'
+CN_DATETIME_FMT = 'yyyy"年"m"月"d"日" hh:mm'
+TIME_FMT = "hh:mm"
+# What a register column holds (by title); the rest is text. Phones are kept text ("@").
+COLUMN_KINDS = {"序号": "int", "日期": "date", "发函日期": "date", "时间": "time",
+                "联系电话": "phone"}
 PORTRAIT_CAPACITY = 690.0  # points of rows below the print titles on portrait A4
 TITLE_ROWS = 2  # center + title repeat on every page of the archive / call-record sheets
 TICK, BOX = "☑", "☐"
@@ -88,6 +114,74 @@ def _col(i: int) -> str:
     return get_column_letter(i)
 
 
+def hf(text: str) -> str:
+    """Text for a page header/footer: `&` starts a code there (&P, &B …), so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def as_int(text: str) -> int | str:
+    """"68,542" → 68542; anything else stays as it was."""
+    t = text.replace(",", "").strip()
+    return int(t) if t.isdigit() else text
+
+
+def as_date(text: str) -> dt.date | str:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+def as_time(text: str) -> dt.time | str:
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+def as_datetime(text: str) -> dt.datetime | str:
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+PARSERS = {"int": as_int, "date": as_date, "time": as_time}
+
+
+def split_lines(text: str, width_units: float, limit: int) -> list[str]:
+    """Text cut into pieces of at most `limit` wrapped lines each (see lines_in)."""
+    if lines_in(text, width_units) <= limit:
+        return [text]
+    room = room_for(width_units) * (0.9 if _LATIN.search(text) else 1.0)
+    pieces: list[str] = []
+    cur: list[str] = []  # characters of the piece being filled
+    used = 0  # lines of the piece, finished ones
+    col = 0.0  # GBK bytes on the current line
+    for ch in text:
+        if ch == "\n":
+            used += 1
+            col = 0.0
+            if used >= limit:
+                pieces.append("".join(cur))
+                cur, used = [], 0
+                continue
+            cur.append(ch)
+            continue
+        w = units(ch)
+        if col + w > room:
+            used += 1
+            col = 0.0
+            if used >= limit:
+                pieces.append("".join(cur))
+                cur, used = [], 0
+        cur.append(ch)
+        col += w
+    if cur:
+        pieces.append("".join(cur))
+    return [p.strip("\n") for p in pieces if p.strip("\n")] or [text]
+
+
 @dataclass
 class XlsxResult:
     path: Path
@@ -109,7 +203,7 @@ class _Styles:
         body = Font(name=FONT, size=BODY_PT)
         bold = Font(name=FONT, size=BODY_PT, bold=True)
 
-        def make(font, align, border=None, fill=None):
+        def make(font, align, border=None, fill=None, number_format=None):
             cell = WriteOnlyCell(ws, "")
             cell.font = font
             cell.alignment = align
@@ -117,6 +211,8 @@ class _Styles:
                 cell.border = border
             if fill is not None:
                 cell.fill = fill
+            if number_format is not None:
+                cell.number_format = number_format
             return cell._style
 
         wrap_l = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -129,6 +225,15 @@ class _Styles:
         self.head = make(bold, wrap_c, box, grey)
         self.cell = make(body, wrap_l, box)
         self.cell_c = make(body, wrap_c, box)
+        # typed cells: the value is a number / date / time, shown as the form writes it
+        self.int_c = make(body, wrap_c, box, number_format="0")
+        self.km = make(body, Alignment(horizontal="right", vertical="center"), box,
+                       number_format="#,##0")
+        self.date_c = make(body, wrap_c, box, number_format=DATE_FMT)
+        self.time_c = make(body, wrap_c, box, number_format=TIME_FMT)
+        self.cn_date = make(body, wrap_l, box, number_format=CN_DATE_FMT)
+        self.cn_datetime = make(body, wrap_l, box, number_format=CN_DATETIME_FMT)
+        self.text = make(body, wrap_l, box, number_format="@")  # phones: typed, stay text
         self.label = make(bold, wrap_c, box, grey)
         self.section = make(Font(name=FONT, size=11, bold=True),
                             Alignment(horizontal="left", vertical="bottom"))
@@ -140,7 +245,7 @@ class _Sheet:
     """One write-only worksheet with the forms' print setup, written row by row."""
 
     def __init__(self, wb, title: str, widths: list[float], *, landscape: bool,
-                 header: FormHeader, title_rows: int):
+                 header: FormHeader, title_rows: str, first_page_heading: bool = False):
         from openpyxl.worksheet.properties import PageSetupProperties
 
         self.ws = ws = wb.create_sheet(title[:31])
@@ -158,23 +263,34 @@ class _Sheet:
         setup.orientation = "landscape" if landscape else "portrait"
         setup.fitToWidth = 1
         setup.fitToHeight = 0  # as many pages tall as it takes
+        setup.scale = 100
         ws.print_options.horizontalCentered = True
         m = ws.page_margins
-        m.left = m.right = 0.45
+        m.left = m.right = MARGIN_IN
         m.top, m.bottom, m.header, m.footer = 0.6, 0.6, 0.25, 0.25
-        ws.print_title_rows = f"1:{title_rows}"
-        ws.oddHeader.left.text = header.center
-        ws.oddHeader.left.size = 8
-        ws.oddHeader.right.text = header.title
-        ws.oddHeader.right.size = 8
-        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-        ws.oddFooter.center.size = 9
-        ws.oddFooter.right.text = header.printed_text
-        ws.oddFooter.right.size = 8
+        ws.print_title_rows = title_rows
+        # Footer on every page: the page number and the print date (the rows do not repeat it).
+        hf_ = ws.HeaderFooter
+        for footer in (hf_.oddFooter, hf_.firstFooter):
+            footer.center.text = "第 &P 页 共 &N 页"
+            footer.center.size = 9
+            footer.right.text = hf(header.printed_text)
+            footer.right.size = 8
+        if first_page_heading:
+            # Page 1 opens with the heading rows; the pages after it name center, title and
+            # period in their page header instead.
+            hf_.differentFirst = True
+            hf_.oddHeader.left.text = hf(header.center)
+            hf_.oddHeader.left.size = 8
+            hf_.oddHeader.center.text = hf(header.title)
+            hf_.oddHeader.center.size = 8
+            hf_.oddHeader.right.text = hf(header.left)
+            hf_.oddHeader.right.size = 8
         self.styles = _Styles(ws)
         # Rows go straight to the stream as styled cells: openpyxl's own conversion would
         # try each Cell as a value first (an exception per cell) and make a spare cell.
         self.row_cells: list | None = None
+        self.typed_cells: list = []
         ws._values_to_row = self._values_to_row
 
     def _values_to_row(self, values, row_idx: int):
@@ -190,6 +306,17 @@ class _Sheet:
                 # value comes (openpyxl's own write-only rows reuse their cell the same way).
                 # The value is a str (RegisterForm's rows are); what openpyxl's value check
                 # would refuse, characters XML cannot carry, is dropped here instead.
+                # A number / date / time column turns its text into the value it names,
+                # in a cell of that type; text that is none (empty, （续）) stays text.
+                typed = self.typed_cells[col - 1]
+                if typed is not None and value:
+                    parse, tcell = typed
+                    parsed = parse(value)
+                    if parsed is not value:
+                        tcell._value = parsed
+                        tcell.row = row_idx
+                        yield tcell
+                        continue
                 cell = cells[col - 1]
                 if _ILLEGAL.search(value):
                     value = _ILLEGAL.sub("", value)
@@ -199,15 +326,18 @@ class _Sheet:
             elif value is not None:
                 yield Cell(ws, row=row_idx, column=col, value=value)
 
-    def styled_cell(self, style, column: int):
+    def styled_cell(self, style, column: int, data_type: str = "s"):
         """A cell carrying `style`, its style registered once: openpyxl would otherwise
-        copy and hash the style array of each of a register's 100,000 cells."""
+        copy and hash the style array of each of a register's 100,000 cells. A text cell,
+        or with data_type "n" / "d" one for numbers / dates and times."""
         from openpyxl.cell.cell import Cell
 
         style_id = self.ws.parent._cell_styles.add(style)
         kind = type("StyledCell", (Cell,), {"__slots__": (), "style_id": style_id,
                                             "has_style": True})
-        return kind(self.ws, row=1, column=column, value="")  # a text cell
+        cell = kind(self.ws, row=1, column=column, value="")
+        cell.data_type = data_type
+        return cell
 
     def write(self, cells: list[tuple[int, int, object, object]], height: float | None = None
               ) -> int:
@@ -240,14 +370,12 @@ class _Sheet:
         return sum(self.widths[first - 1:last])
 
     def heading(self, header: FormHeader, left: str) -> None:
-        """Center name, title, and the period / print-date line."""
+        """Center name, title, and the period line (the print date is in the footer)."""
         s = self.styles
         self.write([(1, self.n, header.center, s.center)], 18)
         self.write([(1, self.n, header.title, s.title)], 28)
         if left is not None:
-            split = max(self.n - 3, 1)
-            self.write([(1, split, left, s.meta), (split + 1, self.n, header.printed_text,
-                                                   s.meta_r)], 16)
+            self.write([(1, self.n, left, s.meta)], 16)
 
     def page_break(self) -> None:
         self.breaks.append(self.r)
@@ -267,67 +395,104 @@ class _Sheet:
 # ---------------------------------------------------------------- registers
 
 
+GBK_MM = BODY_PT * 25.4 / 72 / 2  # a GBK byte of 10 pt text on paper
+CELL_PAD_MM = 2.5
+SHORT_UNITS = 12  # a column whose every text is this short holds words: never broken
+REST_MIN_MM = 30.0
+
+
 def _register_widths(form: RegisterForm) -> list[float]:
-    """Fitted to the longest text of each column, capped by the column's share of the page."""
-    longest = [units(c.title) for c in form.columns]
+    """Fixed widths in column units: the form's millimetres, a column of short words (or one
+    that must not wrap) widened to its longest word, the 0-width column taking what is left
+    of the landscape page, so the sheet prints at 100 %."""
+    longest = [0] * len(form.columns)
     for row in form.rows:
         for i, text in enumerate(row):
             if len(text) * 2 > longest[i]:  # units() is between len and 2 × len
                 n = units(text)
                 if n > longest[i]:
                     longest[i] = n
-    out = []
+    mm: list[float | None] = []
     for col, n in zip(form.columns, longest, strict=True):
-        cap = col.width_mm / MM_PER_UNIT if col.width_mm else 60.0
-        if not col.wraps:
-            cap = max(cap, n + 2)
-        out.append(max(min(n + 2, cap), units(col.title) + 2, 5.0))
-    return out
+        if not col.width_mm:
+            mm.append(None)
+            continue
+        w = float(col.width_mm)
+        if not col.wraps or n <= SHORT_UNITS:
+            w = max(w, n * GBK_MM + CELL_PAD_MM)
+        mm.append(w)
+    fixed = sum(w for w in mm if w is not None)
+    rest = max(LANDSCAPE_MM - 1.0 - fixed, REST_MIN_MM)
+    return [(w if w is not None else rest) * PX_PER_MM / PX_PER_UNIT for w in mm]
+
+
+def _wrap_rooms(form: RegisterForm, widths: list[float]) -> list[tuple[int, float, float]]:
+    """Per wrapping column: its index, its room, a length below which text surely fits."""
+    return [(i, room_for(widths[i]), room_for(widths[i]) * 0.9 / 2)
+            for i, c in enumerate(form.columns) if c.wraps]
+
+
+def _row_lines(values, wraps) -> int:
+    most = 1
+    for i, room, sure in wraps:
+        text = values[i]
+        if len(text) <= sure and "\n" not in text:
+            continue  # surely one line
+        if "\n" in text:
+            lines = lines_in(text, room_units(room))
+        else:
+            size = len(text.encode("gbk", "replace"))
+            fits = room * 0.9 if _LATIN.search(text) else room
+            lines = 1 if size <= fits else math.ceil(size / fits)
+        if lines > most:
+            most = lines
+    return most
+
+
+def _continued_rows(values: tuple[str, ...], widths: list[float], wraps) -> list[tuple]:
+    """A row too tall for Excel as several: the first carries every column, the next ones
+    the rest of the long texts, each marked （续）."""
+    pieces = {i: split_lines(values[i], widths[i], MAX_LINES - 1) for i, _r, _s in wraps}
+    n = max(len(p) for p in pieces.values())
+    rows = [tuple(pieces[i][0] if i in pieces else v for i, v in enumerate(values))]
+    for k in range(1, n):
+        rows.append(tuple(CONTINUED + pieces[i][k] if i in pieces and k < len(pieces[i])
+                          else "" for i in range(len(values))))
+    return rows
 
 
 def _write_register(wb, form: RegisterForm, progress, cancelled) -> int | None:
     widths = _register_widths(form)
     sheet = _Sheet(wb, form.header.title, widths, landscape=True, header=form.header,
-                   title_rows=4)
+                   title_rows="4:4", first_page_heading=True)
     s = sheet.styles
     sheet.heading(form.header, form.header.left)
     head_h = max(lines_in(c.title, w) for c, w in zip(form.columns, widths, strict=True))
     sheet.write([(i, i, c.title, s.head) for i, c in enumerate(form.columns, 1)],
                 head_h * LINE_PT + ROW_PAD)
-    styles = [s.cell_c if c.title in ("序号", "日期", "时间", "发函日期", "类别", "信函类别",
-                                      "寄送方式", "经办人") else s.cell for c in form.columns]
-    # Per wrapping column: its room, and a length below which text surely fits one line.
-    wraps = [(i, room_for(widths[i]), room_for(widths[i]) * 0.9 / 2)
-             for i, c in enumerate(form.columns) if c.wraps]
+    kinds = [COLUMN_KINDS.get(c.title, "text") for c in form.columns]
+    styles = [s.text if k == "phone"
+              else s.cell_c if c.title in ("序号", "日期", "时间", "发函日期", "类别", "信函类别",
+                                           "寄送方式", "经办人", "编号")
+              else s.cell for c, k in zip(form.columns, kinds, strict=True)]
+    typed_styles = {"int": (s.int_c, "n"), "date": (s.date_c, "d"), "time": (s.time_c, "d")}
+    wraps = _wrap_rooms(form, widths)
     # A row's height as the writer wants it: the attributes RowDimension would give, made
     # once per line count (10,000 RowDimension objects cost more than the rows' text).
     heights: dict[int, dict[str, str]] = {}
-    latin, ceil = _LATIN.search, math.ceil
     ws = sheet.ws
     sheet.row_cells = [sheet.styled_cell(st, i) for i, st in enumerate(styles, 1)]
+    sheet.typed_cells = [
+        (PARSERS[k], sheet.styled_cell(typed_styles[k][0], i, typed_styles[k][1]))
+        if k in typed_styles else None for i, k in enumerate(kinds, 1)]
     n = len(form.rows)
     r = sheet.r
     dims = ws.row_dimensions
-    for k, values in enumerate(form.rows):
-        if k % 1000 == 0:
-            if cancelled and cancelled():
-                return None
-            if progress:
-                progress(k, n)
+    row_lines = _row_lines
+
+    def append(values, most) -> None:
+        nonlocal r
         r += 1
-        most = 1
-        for i, room, sure in wraps:
-            text = values[i]
-            if len(text) <= sure and "\n" not in text:
-                continue  # surely one line
-            if "\n" in text:
-                lines = lines_in(text, room_units(room))
-            else:
-                size = len(text.encode("gbk", "replace"))
-                fits = room * 0.9 if latin(text) else room
-                lines = 1 if size <= fits else ceil(size / fits)
-            if lines > most:
-                most = lines
         if most > 1:
             attrs = heights.get(most)
             if attrs is None:
@@ -335,8 +500,22 @@ def _write_register(wb, form: RegisterForm, progress, cancelled) -> int | None:
                                          "customHeight": "1"}
             dims[r] = attrs
         ws.append(values)
+
+    for k, values in enumerate(form.rows):
+        if k % 1000 == 0:
+            if cancelled and cancelled():
+                return None
+            if progress:
+                progress(k, n)
+        most = row_lines(values, wraps)
+        if most <= MAX_LINES:
+            append(values, most)
+        else:  # past Excel's 409 points: the text goes on in the rows below
+            for part in _continued_rows(values, widths, wraps):
+                append(part, min(row_lines(part, wraps), MAX_LINES))
     sheet.r = r
     sheet.row_cells = None
+    sheet.typed_cells = []
     if not form.rows:
         sheet.write([(1, sheet.n, "（本期间没有记录）", s.cell_c)])
     sheet.write([(1, 1, None, None)], 8)
@@ -376,34 +555,52 @@ class _Pager:
         self.used = 0.0
 
 
-def _pair_row(sheet: _Sheet, pager: _Pager, pairs: list[tuple[str, str]],
-              min_lines: int = 1) -> None:
+Pair = tuple  # (label, text) or (label, text, (value, style)): a typed value for the cell
+
+
+def _pair_row(sheet: _Sheet, pager: _Pager, pairs: list[Pair], min_lines: int = 1) -> None:
+    """Label | value (| label | value): the value a typed one where the pair gives it; one
+    value longer than a row can be goes on in rows labelled （续）."""
     s = sheet.styles
+
+    def value_of(pair):
+        return pair[2] if len(pair) > 2 else (pair[1], s.cell)
+
     if len(pairs) == 1:
-        (label, value), = pairs
-        n = max(lines_in(label, sheet.span_width(*L1)),
-                lines_in(value, sheet.span_width(*WHOLE_VALUE)), min_lines)
-        cells = [(*L1, label, s.label), (*WHOLE_VALUE, value, s.cell)]
+        label, text = pairs[0][:2]
+        width = sheet.span_width(*WHOLE_VALUE)
+        n = max(lines_in(label, sheet.span_width(*L1)), lines_in(text, width), min_lines)
+        if n > MAX_LINES:
+            for k, piece in enumerate(split_lines(text, width, MAX_LINES)):
+                lines = max(lines_in(piece, width), min_lines if k == 0 else 1)
+                pager.row([(*L1, label if k == 0 else label + CONTINUED, s.label),
+                           (*WHOLE_VALUE, piece, s.cell)], lines * LINE_PT + ROW_PAD)
+            return
+        value, style = value_of(pairs[0])
+        cells = [(*L1, label, s.label), (*WHOLE_VALUE, value, style)]
     else:
-        (l1, v1), (l2, v2) = pairs
+        (l1, v1), (l2, v2) = (p[:2] for p in pairs)
         n = max(lines_in(l1, sheet.span_width(*L1)), lines_in(v1, sheet.span_width(*V1)),
                 lines_in(l2, sheet.span_width(*L2)), lines_in(v2, sheet.span_width(*V2)),
                 min_lines)
-        cells = [(*L1, l1, s.label), (*V1, v1, s.cell), (*L2, l2, s.label),
-                 (*V2, v2, s.cell)]
-    pager.row(cells, n * LINE_PT + ROW_PAD)
+        (x1, st1), (x2, st2) = value_of(pairs[0]), value_of(pairs[1])
+        cells = [(*L1, l1, s.label), (*V1, x1, st1), (*L2, l2, s.label), (*V2, x2, st2)]
+    pager.row(cells, min(n * LINE_PT + ROW_PAD, MAX_ROW_PT))
 
 
-def _table_row(sheet: _Sheet, pager: _Pager, spans, values, styles, repeat=None) -> None:
+def _table_row(sheet: _Sheet, pager: _Pager, spans, values, styles, repeat=None,
+               typed=None) -> None:
+    """One line of a table; `typed` maps a column to the parser of its value."""
     n = max(lines_in(v, sheet.span_width(a, b)) for (a, b), v in zip(spans, values,
                                                                      strict=True))
-    pager.row([(a, b, v, st) for (a, b), v, st in zip(spans, values, styles, strict=True)],
-              n * LINE_PT + ROW_PAD, repeat)
+    cells = [typed[i](v) if typed and i in typed and v else v for i, v in enumerate(values)]
+    pager.row([(a, b, v, st) for (a, b), v, st in zip(spans, cells, styles, strict=True)],
+              min(n * LINE_PT + ROW_PAD, MAX_ROW_PT), repeat)
 
 
 def _write_archive(wb, form: ArchiveForm, progress, cancelled) -> int | None:
     sheet = _Sheet(wb, form.header.title, _GRID_WIDTHS, landscape=False, header=form.header,
-                   title_rows=TITLE_ROWS)
+                   title_rows=f"1:{TITLE_ROWS}")
     s = sheet.styles
     sheet.heading(form.header, None)
     pager = _Pager(sheet)
@@ -413,10 +610,11 @@ def _write_archive(wb, form: ArchiveForm, progress, cancelled) -> int | None:
         if cancelled and k % 10 == 0 and cancelled():
             return None
         pager.new_page()
-        pager.row([(1, 4, f"档案编号：{sh.archive_no}", s.meta),
-                   (5, 7, form.header.printed_text, s.meta_r)], 18)
-        _pair_row(sheet, pager, [("档案编号", sh.archive_no), ("建档日期", sh.created_on)])
-        _pair_row(sheet, pager, [("客户名称", sh.name), ("联系电话", sh.phones)])
+        pager.row([(1, 7, f"档案编号：{sh.archive_no}", s.meta)], 18)
+        _pair_row(sheet, pager, [("档案编号", sh.archive_no),
+                                 ("建档日期", sh.created_on, (as_date(sh.created_on), s.cn_date))])
+        _pair_row(sheet, pager, [("客户名称", sh.name), ("联系电话", sh.phones,
+                                                      (sh.phones, s.text))])
         _pair_row(sheet, pager, [("地址", sh.address)])
         _pair_row(sheet, pager, [("负责人", sh.contact_person), ("跟踪业务员", sh.clerk_name)])
         _pair_row(sheet, pager, [("客户希望得到的服务", sh.services_wanted)], min_lines=2)
@@ -430,8 +628,8 @@ def _write_archive(wb, form: ArchiveForm, progress, cancelled) -> int | None:
         vehicle_head()
         for v in sh.vehicles or [("（无）", "", "", "", "", "", "")]:
             _table_row(sheet, pager, vehicle_spans, v, [s.cell_c, s.cell, s.cell_c, s.cell,
-                                                        s.cell_c, s.cell_c, s.cell_c],
-                       vehicle_head)
+                                                        s.date_c, s.date_c, s.date_c],
+                       vehicle_head, {4: as_date, 5: as_date, 6: as_date})
         pager.row([(1, 7, "送修、来访记录（维修、保养记录）", s.section)], 24)
 
         def visit_head(cont: bool = True, sh=sh):
@@ -444,7 +642,8 @@ def _write_archive(wb, form: ArchiveForm, progress, cancelled) -> int | None:
         visit_head(False)
         for v in sh.visits or [("（无）", "", "", "", "")]:
             _table_row(sheet, pager, visit_spans, v,
-                       [s.cell_c, s.cell_c, s.cell_c, s.cell, s.cell_c], visit_head)
+                       [s.date_c, s.cell_c, s.cell_c, s.cell, s.km], visit_head,
+                       {0: as_date, 4: as_int})
         pager.row([(1, 1, None, None)], 10)
         pager.row([(1, 7, "　　".join(f"{x}：__________" for x in form.signatures),
                     s.sign)], 30)
@@ -458,7 +657,7 @@ def _write_archive(wb, form: ArchiveForm, progress, cancelled) -> int | None:
 
 def _write_call_records(wb, form: CallRecordForm, progress, cancelled) -> int | None:
     sheet = _Sheet(wb, form.header.title, _GRID_WIDTHS, landscape=False, header=form.header,
-                   title_rows=TITLE_ROWS)
+                   title_rows=f"1:{TITLE_ROWS}")
     s = sheet.styles
     sheet.heading(form.header, None)
     pager = _Pager(sheet)
@@ -466,11 +665,11 @@ def _write_call_records(wb, form: CallRecordForm, progress, cancelled) -> int | 
         if cancelled and k % 10 == 0 and cancelled():
             return None
         pager.new_page()
-        pager.row([(1, 4, f"记录编号：第 {c.call_id} 号", s.meta),
-                   (5, 7, form.header.printed_text, s.meta_r)], 18)
+        pager.row([(1, 7, f"记录编号：第 {c.call_id} 号", s.meta)], 18)
         kind = c.call_type + (f"（{c.direction}）" if c.direction else "")
-        _pair_row(sheet, pager, [("日期时间", c.called_at), ("通话类别", kind)])
-        _pair_row(sheet, pager, [("客户", c.customer), ("联系电话", c.phone)])
+        _pair_row(sheet, pager, [("日期时间", c.called_at,
+                                  (as_datetime(c.called_at), s.cn_datetime)), ("通话类别", kind)])
+        _pair_row(sheet, pager, [("客户", c.customer), ("联系电话", c.phone, (c.phone, s.text))])
         _pair_row(sheet, pager, [("车号", c.plate), ("经办人", c.clerk_name)])
         if c.reached:
             _pair_row(sheet, pager, [("通话结果", c.reached)])
@@ -482,8 +681,9 @@ def _write_call_records(wb, form: CallRecordForm, progress, cancelled) -> int | 
         handling = "　　".join(f"{TICK if c.handling == key else BOX} {label}"
                               for key, label in HANDLING_LABELS.items())
         _pair_row(sheet, pager, [("处理方式", handling)])
-        _pair_row(sheet, pager, [("上报主管日期", c.escalated_on),
-                                 ("答复客户日期", c.replied_on)])
+        _pair_row(sheet, pager, [
+            ("上报主管日期", c.escalated_on, (as_date(c.escalated_on) or None, s.cn_date)),
+            ("答复客户日期", c.replied_on, (as_date(c.replied_on) or None, s.cn_date))])
         _pair_row(sheet, pager, [("解决办法", c.solution)], min_lines=4)
         sat = "　　".join(f"{TICK if c.satisfaction == key else BOX} {label}"
                          for key, label in SATISFACTION_LABELS.items())
@@ -527,6 +727,7 @@ def write_form_xlsx(data: FormData, path: str | os.PathLike, *,
     os.close(fd)
     try:
         wb.save(tmp)
+        share(tmp)  # mkstemp made it 0600: others on the PC could not open the export
         os.replace(tmp, path)
         tmp = None
     finally:

@@ -15,6 +15,7 @@ from app.staff import acting, refuse_others, supervisor_only
 from app.store import Store
 from db.models import (
     Campaign,
+    Counter,
     Customer,
     CustomerRequest,
     CustomerSummary,
@@ -29,6 +30,7 @@ from db.models import (
 )
 
 LETTER_KINDS = {"notice": "通知", "invitation": "邀请函", "reply": "答复函"}
+LETTER_COUNTER = "letter_no.{year}"  # the counter of a year's letter numbers
 WAYS = {"mail": "邮寄", "hand": "面交", "electronic": "电子"}
 PLACEHOLDERS = ["客户名称", "地址", "车号", "活动名称", "活动内容", "活动日期", "活动地点",
                 "答复内容", "中心名称", "中心地址", "中心电话", "日期"]
@@ -178,6 +180,7 @@ class LetterInfo:
     request_id: int | None
     note: str
     deleted: bool = False
+    letter_no: str = ""  # 编号, 2026-0001
 
     @property
     def kind_label(self) -> str:
@@ -186,6 +189,41 @@ class LetterInfo:
     @property
     def way_label(self) -> str:
         return WAYS.get(self.way, self.way)
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    """A registered letter as it is printed again: its stored words, its date, its 编号.
+
+    app.letters_pdf prints a letter's `id` as its 编号 (编号：第 … 号), so here `id` is the
+    letter number the register shows, not the database row.
+    """
+
+    recipient: str
+    address: str
+    subject: str
+    body: str
+    sent_on: dt.date
+    id: str  # the 编号
+    letter_no: str
+    way: str = "mail"
+
+
+def next_letter_no(s, year: int) -> str:
+    """The next 编号 of `year` (2026-0001 …), taken inside the caller's write transaction: the
+    counter row is written first, so two clerks registering at once wait for each other and
+    a number once handed out (the letter deleted later, say) is never given again."""
+    name = LETTER_COUNTER.format(year=year)
+    counter = s.get(Counter, name)
+    if counter is None:
+        highest = s.scalar(select(Letter.letter_no).where(Letter.letter_no.like(f"{year}-%"))
+                           .order_by(Letter.letter_no.desc()).limit(1))
+        last = int(highest.split("-", 1)[1]) if highest else 0
+        counter = Counter(name=name, last_value=last)
+        s.add(counter)
+    counter.last_value += 1
+    s.flush()
+    return f"{year}-{counter.last_value:04d}"
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -362,7 +400,8 @@ class LetterService:
     def register(self, drafts: list[LetterDraft], *, kind: str, way: str, sent_on: dt.date,
                  campaign_id: int | None = None, request_id: int | None = None,
                  note: str = "") -> list[int]:
-        """Enter each letter in the register; the tasks they answer are done."""
+        """Enter each letter in the register, each with its 编号 (see next_letter_no); the
+        tasks they answer are done. Returns the new letters' ids, in the drafts' order."""
         if kind not in LETTER_KINDS:
             raise ValidationError("kind", "请选择信函类别。")
         if way not in WAYS:
@@ -379,7 +418,8 @@ class LetterService:
                 letter = Letter(customer_id=d.customer_id, kind=kind, sent_on=sent_on,
                                 recipient=d.recipient, address=d.address, subject=d.subject,
                                 body=d.body, way=way, campaign_id=campaign_id,
-                                request_id=request_id, clerk_id=self.store.actor_id, note=note)
+                                request_id=request_id, clerk_id=self.store.actor_id, note=note,
+                                letter_no=next_letter_no(s, sent_on.year))
                 s.add(letter)
                 s.flush()
                 ids.append(letter.id)
@@ -405,7 +445,7 @@ class LetterService:
                 .where(where))
         return [LetterInfo(x.id, x.customer_id, no, x.kind, x.sent_on, x.recipient, x.address,
                            x.subject, x.body, x.way, names.get(x.clerk_id, ""), x.campaign_id,
-                           x.request_id, x.note, x.deleted_at is not None)
+                           x.request_id, x.note, x.deleted_at is not None, x.letter_no or "")
                 for x, no in s.execute(stmt)]
 
     def letter_ids(self, *, start: dt.date | None = None, end: dt.date | None = None,
@@ -434,6 +474,14 @@ class LetterService:
                 for x in self._rows(s, Letter.id.in_(ids[start : start + 500])):
                     out[x.id] = x
         return out
+
+    def for_print(self, ids: list[int]) -> list[PrintedLetter]:
+        """The registered letters as they were written, to print again (in `ids`' order):
+        the stored subject and body, not the template as it reads today."""
+        rows = self.letter_rows(ids)
+        return [PrintedLetter(x.recipient, x.address, x.subject, x.body, x.sent_on,
+                              x.letter_no, x.letter_no, x.way)
+                for x in (rows.get(i) for i in ids) if x is not None]
 
     def letters_for_customer(self, customer_id: int) -> list[LetterInfo]:
         rows = self.letter_rows(self.letter_ids(customer_id=customer_id))

@@ -412,6 +412,9 @@ class Letter(Audited, SoftDeleted, Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), nullable=True)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # 编号, e.g. 2026-0001: numbered per year of sent_on, taken when registered, never reused
+    letter_no: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True,
+                                                  index=True)
 
 
 class LetterTemplate(Audited, Base):

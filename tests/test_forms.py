@@ -27,8 +27,8 @@ CENTER = "广州市天河区顺达汽车维修服务中心"
 NOV = (D(2026, 11, 1), D(2026, 11, 30))
 REGISTER_HEADERS = ["序号", "日期", "时间", "客户名称", "车号", "联系电话", "类别", "通话要点摘要",
                     "处理结果", "经办人", "备注"]
-LETTER_HEADERS = ["序号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式", "经办人",
-                  "备注"]
+LETTER_HEADERS = ["序号", "编号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式",
+                  "经办人", "备注"]
 LONG_POINT = ("客户反映车辆在冷车启动后怠速偏高、方向盘有轻微抖动，" * 6
               + "已约定周六上午到店复查。")
 
@@ -228,12 +228,14 @@ def test_empty_register_still_prints_one_signed_page(world, tmp_path):
 def test_letter_register(world, tmp_path):
     data = gather(world, "letter-register", start=NOV[0], end=NOV[1])
     assert [r[0] for r in data.rows] == [str(i) for i in range(1, world.letters + 1)]
-    assert data.rows[0][4:7] == ("通知", "冬季免费检测周活动通知", "邮寄")
+    assert [r[1] for r in data.rows] == [f"2026-{i:04d}" for i in range(1, world.letters + 1)]
+    assert data.rows[0][5:8] == ("通知", "冬季免费检测周活动通知", "邮寄")
     out = tmp_path / "letters.pdf"
     write_form_pdf(data, out)
     texts = pages_of(out)
     check_every_page(texts, "跟踪服务信函登记表", LETTER_HEADERS)
     assert flat("天河软件园 B 栋 1203 室（请前台转交本人）") in flat(texts[0])
+    assert "2026-0001" in flat(texts[0])  # the 编号 printed on each letter
 
 
 # ---------------------------------------------------------------- the archive form
@@ -357,20 +359,20 @@ def test_register_workbook_prints_like_the_pdf(world, tmp_path):
     assert result.rows == world.register_calls
     ws = xlsx(out)
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.print_title_rows == "$1:$4"
+    assert ws.print_title_rows == "$4:$4"  # only the column headers repeat
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
-    assert ws.oddHeader.left.text == CENTER
+    assert ws.oddHeader.left.text == CENTER and ws.HeaderFooter.differentFirst
     assert ws["A1"].value == CENTER and ws["A2"].value == "跟踪服务电话登记表"
     assert ws["A3"].value.startswith("统计期间：2026-11-01 至 2026-11-30")
     assert [c.value for c in ws[4]] == REGISTER_HEADERS
     numbers = [ws.cell(row=r, column=1).value for r in range(5, 5 + world.register_calls)]
-    assert numbers == [str(i) for i in range(1, world.register_calls + 1)]
+    assert numbers == list(range(1, world.register_calls + 1))
     cell = ws["H5"]
     assert cell.border.left.style == "thin" and cell.alignment.wrap_text
     assert cell.font.name == "宋体"
-    # column widths fitted to the Chinese text (two units a character)
+    # column widths hold the Chinese text (two units a character)
     assert ws.column_dimensions["B"].width >= units("2026-11-01")
     assert ws.column_dimensions["D"].width >= units("客户甲") + 1
     long_row = next(r for r in range(5, ws.max_row + 1)

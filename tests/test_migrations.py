@@ -92,7 +92,14 @@ def test_fixture_databases_upgrade_and_keep_their_data(tmp_path, fixture):
 
         [call] = ContactService(store).calls_for_customer(detail.id)
         assert call.key_points == "刹车正常，客户满意" and call.points_covered == (1, 2)
-        assert LetterService(store).letters_for_customer(detail.id)[0].kind == "invitation"
+        [letter] = LetterService(store).letters_for_customer(detail.id)
+        assert letter.kind == "invitation"
+        assert letter.letter_no == "2026-0001"  # numbered by 0010, its counter set past it
+        from app.letters import next_letter_no
+
+        with store.session() as s:
+            assert next_letter_no(s, 2026) == "2026-0002"
+            s.rollback()
     store.close()
     # a second start has nothing to do
     again = Store(f"sqlite:///{path}")

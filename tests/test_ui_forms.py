@@ -147,9 +147,15 @@ def test_save_pdf_and_excel(qtbot, tab, world, tmp_path, monkeypatch):
     assert "跟踪服务电话登记表-20261101-20261130.pdf" in asked[0]
     assert len(PdfReader(str(tmp_path / "登记表.pdf")).pages) == tab.preview.page_count
     assert "已保存" in tab.preview.status.text()
+    # others on a shared PC can open the files (not 0600 as the temporary file was made)
+    from app.files import umask
+
+    shared = 0o666 & ~umask()
+    qtbot.waitUntil(lambda: (tmp_path / "登记表.pdf").stat().st_mode & 0o777 == shared)
     tab.preview.xlsx_button.click()
     qtbot.waitUntil(lambda: (tmp_path / "登记表.xlsx").exists() and not tab.preview.busy())
     assert tab.preview.last_result.rows == world.register_calls
+    qtbot.waitUntil(lambda: (tmp_path / "登记表.xlsx").stat().st_mode & 0o777 == shared)
 
 
 def test_print_sends_the_pages_to_the_chosen_printer(qtbot, tab, tmp_path, monkeypatch):

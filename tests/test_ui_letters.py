@@ -326,3 +326,32 @@ def test_campaign_model_passes_qtmodeltester(qtmodeltester, store, invited):
     model = CampaignModel(campaigns, lambda: TODAY)
     model.refresh()
     qtmodeltester.check(model)
+
+
+def test_a_registered_letter_shows_and_prints_its_number(
+        qtbot, letters, invited, msgbox, saved_pdfs, tmp_path):
+    from pypdf import PdfReader
+
+    from app.files import umask
+
+    dialog = make_letter_dialog(qtbot, letters, customer_ids=[invited["张伟"]], kind="notice")
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    pdf = tmp_path / "信函.pdf"
+    assert "没有编号" in dialog.status.text()  # printed before registering: no number yet
+    assert "2026-0001" not in "".join(PdfReader(str(pdf)).pages[0].extract_text().split())
+    assert pdf.stat().st_mode & 0o777 == 0o666 & ~umask()
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    assert dialog.letter_numbers == ["2026-0001"] and "编号 2026-0001" in dialog.status.text()
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    text = "".join(PdfReader(str(pdf)).pages[0].extract_text().split())
+    assert "2026-0001" in text and "张伟" in text
+    assert "没有编号" not in dialog.status.text()
+
+
+def test_a_batch_reports_its_range_of_numbers(qtbot, letters, invited, msgbox):
+    dialog = make_letter_dialog(qtbot, letters, customer_ids=list(invited.values()),
+                                kind="notice")
+    dialog.way.setCurrentIndex(dialog.way.findData("hand"))
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    assert dialog.letter_numbers == ["2026-0001", "2026-0002", "2026-0003"]
+    assert "编号 2026-0001 至 2026-0003" in dialog.status.text()

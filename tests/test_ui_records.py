@@ -87,7 +87,7 @@ def call_types(tab) -> list[str]:
 
 def letter_names(tab) -> list[str]:
     m = tab.letter_model
-    return [m.index(r, 2).data() for r in range(m.rowCount())]
+    return [m.index(r, 3).data() for r in range(m.rowCount())]
 
 
 def choose(combo, data) -> None:
@@ -131,9 +131,11 @@ def test_register_columns_follow_the_paper_forms(tab):
                    "刹车正常，客户满意", "已回访", "王芳", "满意"]  # 处理结果 is not 满意度
     lm = tab.letter_model
     assert [lm.headerData(c, Qt.Orientation.Horizontal) for c in range(lm.columnCount())] == [
-        "序号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式", "经办人", "备注"]
-    assert [lm.index(0, c).data() for c in range(1, 8)] == [
-        TODAY.isoformat(), "张伟", "广州市", "邀请函", "邀请参加免费检测周", "邮寄", "王芳"]
+        "序号", "编号", "发函日期", "客户名称", "地址", "信函类别", "事由", "寄送方式", "经办人",
+        "备注"]
+    assert [lm.index(0, c).data() for c in range(1, 9)] == [
+        f"{TODAY.year}-0001", TODAY.isoformat(), "张伟", "广州市", "邀请函", "邀请参加免费检测周",
+        "邮寄", "王芳"]
 
 
 def test_period_filters(tab):
@@ -225,7 +227,7 @@ def test_enter_opens_the_call_and_its_customer(qtbot, tab, world):
 def test_double_click_opens_a_letter(qtbot, tab):
     tab.tabs.setCurrentIndex(1)
     table = tab.letter_pane.table
-    index = tab.letter_model.index(0, 5)
+    index = tab.letter_model.index(0, 6)
     rect = table.visualRect(index)
     # A real double-click: press and release, then the double-click on the same line.
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -295,3 +297,44 @@ def test_a_clerk_cannot_delete_a_colleagues_letter(qtbot, store, tab, msgbox, wo
     kind, _title, text = msgbox.shown[-1]
     assert kind == "warning" and "只能删除自己登记的信函" in text
     assert letter_names(tab) == ["张伟", "李娜", "陈明"]  # nothing deleted
+
+
+def test_a_letter_is_reprinted_from_its_register_line(qtbot, tab, world, tmp_path,
+                                                      monkeypatch):
+    """重新打印 prints the letter as registered, with its 编号, even after the template
+    or the letterhead changed; the file is readable by the others on the PC."""
+    from pypdf import PdfReader
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.files import umask
+    from ui import letter_dialog
+
+    opened = []
+    monkeypatch.setattr(letter_dialog, "open_file", opened.append)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "again"), "")))
+    tab.tabs.setCurrentIndex(1)
+    tab.letter_pane.select_row(0)
+    assert tab.print_button.text() == "重新打印…" and tab.print_button.isEnabled()
+    assert tab.reprint_action in tab.letter_pane.table.actions()
+    assert tab.reprint_action.isEnabled()
+    world["letters"].save_center(name="广州顺达汽车维修服务中心")
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)
+    out = tmp_path / "again.pdf"
+    assert opened == [out]
+    text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
+    assert f"{TODAY.year}-0001" in text and "邀请参加免费检测周" in text and "正文" in text
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask()
+    # back on the calls, the button prints a call record again
+    tab.tabs.setCurrentIndex(0)
+    tab.calls.select_row(0)
+    assert tab.print_button.text() == "打印记录表…"
+    assert not tab.reprint_action.isEnabled()
+
+
+def test_the_letter_detail_shows_its_number(tab):
+    tab.tabs.setCurrentIndex(1)
+    tab.letter_pane.select_row(0)
+    dialog = tab.open_detail()
+    assert f"{TODAY.year}-0001" in dialog.text.toPlainText()
+    dialog.close()

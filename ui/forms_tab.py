@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
+from app.files import share
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
 from app.normalize import ValidationError
 from app.staff import StaffInfo
@@ -649,6 +650,7 @@ class FormPreview(QWidget):
         if result.cancelled:
             self.status.setText(tr("已取消，没有保存文件。"))
             return
+        share(result.path)  # others on a shared PC can open it (the PDF writer makes 0600)
         text = tr("已保存 {p}").format(p=result.path)
         note = getattr(result, "font_note", "")
         self.status.setStyleSheet("color: #b35900;" if note else "")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
+from app.files import share
 from app.letters import (
     LETTER_KINDS,
     WAYS,
@@ -71,6 +72,58 @@ def pdf_error_text(path: Path, error: Exception) -> str:
     if isinstance(error, OSError):
         return tr("无法保存 {path}：{e}").format(path=path, e=error.strerror or error)
     return tr("生成 PDF 失败：{e}").format(e=error)
+
+
+def letter_numbers_text(numbers: list[str]) -> str:
+    """编号 2026-0001, or 2026-0001 至 2026-0012 for a batch."""
+    numbers = [n for n in numbers if n]
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return tr("编号 {no}").format(no=numbers[0])
+    return tr("编号 {first} 至 {last}").format(first=numbers[0], last=numbers[-1])
+
+
+def reprint_letters(parent: QWidget | None, letters: LetterService, ids: list[int]
+                    ) -> Path | None:
+    """重新打印: registered letters as they were written (their stored words, date and 编号),
+    not the template as it reads today; a mailed letter gets its address label again."""
+    from ui.letterhead import warn_placeholder_center
+
+    printed = letters.for_print(ids)
+    if not printed:
+        return None
+    center = letters.center()
+    warn_placeholder_center(parent, center)
+    first = printed[0]
+    name = (f"信函-{first.letter_no or first.recipient}-{first.recipient}.pdf"
+            if len(printed) == 1 else f"信函-{len(printed)}封.pdf")
+    folder = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    target, _ = QFileDialog.getSaveFileName(parent, tr("重新打印信函"), str(Path(folder) / name),
+                                            tr("PDF 文件 (*.pdf)"))
+    if not target:
+        return None
+    path = Path(target)
+    if path.suffix.lower() != ".pdf":
+        path = path.with_name(path.name + ".pdf")
+    from app.letters_pdf import write_letters_pdf
+
+    labels = any(x.way == "mail" and x.address.strip() for x in printed)
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        result = write_letters_pdf(printed, center, path, labels=labels)
+    except Exception as e:  # the user sees why; the log has the traceback
+        log.exception("letters reprint failed")
+        QApplication.restoreOverrideCursor()
+        common.warning(parent, tr("重新打印信函"), pdf_error_text(path, e))
+        return None
+    QApplication.restoreOverrideCursor()
+    share(path)  # others on a shared PC can open it (the PDF writer makes 0600)
+    if result.font_note:
+        common.information(parent, tr("重新打印信函"), result.font_note)
+    open_file(path)
+    return path
 
 
 class PdfWorker(QObject):
@@ -125,6 +178,7 @@ class LetterDialog(QDialog):
         self.today_fn = today_fn
         self.drafts: list[LetterDraft] = []
         self.registered_ids: list[int] = []
+        self.letter_numbers: list[str] = []  # 编号 of the registered letters
         self.pdf_result = None  # the last PdfResult
         self.pdf_path: Path | None = None
         self._drafted_for: tuple | None = None
@@ -422,12 +476,15 @@ class LetterDialog(QDialog):
             show_errors(self.form, {FIELD_OF.get(e.field, "recipients"): e.message})
             return False
         self.registered_ids = ids
+        self.letter_numbers = [x.letter_no for x in self.letters.for_print(ids)]
         for w in (self.register_button, self.kind, self.template, self.edit_templates,
                   self.way, self.sent_on, self.note, self.subject, self.body):
             w.setEnabled(False)
         self.close_button.setText(tr("完成"))
-        self.status.setText(tr("已登记 {n} 封信函（{kind}，{way}，{day}）。").format(
-            n=len(ids), kind=self.kind.currentText(), way=self.way.currentText(), day=day))
+        self.status.setText(tr("已登记 {n} 封信函（{kind}，{way}，{day}），{numbers}。"
+                               "现在打印，编号会印在信上。").format(
+            n=len(ids), kind=self.kind.currentText(), way=self.way.currentText(), day=day,
+            numbers=letter_numbers_text(self.letter_numbers)))
         self.registered.emit(ids)
         return True
 
@@ -471,7 +528,11 @@ class LetterDialog(QDialog):
         path = Path(target)
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
-        drafts = [dataclasses.replace(d) for d in self.drafts]  # the worker's own copy
+        if self.registered_ids:
+            # Registered: print the letters as stored, each with its 编号.
+            drafts = self.letters.for_print(self.registered_ids)
+        else:
+            drafts = [dataclasses.replace(d) for d in self.drafts]  # the worker's own copy
         center = self.letters.center()
         labels = self.labels.isChecked()
         self.pdf_path = path
@@ -528,12 +589,15 @@ class LetterDialog(QDialog):
         if result.cancelled:
             self.status.setText(tr("已取消，没有保存文件。"))
             return
+        share(result.path)  # others on a shared PC can open it (the PDF writer makes 0600)
         lines = [tr("已保存 {path}：{letters} 封信函，{labels} 张地址标签，共 {pages} 页。").format(
             path=result.path, letters=result.letters, labels=result.labels, pages=result.pages)]
         if result.no_address:
             names = "、".join(result.no_address[:10]) + ("…" if len(result.no_address) > 10
                                                          else "")
             lines.append(tr("没有地址、未打印标签：{names}").format(names=names))
+        if not self.registered_ids:
+            lines.append(tr("信函还未登记，信上没有编号；登记后再打印，编号会印在信上。"))
         if result.font_note:
             lines.append(result.font_note)
         self.status.setStyleSheet("color: #b35900;" if result.font_note else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -20,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -257,11 +258,11 @@ class LetterTableModel(_RecordModel):
 
     EMPTY = ("还没有信函", "没有符合条件的信函", "没有已删除的信函")
     COLUMNS = [
-        ("serial", "序号"), ("date", "发函日期"), ("customer", "客户名称"), ("address", "地址"),
-        ("kind", "信函类别"), ("subject", "事由"), ("way", "寄送方式"), ("clerk", "经办人"),
-        ("note", "备注"),
+        ("serial", "序号"), ("letter_no", "编号"), ("date", "发函日期"), ("customer", "客户名称"),
+        ("address", "地址"), ("kind", "信函类别"), ("subject", "事由"), ("way", "寄送方式"),
+        ("clerk", "经办人"), ("note", "备注"),
     ]
-    CENTERED = frozenset({"serial", "date", "kind", "way", "clerk"})
+    CENTERED = frozenset({"serial", "letter_no", "date", "kind", "way", "clerk"})
     TOOLTIP = frozenset({"address", "subject", "note"})
 
     def __init__(self, letters: LetterService, parent=None):
@@ -275,6 +276,8 @@ class LetterTableModel(_RecordModel):
         return dict(self.letters.letter_rows(ids))
 
     def _value(self, x: LetterInfo, key: str) -> str:
+        if key == "letter_no":
+            return x.letter_no
         if key == "date":
             return x.sent_on.isoformat()
         if key == "customer":
@@ -360,6 +363,7 @@ def call_html(c: CallInfo) -> str:
 
 def letter_html(x: LetterInfo) -> str:
     rows = [
+        (tr("编号"), _e(x.letter_no)),
         (tr("发函日期"), x.sent_on.isoformat()),
         (tr("客户"), _customer_text(x.archive_no, x.recipient)),
         (tr("地址"), _e(x.address)),
@@ -410,9 +414,11 @@ class RecordDialog(QDialog):
 
 
 CALL_WIDTHS = [44, 86, 50, 96, 88, 108, 64, 300, 120, 70, 70]
-LETTER_WIDTHS = [44, 86, 96, 260, 70, 260, 70, 70, 140]
+LETTER_WIDTHS = [44, 80, 86, 96, 240, 70, 240, 70, 70, 130]
 CALL_STRETCH = 7  # 通话要点摘要 takes the room a wide window has
-LETTER_STRETCH = 5  # 事由
+LETTER_STRETCH = 6  # 事由
+# Header states are kept under a key per column set: an older state would misplace columns.
+LETTER_STATE_KEY = "records/letters-2"
 
 
 class _Pane(QWidget):
@@ -546,6 +552,12 @@ class RecordsTab(QWidget):
         self.print_button = QPushButton(tr("打印记录表…"))
         self.print_button.setToolTip(tr("打印这次通话的《跟踪服务电话记录表》"))
         self.print_button.clicked.connect(self._print_current)
+        # A letter is printed again from its register line, as it was written.
+        self.reprint_action = QAction(tr("重新打印…"), self)
+        self.reprint_action.setToolTip(tr("按登记时的内容重新打印这封信函（带编号）"))
+        self.reprint_action.triggered.connect(self.reprint_current)
+        self.letter_pane.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.letter_pane.table.addAction(self.reprint_action)
         buttons = QHBoxLayout()
         for b in (self.view_button, self.open_button, self.print_button, self.delete_button,
                   self.restore_button):
@@ -657,11 +669,11 @@ class RecordsTab(QWidget):
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("records/calls", self.calls.table.horizontalHeader().saveState())
-        settings.setValue("records/letters",
+        settings.setValue(LETTER_STATE_KEY,
                           self.letter_pane.table.horizontalHeader().saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        for key, pane in (("records/calls", self.calls), ("records/letters", self.letter_pane)):
+        for key, pane in (("records/calls", self.calls), (LETTER_STATE_KEY, self.letter_pane)):
             state = settings.value(key)
             if state is not None:
                 pane.table.horizontalHeader().restoreState(state)
@@ -747,16 +759,33 @@ class RecordsTab(QWidget):
         has = self.current_pane.current_id() is not None
         for b in (self.view_button, self.open_button, self.delete_button, self.restore_button):
             b.setEnabled(has)
+        calls = self.current_pane is self.calls
+        self.print_button.setText(tr("打印记录表…") if calls else tr("重新打印…"))
+        self.print_button.setToolTip(tr("打印这次通话的《跟踪服务电话记录表》") if calls
+                                     else self.reprint_action.toolTip())
         self.print_button.setEnabled(False)
+        self.reprint_action.setEnabled(False)
         if has:
             info = self._current_record()
             self.open_button.setEnabled(info is not None and info.customer_id is not None)
-            self.print_button.setEnabled(isinstance(info, CallInfo))
+            self.print_button.setEnabled(info is not None)
+            self.reprint_action.setEnabled(isinstance(info, LetterInfo))
 
     def _print_current(self) -> None:
         info = self._current_record()
         if isinstance(info, CallInfo):
             self.printCallRecord.emit(info.id)
+        elif isinstance(info, LetterInfo):
+            self.reprint_current()
+
+    def reprint_current(self) -> Path | None:
+        """重新打印: the chosen letter's PDF from its stored words, with its 编号."""
+        from ui.letter_dialog import reprint_letters
+
+        info = self._current_record()
+        if not isinstance(info, LetterInfo):
+            return None
+        return reprint_letters(self, self.letters, [info.id])
 
     # -- actions
 

@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.dates import add_months
+from app.files import share
 from app.normalize import ValidationError
 from app.staff import StaffInfo
 from app.summary import (
@@ -145,6 +146,7 @@ def write_pdf(parent: QWidget, title: str, name: str, write: Callable[[Path], ob
         common.warning(parent, title, pdf_error_text(path, e))
         return None
     QApplication.restoreOverrideCursor()
+    share(path)  # others on a shared PC can open it (the PDF writer makes 0600)
     note = getattr(result, "font_note", "")
     if note:
         common.information(parent, title, note)

@@ -1374,9 +1374,9 @@ class CalendarTab(QWidget):
         reason = note = ""
         if self.tasks.needs_call(item.kind):
             dialog = self.make_close_dialog(item)
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            # run() fits it to the screen and deletes it later: chosen() still reads it here
+            accepted = common.run(dialog) == QDialog.DialogCode.Accepted
             reason, note = dialog.chosen()
-            dialog.deleteLater()
             if not accepted:
                 return
         elif not common.confirm(self, tr("标记完成"), tr(

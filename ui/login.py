@@ -33,7 +33,7 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.staff = staff
         self.user: StaffInfo | None = None
-        self.setWindowTitle(tr("登录 — 售后跟踪服务台"))
+        self.setWindowTitle(tr("登录"))  # Qt adds the program's name
         self.setMinimumWidth(360)
         self.fields = ErrorForm()
         self.username = self.fields.add("username", tr("登录名"), QLineEdit())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app import workdays as W
 from app.normalize import ValidationError
-from app.staff import RoleRefused, StaffInfo
+from app.staff import RoleRefused, StaffInfo, acting
 from app.store import Store
 
 
@@ -70,7 +70,7 @@ class PublicDayService:
 
     def save_year(self, year: int, days: list[W.NoticeDay], by: StaffInfo | None = None) -> None:
         """The year's notice as the supervisor entered it; every problem refused at once."""
-        _require_supervisor(by)
+        _require_supervisor(acting(self.store, by))
         outside = [d for d in days if d.day.year != year]
         if outside:
             raise ValidationError("day", f"{outside[0].day:%Y-%m-%d} 不在 {year} 年内。")
@@ -82,14 +82,14 @@ class PublicDayService:
 
     def clear_year(self, year: int, by: StaffInfo | None = None) -> None:
         """Back to the computed calendar for the year."""
-        _require_supervisor(by)
+        _require_supervisor(acting(self.store, by))
         with self.store.session() as s:
             W.replace_year(s, year, [])
 
     def import_notice(self, path: Path, *, dry_run: bool = False,
                       by: StaffInfo | None = None) -> NoticeImport:
         """The file's year replaces that year's notice; any problem and nothing changes."""
-        _require_supervisor(by)
+        _require_supervisor(acting(self.store, by))
         rows, problems = W.read_notice(path)
         by_year: dict[int, list[W.NoticeDay]] = {}
         for _line, d in rows:
@@ -114,7 +114,7 @@ class PublicDayService:
 
     def save_work_week(self, days: set[int], carry_over: bool,
                        by: StaffInfo | None = None) -> None:
-        _require_supervisor(by)
+        _require_supervisor(acting(self.store, by))
         with self.store.session() as s:
             W.save_calendar_settings(s, days, carry_over)
 

@@ -253,15 +253,20 @@ def test_a_visit_typed_in_late_still_gets_its_followup_marked_late_entry(store, 
     assert open_of(store, cid, "first_followup")[0].topic.startswith("【补录】")
 
 
-def test_an_import_gives_its_new_customers_the_chosen_clerk(store, people, tmp_path, capsys):
+def test_an_import_gives_its_new_customers_the_chosen_clerk(store, people, tmp_path, capsys,
+                                                           monkeypatch):
     from app.cli import main
 
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
     sheet = tmp_path / "old.csv"
     sheet.write_text("客户名称,联系电话,车号,跟踪业务员\n周杰,13811112222,粤A10001,\n"
                      "吴磊,13811113333,粤A10002,李强\n", encoding="utf-8")
     db = store.url.removeprefix("sqlite:///")
-    assert main(["--db", db, "import", str(sheet), "--clerk", "nobody"]) == 2
-    assert main(["--db", db, "import", str(sheet), "--clerk", "王芳"]) == 0
+    # a command that writes names its user (issue 14): without one it is refused
+    assert main(["--db", db, "import", str(sheet), "--clerk", "王芳"]) == 2
+    assert "--user" in capsys.readouterr().err
+    assert main(["--db", db, "--user", "admin", "import", str(sheet), "--clerk", "nobody"]) == 2
+    assert main(["--db", db, "--user", "admin", "import", str(sheet), "--clerk", "王芳"]) == 0
     from db.models import Customer
 
     with store.read() as s:

@@ -287,12 +287,14 @@ def test_reimporting_the_letter_register_adds_nothing(store, db, letters_csv):
     assert count(store, Letter) == before == 3
 
 
-def test_the_command_line_imports_a_register_as_json(store, db, letters_csv, capsys):
+def test_the_command_line_imports_a_register_as_json(store, db, letters_csv, capsys,
+                                                     monkeypatch):
     from app.cli import main
 
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
     url = store.url
     store.close()
-    assert main(["--db", url, "import", str(letters_csv), "--json"]) == 0
+    assert main(["--db", url, "--user", "admin", "import", str(letters_csv), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "rows": 7, "imported": 3, "merged": 0, "rejected": 4}
 

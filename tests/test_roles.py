@@ -98,3 +98,21 @@ def test_a_clerk_may_delete_and_restore_their_own_call(store, people, world):
     assert contacts.calls_for_customer(world["customer"]) == []
     contacts.restore_call(world["call"])
     assert [c.id for c in contacts.calls_for_customer(world["customer"])] == [world["call"]]
+
+
+def test_the_command_line_writes_as_a_named_user_with_that_users_role(
+        store, people, tmp_path, capsys, monkeypatch):
+    from app.cli import main
+
+    url = store.url
+    store.close()
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    assert main(["--db", url, "center", "--name", "示范汽车服务中心"]) == 2
+    assert "--user" in capsys.readouterr().err
+    assert main(["--db", url, "--user", "wangfang", "center", "--name", "示范汽车服务中心"]) == 2
+    assert "业务主管或管理员" in capsys.readouterr().err
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "wrong")
+    assert main(["--db", url, "--user", "zhuguan", "center", "--name", "示范汽车服务中心"]) == 2
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    assert main(["--db", url, "--user", "zhuguan", "center", "--name", "示范汽车服务中心"]) == 0
+    assert "示范汽车服务中心" in capsys.readouterr().out

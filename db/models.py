@@ -95,6 +95,9 @@ class Customer(Audited, SoftDeleted, Base):
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
     clerk: Mapped[Staff | None] = relationship(foreign_keys=[clerk_id])
+    # Bumped by every edit through a form: a save based on an older read is refused
+    # (two desks editing one customer must not silently undo each other; migration 0011).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     vehicles: Mapped[list[Vehicle]] = relationship(
         back_populates="customer", order_by="Vehicle.id"
     )
@@ -124,6 +127,7 @@ class Vehicle(Audited, SoftDeleted, Base):
     next_maintenance_basis: Mapped[str] = mapped_column(String(64), default="")
     # The clerk typed 下次保养期: it wins until the car's next maintenance visit.
     next_maintenance_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
 
@@ -163,6 +167,7 @@ class Visit(Audited, SoftDeleted, Base):
     # Money in fen (0.01 yuan): exact, and SQLite has no decimal type.
     amount_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     is_comeback: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     customer: Mapped[Customer] = relationship(back_populates="visits")
     vehicle: Mapped[Vehicle | None] = relationship()
@@ -443,3 +448,27 @@ class FiledSummary(Audited, Base):
     clerk_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     figures_json: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class ChangeLog(Base):
+    """修改记录: every change a person made to a kept record, field by field, never updated or
+    deleted (issue 14: who changed a phone number, who deleted and who restored)."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int] = mapped_column(Integer)
+    # the customer the record belongs to, so the customer page lists its whole history
+    customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(12))  # create / update / delete / restore
+    field: Mapped[str] = mapped_column(String(48), default="")
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_change_log_customer", "customer_id", "at"),
+        Index("ix_change_log_record", "table_name", "record_id"),
+    )

@@ -1,0 +1,175 @@
+"""An upgrade or a new database interrupted at any moment leaves a file that opens (issue 14)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import db.migrate
+from app.archive import ArchiveService
+from app.store import Store
+from db.engine import make_engine
+from db.migrate import HEAD_REVISION, DatabaseBusyError, prepare_database
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def _revision(path: Path) -> str:
+    with sqlite3.connect(path) as con:
+        return con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as con:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _start_killed_at(path: Path, step: str) -> subprocess.CompletedProcess:
+    """A separate process opens the database and is killed (SIGKILL: no clean-up at all)
+    right after the migration step `step` ran."""
+    script = (
+        "import os, signal, db.migrate\n"
+        "from app.store import Store\n"
+        f"def hook(rev):\n"
+        f"    if rev == {step!r}:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "db.migrate.after_step = hook\n"
+        f"Store({f'sqlite:///{path}'!r})\n"
+        "print('finished')\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _assert_old_data(store: Store) -> None:
+    archive = ArchiveService(store)
+    [cid] = archive.search_ids("zw")
+    detail = archive.detail(cid)
+    assert detail.name == "张伟" and detail.vehicles[0].plate == "粤A12345"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX kill")
+def test_an_upgrade_killed_half_way_leaves_the_old_database_which_upgrades_next_time(tmp_path):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0004.sqlite", path)
+    done = _start_killed_at(path, "0006")  # 0005 (filed_summary) and 0006 already ran
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert "finished" not in done.stdout
+    # Nothing of the half-done upgrade is in the file: neither the version nor the new tables.
+    assert _revision(path) == "0004"
+    assert "filed_summary" not in _tables(path)
+    store = Store(f"sqlite:///{path}")
+    assert store.migration.from_revision == "0004"
+    assert store.migration.to_revision == HEAD_REVISION
+    _assert_old_data(store)
+    store.close()
+    assert _revision(path) == HEAD_REVISION
+
+
+def test_an_upgrade_that_fails_changes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0001.sqlite", path)
+    tables_before = _tables(path)
+
+    def fail(rev):
+        if rev == "0005":
+            raise RuntimeError("disk unplugged")
+
+    monkeypatch.setattr(db.migrate, "after_step", fail)
+    with pytest.raises(RuntimeError, match="disk unplugged"):
+        Store(f"sqlite:///{path}")
+    assert _revision(path) == "0001" and _tables(path) == tables_before
+    monkeypatch.setattr(db.migrate, "after_step", None)
+    store = Store(f"sqlite:///{path}")
+    _assert_old_data(store)  # the search index was rebuilt inside the upgrade
+    store.close()
+
+
+def test_derived_tables_are_built_inside_the_upgrade(tmp_path, monkeypatch):
+    """A crash after the schema steps but before the rebuild must not leave an upgraded
+    database without its tasks: the rebuild is part of the same transaction."""
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0001.sqlite", path)
+
+    def fail(_s, *_a, **_k):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("app.followup.sync_customers", fail)
+    with pytest.raises(RuntimeError, match="power cut"):
+        Store(f"sqlite:///{path}")
+    assert _revision(path) == "0001"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX kill")
+def test_a_new_database_killed_while_being_created_leaves_nothing_that_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite"
+    done = _start_killed_at(path, "0003")
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert not path.exists()
+    leftovers = list(tmp_path.glob("new.sqlite.*.creating"))
+    assert leftovers  # the half-built file has a name of its own
+    store = Store(f"sqlite:///{path}")
+    assert store.migration.to_revision == HEAD_REVISION
+    store.close()
+    assert _revision(path) == HEAD_REVISION
+
+
+def test_stale_half_built_files_are_removed_and_an_empty_file_is_replaced(tmp_path):
+    path = tmp_path / "new.sqlite"
+    stale = tmp_path / "new.sqlite.123-abcd.creating"
+    stale.write_bytes(b"half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    young = tmp_path / "new.sqlite.456-ef01.creating"  # another desk creating it right now
+    young.write_bytes(b"half")
+    path.touch()  # an empty file: nothing to lose
+    store = Store(f"sqlite:///{path}")
+    store.close()
+    assert _revision(path) == HEAD_REVISION
+    assert not stale.exists() and young.exists()
+
+
+def test_upgrade_waits_for_a_desk_that_is_saving(tmp_path):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0004.sqlite", path)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE customer SET name = name")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    result = prepare_database(make_engine(f"sqlite:///{path}"), busy_timeout_ms=10_000)
+    other.close()
+    assert result.from_revision == "0004" and _revision(path) == HEAD_REVISION
+
+
+def test_a_database_that_stays_busy_is_refused_with_a_message_and_left_alone(tmp_path):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0004.sqlite", path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(DatabaseBusyError, match="另一台服务台正在使用"):
+        prepare_database(make_engine(f"sqlite:///{path}"), busy_timeout_ms=200)
+    other.execute("ROLLBACK")
+    other.close()
+    assert _revision(path) == "0004"
+    assert "filed_summary" not in _tables(path)
+
+
+def test_a_desk_on_the_old_release_learns_the_database_was_upgraded(tmp_path, monkeypatch):
+    path = tmp_path / "center.sqlite"
+    store = Store(f"sqlite:///{path}")
+    assert store.outdated_message() is None
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
+    message = store.outdated_message()
+    assert message is not None and "新版本" in message and "关闭" in message
+    store.close()

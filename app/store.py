@@ -9,21 +9,49 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from db.engine import make_engine, make_session_factory
-from db.migrate import HEAD_REVISION, MigrationResult, current_revision, prepare_database
+from db.migrate import (
+    HEAD_REVISION,
+    DatabaseError,
+    MigrationResult,
+    current_revision,
+    prepare_database,
+)
 
 # Revisions are zero-padded numbers, so they compare as strings.
 SUMMARY_SINCE = "0002"  # the revision that added customer_summary
 TASKS_SINCE = "0003"  # the revision that added task
 
 
+class DamagedDatabaseError(DatabaseError):
+    """The database failed PRAGMA quick_check: nothing is written to it."""
+
+
 class Store:
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, check: bool = False):
+        """check: PRAGMA quick_check first (the program and the command line do); a damaged
+        database is opened for reading only, with `damage` saying why and where the last good
+        backup is."""
         self.url = url
         self.engine = make_engine(url)
-        self.migration: MigrationResult | None = (
-            prepare_database(self.engine, after_upgrade=self._after_upgrade) if migrate else None)
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
+        self.damage: str | None = None
+        self.migration: MigrationResult | None = None
+        if check:
+            from app.backup import health_check
+
+            health_check(self)
+        if self.damage is not None:
+            try:
+                rev, _ = current_revision(self.engine)
+            except Exception:  # noqa: BLE001 - too damaged to read even the version
+                rev = None
+            if rev != HEAD_REVISION:
+                self.engine.dispose()
+                raise DamagedDatabaseError(self.damage)
+            return
+        if migrate:
+            self.migration = prepare_database(self.engine, after_upgrade=self._after_upgrade)
         if self.migration is not None and self._read_model_empty():
             with self.session() as s:
                 self._rebuild_read_model(s, summaries=True, tasks=False)
@@ -76,6 +104,8 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any error."""
+        if self.damage is not None:
+            raise DamagedDatabaseError(self.damage)
         with self._factory() as s:
             s.info["actor_id"] = self.actor_id
             try:

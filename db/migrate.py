@@ -158,7 +158,7 @@ def transactional_engine(path: Path, *, busy_timeout_ms: int = UPGRADE_BUSY_TIME
     IMMEDIATE takes the write lock before the first statement, so a desk that is saving makes
     the upgrade wait instead of failing half-way.
     """
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:

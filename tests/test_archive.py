@@ -84,7 +84,7 @@ def test_soft_delete_hides_and_restore_brings_back(archive, people):
 
 
 def test_edit_updates_list_and_audit(store, archive, people):
-    clerk = StaffService(store).create("wangfang", "王芳芳", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("wangfang", "王芳芳", Role.CLERK, "secret12")
     store.actor_id = clerk.id
     cid = people["张伟"]
     detail = archive.detail(cid)
@@ -103,7 +103,7 @@ def test_edit_updates_list_and_audit(store, archive, people):
 
 def test_renaming_a_clerk_updates_the_list(store, archive):
     staff = StaffService(store)
-    clerk = staff.create("liqiang", "李强", Role.CLERK, "secret1")
+    clerk = staff.create("liqiang", "李强", Role.CLERK, "secret12")
     cid = archive.create_customer(CustomerInput(name="赵敏", phone="13512345678",
                                                 clerk_id=clerk.id))
     staff.update(clerk.id, name="李强强", role=Role.CLERK, active=True)

@@ -20,9 +20,9 @@ D = dt.timedelta
 def people(store):
     staff = StaffService(store)
     return {
-        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 

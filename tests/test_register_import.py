@@ -38,7 +38,7 @@ def days(n: int) -> dt.date:
 @pytest.fixture
 def db(store: Store) -> dict[str, int]:
     staff = StaffService(store)
-    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
+    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret12")
     archive = ArchiveService(store)
     ids = {"clerk": clerk.id}
     ids["zhang"] = archive.create_customer(

@@ -32,9 +32,9 @@ def staff(store, monkeypatch):
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
     s = StaffService(store)
     return {
-        "wang": s.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": s.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": s.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": s.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": s.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": s.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 

@@ -173,3 +173,9 @@ def test_a_desk_on_the_old_release_learns_the_database_was_upgraded(tmp_path, mo
     message = store.outdated_message()
     assert message is not None and "新版本" in message and "关闭" in message
     store.close()
+
+
+def test_a_commit_is_on_the_disk_before_the_save_returns(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -168,13 +168,13 @@ def test_passwords_are_hashed_and_wrong_password_refused(store):
     from db.models import Staff
 
     staff = StaffService(store)
-    staff.create("clerk1", "业务员一", Role.CLERK, "pass123")
+    staff.create("clerk1", "业务员一", Role.CLERK, "pass1234")
     with store.read() as s:
         stored = s.scalar(select(Staff.password_hash).where(Staff.username == "clerk1"))
-    assert "pass123" not in stored and stored.startswith("$argon2id$")
+    assert "pass1234" not in stored and stored.startswith("$argon2id$")
     with pytest.raises(LoginError, match="用户名或密码不对"):
         staff.login("clerk1", "wrong")
-    assert staff.login("clerk1", "pass123").role == Role.CLERK
+    assert staff.login("clerk1", "pass1234").role == Role.CLERK
 
 
 def test_the_last_admin_cannot_be_demoted(store, admin):

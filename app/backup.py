@@ -155,6 +155,9 @@ def _target_name(folder: Path, stem: str, label: str, when: dt.datetime) -> Path
 def take_backup(store, *, folder: Path | None = None, label: str = ROUTINE,
                 rotate_after: bool = True) -> Path:
     """A copy into the backup folder now (立即备份, `followdesk backup`), then rotation."""
+    if getattr(store, "damage", None):
+        raise BackupError("数据库已损坏：它的副本不放进备份文件夹，以免把完好的备份挤出轮换。"
+                          "如需保留现状，请用 followdesk backup -o 文件 另存。")
     db_path = database_path(store)
     folder = check_folder(folder or backup_folder(store))
     target = copy_database(db_path, _target_name(folder, db_path.stem, label, clock.now()))
@@ -248,7 +251,13 @@ def quick_check(path: Path) -> str | None:
             con.close()
     except sqlite3.DatabaseError as e:
         return str(e)
-    return None if rows == ["ok"] else "；".join(rows[:3])
+    if rows == ["ok"]:
+        return None
+    # SQLite lists every bad cell; the first line says enough for the message
+    lines = [line for r in rows for line in str(r).splitlines()
+             if line.strip() and not line.startswith("***")]
+    first = lines[0] if lines else "quick_check"
+    return first[:120] + (f" 等 {len(lines)} 处" if len(lines) > 1 else "")
 
 
 def check_backup_file(path: Path) -> str:

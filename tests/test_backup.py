@@ -164,6 +164,9 @@ def test_a_damaged_database_is_opened_read_only_naming_the_last_good_backup(tmp_
         with damaged.session():
             pass
     assert backup.routine_backup(damaged) is None  # a damaged copy never joins the rotation
+    with pytest.raises(backup.BackupError, match="-o"):
+        backup.take_backup(damaged)
+    assert [b.path for b in backup.list_backups(good.parent)] == [good]
     damaged.close()
 
 

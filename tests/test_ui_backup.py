@@ -84,3 +84,41 @@ def test_the_file_menu_offers_backups_to_everyone(qtbot, store, ui_settings):
     qtbot.addWidget(w)
     file_menu = w.menuBar().actions()[0].menu()
     assert "备份与恢复…" in [a.text() for a in file_menu.actions()]
+
+
+def test_a_damaged_database_says_so_in_the_window_and_refuses_a_save(
+        qtbot, store, admin, ui_settings, monkeypatch):
+    import pytest
+
+    from app.store import DamagedDatabaseError
+    from ui.main_window import MainWindow
+
+    w = MainWindow(store, admin, ui_settings, today_fn=lambda: TODAY)
+    qtbot.addWidget(w)
+    assert not hasattr(w, "damage_label")
+    store.damage = "数据库文件已损坏（测试），最近一次完好的备份是 X。"
+    w2 = MainWindow(store, admin, ui_settings, today_fn=lambda: TODAY)
+    qtbot.addWidget(w2)
+    assert w2.damage_label.text() == "数据库已损坏，只能查看"
+    assert "最近一次完好的备份" in w2.damage_label.toolTip()
+    with pytest.raises(DamagedDatabaseError):
+        ArchiveService(store).create_customer(CustomerInput(name="张伟", phone="13812345678"))
+    dialog = BackupDialog(store, admin)
+    qtbot.addWidget(dialog)
+    assert not dialog.backup_button.isEnabled()  # a damaged copy would push good ones out
+
+
+def test_the_window_tells_a_desk_on_an_old_release_to_close(qtbot, store, admin, ui_settings,
+                                                            msgbox):
+    from ui.main_window import MainWindow
+
+    w = MainWindow(store, admin, ui_settings, today_fn=lambda: TODAY)
+    qtbot.addWidget(w)
+    w.check_schema()
+    assert msgbox.shown == []
+    with sqlite3.connect(backup.database_path(store)) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
+    w.check_schema()
+    w.check_schema()  # said once
+    assert [kind for kind, _t, _x in msgbox.shown] == ["warning"]
+    assert "新版本" in msgbox.shown[0][2]

@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.schema_timer.timeout.connect(self.check_schema)
         self.schema_timer.start()
         if store.damage:
-            self.damage_label = QLabel(tr("数据库已损坏，只能查看：请在“文件 → 备份与恢复”中恢复"))
+            self.damage_label = QLabel(tr("数据库已损坏，只能查看"))
             self.damage_label.setToolTip(store.damage)
             self.damage_label.setStyleSheet("color:#b00020; font-weight:bold")
             self.statusBar().addWidget(self.damage_label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -179,3 +180,44 @@ def test_a_commit_is_on_the_disk_before_the_save_returns(store):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_an_upgrade_while_another_desk_keeps_saving(tmp_path):
+    """The issue's probe: a second desk writing all the time made 10 of 60 upgrades fail
+    half-way. Now the upgrade takes the lock, the other desk's saves wait for it, and nothing
+    fails on either side."""
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0004.sqlite", path)
+    stop = threading.Event()
+    errors: list[Exception] = []
+    saves = []
+
+    def other_desk():
+        con = sqlite3.connect(path, timeout=10, isolation_level=None)
+        while not stop.is_set():
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("UPDATE customer SET address = ? WHERE name = '张伟'",
+                            (f"中山大道 {len(saves)} 号",))
+                con.execute("COMMIT")
+                saves.append(1)
+            except sqlite3.Error as e:
+                errors.append(e)
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            time.sleep(0.005)
+        con.close()
+
+    desk = threading.Thread(target=other_desk)
+    desk.start()
+    while not saves:
+        time.sleep(0.01)
+    try:
+        store = Store(f"sqlite:///{path}")
+    finally:
+        stop.set()
+        desk.join()
+    assert store.migration.from_revision == "0004" and _revision(path) == HEAD_REVISION
+    _assert_old_data(store)
+    store.close()
+    assert errors == [] and len(saves) > 1

@@ -194,10 +194,12 @@ def _is_locked(e: Exception) -> bool:
 
 
 def _upgrade_file(path: Path, rev: str | None, after_upgrade: AfterUpgrade | None,
-                  busy_timeout_ms: int) -> MigrationResult:
+                  busy_timeout_ms: int, *, repair: bool = False,
+                  backup: Path | None = None) -> MigrationResult:
     """One transaction: lock, copy the old file aside, every step, the derived tables, commit.
 
-    A crash or a refusal anywhere leaves the file exactly as it was."""
+    A crash or a refusal anywhere leaves the file exactly as it was. `repair`: first remove
+    what an older release's interrupted upgrade left behind (see _half_upgrade_leftovers)."""
     engine = transactional_engine(path, busy_timeout_ms=busy_timeout_ms)
     try:
         with engine.begin() as conn:
@@ -213,7 +215,11 @@ def _upgrade_file(path: Path, rev: str | None, after_upgrade: AfterUpgrade | Non
                 if rev is not None and rev not in known_revisions():
                     raise _newer(rev)
             # Copied while we hold the write lock: exactly what the upgrade starts from.
-            backup = backup_sqlite(path, f"before-upgrade-{rev}") if rev is not None else None
+            if backup is None and rev is not None:
+                backup = backup_sqlite(path, f"before-upgrade-{rev}")
+            if repair and rev is not None:
+                for statement in _half_upgrade_leftovers(conn, rev, path):
+                    conn.exec_driver_sql(statement)
             _run_upgrade(conn)
             if after_upgrade is not None:
                 after_upgrade(conn, rev)
@@ -221,9 +227,64 @@ def _upgrade_file(path: Path, rev: str | None, after_upgrade: AfterUpgrade | Non
     except OperationalError as e:
         if _is_locked(e):
             raise DatabaseBusyError(BUSY_MESSAGE) from e
+        if not repair and _is_leftover_clash(e):
+            engine.dispose()
+            return _upgrade_file(path, rev, after_upgrade, busy_timeout_ms, repair=True,
+                                 backup=backup)
         raise
     finally:
         engine.dispose()
+
+
+def _is_leftover_clash(e: Exception) -> bool:
+    text_ = str(e).lower()
+    return "already exists" in text_ or "duplicate column name" in text_
+
+
+def _schema(conn) -> tuple[dict[str, set[str]], set[str]]:
+    """{table: columns}, index names — SQLite's own objects and alembic_version left out."""
+    tables: dict[str, set[str]] = {}
+    indexes: set[str] = set()
+    for kind, name in conn.exec_driver_sql("SELECT type, name FROM sqlite_master").all():
+        if name.startswith("sqlite_") or name == "alembic_version":
+            continue
+        if kind == "table":
+            cols = conn.exec_driver_sql(f'PRAGMA table_info("{name}")').all()
+            tables[name] = {c[1] for c in cols}
+        elif kind == "index":
+            indexes.add(name)
+    return tables, indexes
+
+
+def _half_upgrade_leftovers(conn, rev: str, path: Path) -> list[str]:
+    """What an older release's interrupted upgrade left: pysqlite ran the leading CREATE/ALTER
+    statements of the step in autocommit, then the crash rolled back the rest and the version
+    stayed at `rev` — every later start then failed with "table … already exists".
+
+    Those leftovers are exactly the tables, columns and indexes the file has beyond the schema
+    of `rev` (built in memory to compare). They hold nothing: no release wrote to them, and the
+    step's own inserts were rolled back. A leftover table with rows is not touched: the user is
+    sent to the pre-upgrade backup instead."""
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as sconn:
+            _run_upgrade(sconn, rev)
+            want_tables, want_indexes = _schema(sconn)
+    finally:
+        scratch.dispose()
+    have_tables, have_indexes = _schema(conn)
+    statements = [f'DROP INDEX "{name}"' for name in sorted(have_indexes - want_indexes)]
+    for table in sorted(set(have_tables) - set(want_tables)):
+        if conn.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is not None:
+            raise DatabaseError(
+                f"数据库上次升级没有完成，留下了有数据的表 {table}，程序不能自动修复。"
+                f"数据未做改动；升级前的备份在 {path.parent} 中"
+                f"（文件名含 before-upgrade-{rev}），请联系维护人员。")
+        statements.append(f'DROP TABLE "{table}"')
+    for table in sorted(set(have_tables) & set(want_tables)):
+        for column in sorted(have_tables[table] - want_tables[table]):
+            statements.append(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    return statements
 
 
 CREATING_SUFFIX = ".creating"

@@ -221,3 +221,49 @@ def test_an_upgrade_while_another_desk_keeps_saving(tmp_path):
     _assert_old_data(store)
     store.close()
     assert errors == [] and len(saves) > 1
+
+
+def _stuck_like_an_older_release(path: Path, step: str) -> None:
+    """What the previous release left when killed mid-upgrade: migrations run through a plain
+    pysqlite connection, whose leading DDL was committed on its own."""
+    script = (
+        "import os, signal, db.migrate\n"
+        "from db.engine import make_engine\n"
+        f"db.migrate.after_step = lambda rev: os.kill(os.getpid(), signal.SIGKILL) "
+        f"if rev == {step!r} else None\n"
+        f"db.migrate.upgrade_to(make_engine({f'sqlite:///{path}'!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX kill")
+@pytest.mark.parametrize("rev, leftover", [("0001", "customer_summary"),
+                                           ("0004", "filed_summary"),
+                                           ("0008", "insurance_renewal")])
+def test_a_database_stuck_by_an_older_release_is_repaired_and_upgraded(tmp_path, rev, leftover):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / f"db-{rev}.sqlite", path)
+    _stuck_like_an_older_release(path, f"{int(rev) + 1:04d}")
+    # the state the issue describes: new tables, old version
+    assert _revision(path) == rev and leftover in _tables(path)
+    store = Store(f"sqlite:///{path}")
+    assert store.migration.from_revision == rev
+    assert len(list(tmp_path.glob(f"center.before-upgrade-{rev}-*.sqlite"))) == 1
+    _assert_old_data(store)
+    store.close()
+    assert _revision(path) == HEAD_REVISION
+
+
+def test_a_leftover_table_with_rows_is_not_dropped(tmp_path):
+    path = tmp_path / "center.sqlite"
+    shutil.copy(FIXTURES / "db-0004.sqlite", path)
+    with sqlite3.connect(path) as con:  # as if somebody had typed into it
+        con.execute("CREATE TABLE filed_summary (id INTEGER PRIMARY KEY, note TEXT)")
+        con.execute("INSERT INTO filed_summary (note) VALUES ('x')")
+    with pytest.raises(db.migrate.DatabaseError, match="before-upgrade-0004"):
+        Store(f"sqlite:///{path}")
+    assert _revision(path) == "0004"
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT note FROM filed_summary").fetchall() == [("x",)]

@@ -315,9 +315,10 @@ def _publish(tmp: Path, path: Path) -> None:
     """Give the finished file its name without replacing a database another desk created in
     the meantime (that one is then used)."""
     if path.exists():
-        if path.stat().st_size:
+        if not _half_created(path):
             return  # another desk was quicker: its database is the one
-        # an empty file (touched by hand, or an older release killed at once): nothing to lose
+        # an empty file, or one an older release began to create in place and was killed
+        # (FollowDesk's tables only, not one row in any): nothing to lose
         for side in ("-wal", "-shm", "-journal"):
             path.with_name(path.name + side).unlink(missing_ok=True)
         os.replace(tmp, path)
@@ -331,6 +332,28 @@ def _publish(tmp: Path, path: Path) -> None:
     except OSError:  # a file system without hard links (FAT on a USB drive)
         if not path.exists():
             os.replace(tmp, path)
+
+
+def _half_created(path: Path) -> bool:
+    """An empty file, or FollowDesk tables without a version and without a single row: what an
+    older release left when killed while creating the database in place. Refusing it (as a
+    foreign database) would lock the center out of a file that holds nothing."""
+    from db.models import Base
+
+    known = set(Base.metadata.tables) | {"alembic_version"}
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+            if not names <= known:
+                return False
+            return all(con.execute(f'SELECT 1 FROM "{n}" LIMIT 1').fetchone() is None
+                       for n in names)
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _remove_stale_creations(path: Path) -> None:
@@ -357,13 +380,13 @@ def prepare_database(engine: Engine, *, after_upgrade: AfterUpgrade | None = Non
     rev, has_tables = current_revision(engine)
     if rev == HEAD_REVISION:
         return MigrationResult(rev, rev)
-    if rev is None and has_tables:
+    path = sqlite_path(engine)
+    if rev is None and has_tables and not (path is not None and _half_created(path)):
         raise ForeignDatabaseError(
             "这个数据库文件不是 FollowDesk 的数据库（缺少版本信息），为免损坏数据，程序不会打开它。"
         )
     if rev is not None and rev not in known_revisions():
         raise _newer(rev)
-    path = sqlite_path(engine)
     if path is None:  # in memory, or a database server: its own transaction is enough
         with engine.begin() as conn:
             _run_upgrade(conn)

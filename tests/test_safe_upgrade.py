@@ -267,3 +267,29 @@ def test_a_leftover_table_with_rows_is_not_dropped(tmp_path):
     assert _revision(path) == "0004"
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT note FROM filed_summary").fetchall() == [("x",)]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX kill")
+def test_a_new_database_an_older_release_began_in_place_is_created_again(tmp_path):
+    """The older release created tables straight in the file; killed in its first steps it
+    left FollowDesk tables without a version, refused as foreign at every later start."""
+    path = tmp_path / "new.sqlite"
+    _stuck_like_an_older_release(path, "0002")
+    assert path.exists() and "customer" in _tables(path)
+    store = Store(f"sqlite:///{path}")
+    assert store.migration.to_revision == HEAD_REVISION
+    store.close()
+    assert _revision(path) == HEAD_REVISION
+
+
+def test_followdesk_tables_with_rows_but_no_version_are_still_refused(tmp_path):
+    from db.migrate import ForeignDatabaseError
+
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT)")
+        con.execute("INSERT INTO customer (name) VALUES ('张伟')")
+    before = path.read_bytes()
+    with pytest.raises(ForeignDatabaseError):
+        Store(f"sqlite:///{path}")
+    assert path.read_bytes() == before

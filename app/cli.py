@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from app import __version__, clock
-from app.config import ENV_DB, data_dir, database_url, to_url
+from app.config import ENV_DB, DatabasePathError, data_dir, database_url, to_url
 from app.files import share
 
 DEMO_DEFAULT_CUSTOMERS = 2000
@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--name", metavar="NAME", help="本中心名称")
     c.add_argument("--address", metavar="TEXT", help="本中心地址")
     c.add_argument("--phone", metavar="PHONE", help="本中心电话")
+    b = sub.add_parser("backup", help="立即备份数据库（默认存入备份文件夹并轮换）")
+    b.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="备份到这个文件，而不是备份文件夹")
+
+    r = sub.add_parser("restore", help="用备份文件恢复数据库（先检查文件，并先备份当前数据）")
+    r.add_argument("file", type=Path)
 
     f = sub.add_parser("print", help="打印四张表格（PDF 或 Excel）",
                        description="FORM：archive（客户档案基本资料表）、call-record（跟踪服务"
@@ -178,7 +184,7 @@ def cmd_print_summary(url: str, args) -> int:
     if args.output.suffix.lower() not in ("", ".pdf") or args.format == "xlsx":
         print("小结/总结只能输出 PDF", file=sys.stderr)
         return 2
-    store = _open_store(url)
+    store = _open_store(url, writes=False)
     try:
         clerk_id, clerk_name = None, ""
         if args.clerk:
@@ -243,15 +249,69 @@ def _sign_in(store, args) -> bool:
     return True
 
 
-def _open_store(url: str):
+def _open_store(url: str, *, writes: bool = True):
+    """The database, checked (quick_check). A damaged one stops a command that writes."""
     from app.store import Store
     from db.migrate import DatabaseError
 
     try:
-        return Store(url)
+        store = Store(url, check=True)
     except DatabaseError as e:
         print(e, file=sys.stderr)
         raise SystemExit(2) from None
+    if store.damage:
+        print(store.damage, file=sys.stderr)
+        if writes:
+            store.close()
+            raise SystemExit(2)
+    return store
+
+
+def cmd_backup(url: str, args) -> int:
+    """followdesk backup [-o FILE]"""
+    from app import backup
+
+    store = _open_store(url, writes=False)
+    try:
+        if args.output:
+            db_path = backup.database_path(store)
+            target = args.output.expanduser().resolve()
+            if target == db_path:
+                print("不能备份到数据库文件本身", file=sys.stderr)
+                return 2
+            if not target.parent.is_dir():
+                print(f"保存的文件夹不存在：{target.parent}", file=sys.stderr)
+                return 2
+            path = backup.copy_database(db_path, target)
+        else:
+            path = backup.take_backup(store)
+    except backup.BackupError as e:
+        print(e, file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"已备份：{path}（{path.stat().st_size / 1e6:.1f} MB）")
+    return 0
+
+
+def cmd_restore(url: str, args) -> int:
+    """followdesk restore FILE"""
+    from app import backup
+    from app.store import Store
+    from db.migrate import DatabaseError
+
+    try:
+        # A damaged database is exactly what restore is for: open it without refusing.
+        store = Store(url, migrate=False)
+        result = backup.restore(store, args.file)
+    except (backup.BackupError, DatabaseError) as e:
+        print(e, file=sys.stderr)
+        return 1
+    if result.saved_current:
+        print(f"恢复前的数据已备份到：{result.saved_current}")
+    print(f"已用 {result.source} 恢复数据库（数据库版本 {result.revision}）。"
+          "请重新启动所有服务台上的程序。")
+    return 0
 
 
 def cmd_demo(url: str, customers: int, seed: int, years: int = 2) -> int:
@@ -357,7 +417,7 @@ def cmd_tasks(url: str, args) -> int:
     if args.kind and args.kind not in set(TaskKind):
         print(f"未知的任务类别：{args.kind}（可选：{', '.join(TaskKind)}）", file=sys.stderr)
         return 2
-    store = _open_store(url)
+    store = _open_store(url, writes=False)
     try:
         owner_id = None
         if args.owner:
@@ -421,7 +481,7 @@ def cmd_holidays(url: str, args) -> int:
     from app.workdays import KIND_LABELS, write_notice_template
     from db.models import PublicDayKind
 
-    store = _open_store(url)
+    store = _open_store(url, writes=bool(args.import_file and not args.dry_run))
     try:
         service = PublicDayService(store)
         if args.import_file:
@@ -484,7 +544,7 @@ def cmd_summary(url: str, args) -> int:
         period = Period.month(int(m.group(1)), int(m.group(2)))
     else:
         period = Period.year(args.year)
-    store = _open_store(url)
+    store = _open_store(url, writes=False)
     try:
         clerk_id = None
         if args.clerk:
@@ -543,7 +603,7 @@ def cmd_print(url: str, args) -> int:
     req = FormRequest(args.form, start=args.start, end=args.end, limit=args.limit)
     if args.form in ("call-register", "letter-register") and not (args.start or args.end):
         req.start, req.end = period_range("month", req.today)
-    store = _open_store(url)
+    store = _open_store(url, writes=False)
     try:
         forms = FormsService(store)
         if args.clerk:
@@ -588,13 +648,22 @@ def cmd_print(url: str, args) -> int:
 
 
 def demo_url(cli_db: str | None) -> str:
-    return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"))
+    return to_url(cli_db) if cli_db else to_url(str(data_dir() / "demo.sqlite"),
+                                                 create_folder=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     clock.freeze_from_environment()
-    url = demo_url(args.db) if args.demo else database_url(args.db)
+    try:
+        url = demo_url(args.db) if args.demo else database_url(args.db)
+    except DatabasePathError as e:
+        if args.command is None:  # the window: the message in a box, not on a hidden console
+            import importlib
+
+            return importlib.import_module("ui.app").refuse_to_start(str(e))
+        print(e, file=sys.stderr)
+        return 2
     if args.command == "demo":
         return cmd_demo(url, args.customers, args.seed, args.years)
     if args.command == "import":
@@ -611,6 +680,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_print(url, args)
     if args.command == "center":
         return cmd_center(url, args)
+    if args.command == "backup":
+        return cmd_backup(url, args)
+    if args.command == "restore":
+        return cmd_restore(url, args)
     hint = ""
     if args.demo:
         from app.demo import ensure_demo

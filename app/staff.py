@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
+import json
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.normalize import ValidationError, fold
 from app.store import Store
-from db.models import Role, Staff
+from db.models import Role, Setting, Staff
 
 ROLE_LABELS = {Role.CLERK: "跟踪业务员", Role.SUPERVISOR: "业务主管", Role.ADMIN: "管理员"}
-MIN_PASSWORD = 6
+MIN_PASSWORD = 8
+# Login throttling: after MAX_FAILURES wrong passwords in a row for one login name, that name is
+# refused for LOCK_FIRST, doubling with every further failure up to LOCK_MAX.
+MAX_FAILURES = 5
+LOCK_FIRST = dt.timedelta(seconds=30)
+LOCK_MAX = dt.timedelta(minutes=15)
+FAILURE_PREFIX = "login.failures."
 
 
 def _hasher():
@@ -23,6 +34,18 @@ def _hasher():
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+_dummy: str | None = None
+
+
+def _dummy_hash() -> str:
+    """Checked against for a login name that does not exist, so an unknown name costs the
+    same Argon2 time as a known one and the answer's speed tells nothing."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _hasher().hash("followdesk-no-such-user")
+    return _dummy
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -150,13 +173,52 @@ class StaffService:
             return _info(row) if row else None
 
     def login(self, username: str, password: str) -> StaffInfo:
+        """The same answer, in the same time, for an unknown name as for a wrong password;
+        after MAX_FAILURES in a row the name is refused for a while (known or not)."""
+        name = fold(username)
+        key = _failure_key(name)
         with self.store.read() as s:
-            row = s.scalar(select(Staff).where(Staff.username == fold(username)))
-            if row is None or not verify_password(row.password_hash, password):
-                raise LoginError("用户名或密码不对，请重新输入。")
-            if not row.active:
-                raise LoginError("这个账号已停用，请联系管理员。")
-            return _info(row)
+            failures, until = _failures(s.get(Setting, key))
+            now = clock.now()
+            if until is not None and now < until:
+                raise LoginError(_locked_message(until - now))
+            row = s.scalar(select(Staff).where(Staff.username == name))
+            ok = verify_password(row.password_hash if row is not None else _dummy_hash(),
+                                 password) and row is not None
+            info = _info(row) if row is not None else None
+        if not ok:
+            failures += 1
+            until = None
+            if failures >= MAX_FAILURES:
+                until = now + min(LOCK_FIRST * 2 ** (failures - MAX_FAILURES), LOCK_MAX)
+            self._record_failures(key, failures, until)
+            if until is not None:
+                raise LoginError(f"密码连续输错 {failures} 次。" + _locked_message(until - now))
+            left = MAX_FAILURES - failures
+            raise LoginError("用户名或密码不对，请重新输入。"
+                             + (f"再错 {left} 次将暂停登录几分钟。" if left <= 2 else ""))
+        if failures:
+            self._record_failures(key, 0, None)
+        assert info is not None
+        if not info.active:
+            raise LoginError("这个账号已停用，请联系管理员。")
+        return info
+
+    def _record_failures(self, key: str, failures: int, until: dt.datetime | None) -> None:
+        if self.store.damage:  # a damaged database is not written to, not even for this
+            return
+        with self.store.session() as s:
+            row = s.get(Setting, key)
+            if not failures:
+                if row is not None:
+                    s.delete(row)
+                return
+            value = json.dumps({"n": failures,
+                                "until": until.isoformat(timespec="seconds") if until else None})
+            if row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
 
     @admin_only("只有管理员可以新增员工账号。")
     def create(
@@ -258,5 +320,36 @@ class StaffService:
 
     @staticmethod
     def _check_password(password: str) -> None:
-        if len(password) < MIN_PASSWORD:
-            raise ValidationError("password", f"密码至少 {MIN_PASSWORD} 位。")
+        """New passwords only: the passwords of existing accounts keep working."""
+        check_new_password(password)
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError("password", f"密码至少 {MIN_PASSWORD} 位。")
+    if password.isdigit():
+        raise ValidationError("password", "密码不能全是数字，请加上字母或符号。")
+    if len(set(password)) == 1:
+        raise ValidationError("password", "密码不能是同一个字符重复。")
+
+
+def _failure_key(name: str) -> str:
+    # A digest, not the typed name: the settings table keeps no list of guessed names.
+    return FAILURE_PREFIX + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def _failures(row: Setting | None) -> tuple[int, dt.datetime | None]:
+    if row is None:
+        return 0, None
+    try:
+        data = json.loads(row.value)
+        until = dt.datetime.fromisoformat(data["until"]) if data.get("until") else None
+        return int(data["n"]), until
+    except (ValueError, KeyError, TypeError):
+        return 0, None
+
+
+def _locked_message(wait: dt.timedelta) -> str:
+    seconds = max(math.ceil(wait.total_seconds()), 1)
+    when = f"{seconds} 秒" if seconds < 90 else f"{(seconds + 59) // 60} 分钟"
+    return f"为防止猜密码，这个登录名暂停登录，请 {when}后再试。"

@@ -9,28 +9,65 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from db.engine import make_engine, make_session_factory
-from db.migrate import MigrationResult, prepare_database
+from db.migrate import (
+    HEAD_REVISION,
+    DatabaseError,
+    MigrationResult,
+    current_revision,
+    prepare_database,
+)
 
 # Revisions are zero-padded numbers, so they compare as strings.
 SUMMARY_SINCE = "0002"  # the revision that added customer_summary
 TASKS_SINCE = "0003"  # the revision that added task
 
 
+class DamagedDatabaseError(DatabaseError):
+    """The database failed PRAGMA quick_check: nothing is written to it."""
+
+
 class Store:
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, check: bool = False):
+        """check: PRAGMA quick_check first (the program and the command line do); a damaged
+        database is opened for reading only, with `damage` saying why and where the last good
+        backup is."""
         self.url = url
         self.engine = make_engine(url)
-        self.migration: MigrationResult | None = prepare_database(self.engine) if migrate else None
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
-        if self.migration is not None:
-            before = self.migration.from_revision if self.migration.upgraded else None
-            # Derived tables are rebuilt only when the upgrade crossed the migration that
-            # introduced them: a later schema change must not cost a 50k-customer rebuild.
-            summaries = (before is not None and before < SUMMARY_SINCE) or self._read_model_empty()
-            tasks = before is not None and before < TASKS_SINCE
-            if summaries or tasks:
-                self._rebuild_read_model(summaries=summaries, tasks=tasks)
+        self.damage: str | None = None
+        self.migration: MigrationResult | None = None
+        if check:
+            from app.backup import health_check
+
+            health_check(self)
+        if self.damage is not None:
+            try:
+                rev, _ = current_revision(self.engine)
+            except Exception:  # noqa: BLE001 - too damaged to read even the version
+                rev = None
+            if rev != HEAD_REVISION:
+                self.engine.dispose()
+                raise DamagedDatabaseError(self.damage)
+            return
+        if migrate:
+            self.migration = prepare_database(self.engine, after_upgrade=self._after_upgrade)
+        if self.migration is not None and self._read_model_empty():
+            with self.session() as s:
+                self._rebuild_read_model(s, summaries=True, tasks=False)
+
+    def _after_upgrade(self, conn, before: str | None) -> None:
+        """Inside the upgrade's transaction: the derived tables land with the new schema.
+
+        They are rebuilt only when the upgrade crossed the migration that introduced them: a
+        later schema change must not cost a 50k-customer rebuild."""
+        summaries = before is not None and before < SUMMARY_SINCE
+        tasks = before is not None and before < TASKS_SINCE
+        if not (summaries or tasks):
+            return
+        with Session(bind=conn) as s:
+            self._rebuild_read_model(s, summaries=summaries, tasks=tasks)
+            s.flush()
 
     def _read_model_empty(self) -> bool:
         """Customers but no summary rows: a database written by hand or an interrupted upgrade.
@@ -46,7 +83,8 @@ class Store:
             has_summary = conn.execute(select(CustomerSummary.customer_id).limit(1)).first()
         return has_customers and has_summary is None
 
-    def _rebuild_read_model(self, *, summaries: bool, tasks: bool) -> None:
+    @staticmethod
+    def _rebuild_read_model(s: Session, *, summaries: bool, tasks: bool) -> None:
         """An upgraded database gets its derived tables computed from the records."""
 
         from sqlalchemy import select
@@ -56,17 +94,18 @@ class Store:
         from app.settings import load_rules
         from db.models import Customer
 
-        with self.session() as s:
-            if summaries:
-                rebuild_all(s)
-            if tasks:
-                # Records from before the follow-up engine get their tasks (recent ones only).
-                ids = s.scalars(select(Customer.id)).all()
-                sync_customers(s, ids, load_rules(s), clock.today())
+        if summaries:
+            rebuild_all(s)
+        if tasks:
+            # Records from before the follow-up engine get their tasks (recent ones only).
+            ids = s.scalars(select(Customer.id)).all()
+            sync_customers(s, ids, load_rules(s), clock.today())
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any error."""
+        if self.damage is not None:
+            raise DamagedDatabaseError(self.damage)
         with self._factory() as s:
             s.info["actor_id"] = self.actor_id
             try:
@@ -75,6 +114,15 @@ class Store:
             except BaseException:
                 s.rollback()
                 raise
+
+    def outdated_message(self) -> str | None:
+        """A message when another desk has upgraded the database past this release: this desk
+        must close before it writes to a schema it does not know. None when all is well."""
+        rev, _ = current_revision(self.engine)
+        if rev is None or rev <= HEAD_REVISION:
+            return None
+        return (f"另一台服务台已用新版本的 FollowDesk 升级了数据库（数据库版本 {rev}，本程序只认识 "
+                f"{HEAD_REVISION}）。请关闭本程序并安装新版本后再继续工作，以免数据出错。")
 
     def read(self) -> Session:
         return self._factory()

@@ -8,10 +8,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Audited, SoftDeleted, utcnow
 
 BUSY_TIMEOUT_MS = 5000
+# FULL: a commit is on the disk before the save returns, so a power cut loses nothing the clerk
+# saw saved (NORMAL in WAL mode may lose the last commits). benchmarks/bench_sync.py measures
+# what it costs a call save.
+SYNCHRONOUS = "FULL"
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # hide_parameters: an SQL error's text (a crash dialog, followdesk.log) shows the statement
+    # but never the values in it — customers' names, phones and addresses.
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -23,7 +29,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     cur.close()
 
 

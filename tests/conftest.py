@@ -38,7 +38,7 @@ def cheap_password_hashing(monkeypatch):
 @pytest.fixture
 def store(tmp_path) -> Store:
     s = Store(f"sqlite:///{tmp_path / 'followdesk.sqlite'}")
-    admin = StaffService(s).create("admin", "管理员", Role.ADMIN, "secret1")
+    admin = StaffService(s).create("admin", "管理员", Role.ADMIN, "secret12")
     s.actor_id = admin.id
     yield s
     s.close()
@@ -46,7 +46,7 @@ def store(tmp_path) -> Store:
 
 @pytest.fixture
 def admin(store) -> StaffInfo:
-    return StaffService(store).login("admin", "secret1")
+    return StaffService(store).login("admin", "secret12")
 
 
 @pytest.fixture

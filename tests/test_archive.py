@@ -84,7 +84,7 @@ def test_soft_delete_hides_and_restore_brings_back(archive, people):
 
 
 def test_edit_updates_list_and_audit(store, archive, people):
-    clerk = StaffService(store).create("wangfang", "王芳芳", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("wangfang", "王芳芳", Role.CLERK, "secret12")
     store.actor_id = clerk.id
     cid = people["张伟"]
     detail = archive.detail(cid)
@@ -103,7 +103,7 @@ def test_edit_updates_list_and_audit(store, archive, people):
 
 def test_renaming_a_clerk_updates_the_list(store, archive):
     staff = StaffService(store)
-    clerk = staff.create("liqiang", "李强", Role.CLERK, "secret1")
+    clerk = staff.create("liqiang", "李强", Role.CLERK, "secret12")
     cid = archive.create_customer(CustomerInput(name="赵敏", phone="13512345678",
                                                 clerk_id=clerk.id))
     staff.update(clerk.id, name="李强强", role=Role.CLERK, active=True)
@@ -168,13 +168,13 @@ def test_passwords_are_hashed_and_wrong_password_refused(store):
     from db.models import Staff
 
     staff = StaffService(store)
-    staff.create("clerk1", "业务员一", Role.CLERK, "pass123")
+    staff.create("clerk1", "业务员一", Role.CLERK, "pass1234")
     with store.read() as s:
         stored = s.scalar(select(Staff.password_hash).where(Staff.username == "clerk1"))
-    assert "pass123" not in stored and stored.startswith("$argon2id$")
+    assert "pass1234" not in stored and stored.startswith("$argon2id$")
     with pytest.raises(LoginError, match="用户名或密码不对"):
         staff.login("clerk1", "wrong")
-    assert staff.login("clerk1", "pass123").role == Role.CLERK
+    assert staff.login("clerk1", "pass1234").role == Role.CLERK
 
 
 def test_the_last_admin_cannot_be_demoted(store, admin):

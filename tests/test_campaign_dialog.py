@@ -24,7 +24,7 @@ def on_thursday(frozen_clock):
 @pytest.fixture
 def twelve(archive, store):
     """12 customers of one clerk: 6 drive a 卡罗拉, 6 an 雅阁."""
-    clerk = StaffService(store).create("wang", "王业务", Role.CLERK, "secret1").id
+    clerk = StaffService(store).create("wang", "王业务", Role.CLERK, "secret12").id
     return [archive.create_customer(
         CustomerInput(name=f"客户{i:02d}", phone=f"1380000{i:04d}", address="广州市天河区",
                       clerk_id=clerk),

@@ -42,8 +42,8 @@ class Weekdays:
 @pytest.fixture
 def clerks(store):
     staff = StaffService(store)
-    return (staff.create("wang", "王业务", Role.CLERK, "secret1").id,
-            staff.create("li", "李业务", Role.CLERK, "secret1").id)
+    return (staff.create("wang", "王业务", Role.CLERK, "secret12").id,
+            staff.create("li", "李业务", Role.CLERK, "secret12").id)
 
 
 @pytest.fixture

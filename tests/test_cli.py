@@ -107,3 +107,41 @@ def test_print_summary_pdf(tmp_path, capsys):
     text = PdfReader(out).pages[0].extract_text()
     assert "2026年11月" in text and "第 1 页" in text
     assert main(["--db", db, "print", "summary", "-o", str(out)]) == 2
+
+
+def test_backup_and_restore_commands(tmp_path, capsys):
+    db = tmp_path / "center.sqlite"
+    assert main(["--db", str(db), "demo", "--customers", "20", "--seed", "3"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "backup"]) == 0
+    out = capsys.readouterr().out
+    [copy] = (tmp_path / "backups").glob("center-backup-*.sqlite")
+    assert str(copy) in out
+    usb = tmp_path / "usb.sqlite"
+    assert main(["--db", str(db), "backup", "-o", str(usb)]) == 0
+    assert usb.exists()
+    assert main(["--db", str(db), "backup", "-o", str(tmp_path / "no" / "x.sqlite")]) == 2
+    assert "不存在" in capsys.readouterr().err
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM call")
+    assert main(["--db", str(db), "restore", str(usb)]) == 0
+    out = capsys.readouterr().out
+    assert "恢复前的数据已备份到" in out and "重新启动" in out
+    with sqlite3.connect(db) as con, sqlite3.connect(usb) as src:
+        assert con.execute("SELECT count(*) FROM call").fetchone() == \
+            src.execute("SELECT count(*) FROM call").fetchone() != (0,)
+    assert list((tmp_path / "backups").glob("center-before-restore-*.sqlite"))
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("hello")
+    assert main(["--db", str(db), "restore", str(bad)]) == 1
+    assert "不是完好的数据库" in capsys.readouterr().err
+
+
+def test_a_db_path_in_a_folder_that_does_not_exist_is_refused(tmp_path, capsys, monkeypatch):
+    missing = tmp_path / "Z盘" / "followdesk.sqlite"
+    assert main(["--db", str(missing), "tasks"]) == 2
+    assert "文件夹不存在" in capsys.readouterr().err
+    assert not missing.parent.exists()
+    monkeypatch.setenv("FOLLOWDESK_DB", str(missing))
+    assert main(["tasks"]) == 2
+    assert not missing.parent.exists()

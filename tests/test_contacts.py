@@ -17,8 +17,8 @@ from tests.worlds import NOW, TODAY
 def people(store):
     staff = StaffService(store)
     return {
-        "clerk": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "clerk": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 

@@ -73,7 +73,7 @@ def test_refuses_a_database_that_is_not_empty(tmp_path, existing):
     store = open_store(tmp_path / "d.sqlite")
     try:
         if existing == "staff":
-            StaffService(store).create("boss", "老板", Role.ADMIN, "secret1")
+            StaffService(store).create("boss", "老板", Role.ADMIN, "secret12")
         else:
             ArchiveService(store).create_customer(CustomerInput("张伟", "13812345678"))
         with pytest.raises(DemoRefused, match="空数据库"):
@@ -252,7 +252,7 @@ def test_ensure_demo_fills_once_and_hints_only_for_a_demo(tmp_path):
         store.close()
 
     real = open_store(tmp_path / "real.sqlite")
-    StaffService(real).create("admin", "管理员", Role.ADMIN, "secret1")
+    StaffService(real).create("admin", "管理员", Role.ADMIN, "secret12")
     real.close()
     assert ensure_demo(f"sqlite:///{tmp_path / 'real.sqlite'}", customers=10) == ""
 

@@ -29,7 +29,7 @@ def on_a_known_day(frozen_clock):
 @pytest.fixture
 def clerk(store, monkeypatch):
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
-    return StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
+    return StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret12")
 
 
 def customer(archive, clerk, name, i, *, warranty=False):
@@ -236,7 +236,7 @@ def test_csi_is_the_mean_score_of_the_scored_calls(store, scored_calls):
     assert trend[10][3] == pytest.approx(0.9) and trend[11][3] == pytest.approx(0.3)
     assert trend[9][3] is None  # October: nobody scored
     # a clerk with no scored calls measures nothing
-    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
+    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret12")
     assert summary.figures(NOV, clerk_id=other.id, as_of=AFTER).values["csi"] is None
 
 
@@ -294,7 +294,7 @@ def unsatisfied_week(store, archive, clerk):
         people[name] = out.request_id
     store.actor_id = admin_id
     store.actor_id = StaffService(store).create("zhuguan", "黄主管", Role.SUPERVISOR,
-                                                "secret1").id
+                                                "secret12").id
     c.close_request(people["周强"], "客户已接受道歉，不再追究", D(2026, 11, 20))
     return people
 

@@ -19,9 +19,9 @@ D = dt.date
 def clerks(store):
     staff = StaffService(store)
     return {
-        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 
@@ -258,7 +258,7 @@ def test_reimporting_the_same_file_adds_no_tasks(store, tasks, clerks, tmp_path)
 
 def test_a_stand_in_must_be_at_work(store, tasks, clerks):
     staff = StaffService(store)
-    gone = staff.create("zhaomin", "赵敏", Role.CLERK, "secret1")
+    gone = staff.create("zhaomin", "赵敏", Role.CLERK, "secret12")
     staff.update(gone.id, name="赵敏", role=Role.CLERK, active=False)
     start, end = TODAY, TODAY + dt.timedelta(days=3)
     with pytest.raises(Exception, match="在岗"):

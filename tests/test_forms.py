@@ -55,9 +55,9 @@ class World:
 
 def build_world(store, archive) -> World:
     staff = StaffService(store)
-    wang = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
-    li = staff.create("liqiang", "李强", Role.CLERK, "secret1")
-    sup = staff.create("zhuguan", "黄丽华", Role.SUPERVISOR, "secret1")
+    wang = staff.create("wangfang", "王芳", Role.CLERK, "secret12")
+    li = staff.create("liqiang", "李强", Role.CLERK, "secret12")
+    sup = staff.create("zhuguan", "黄丽华", Role.SUPERVISOR, "secret12")
     LetterService(store).save_center(name=CENTER, phone="020-38881234")
     customers = []
     for i in range(6):

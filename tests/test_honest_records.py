@@ -20,9 +20,9 @@ D = dt.timedelta
 def people(store):
     staff = StaffService(store)
     return {
-        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 
@@ -257,7 +257,7 @@ def test_an_import_gives_its_new_customers_the_chosen_clerk(store, people, tmp_p
                                                            monkeypatch):
     from app.cli import main
 
-    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret12")
     sheet = tmp_path / "old.csv"
     sheet.write_text("客户名称,联系电话,车号,跟踪业务员\n周杰,13811112222,粤A10001,\n"
                      "吴磊,13811113333,粤A10002,李强\n", encoding="utf-8")

@@ -74,7 +74,7 @@ def messy_workbook(path: Path) -> Path:
 @pytest.fixture
 def db(tmp_path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 't.sqlite'}")
-    admin = StaffService(store).create("admin", "管理员", Role.ADMIN, "secret1")
+    admin = StaffService(store).create("admin", "管理员", Role.ADMIN, "secret12")
     store.actor_id = admin.id
     archive = ArchiveService(store)
     archive.create_customer(CustomerInput(name="王芳", phone="13900001111"),

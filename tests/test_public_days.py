@@ -109,7 +109,7 @@ def test_saving_a_year_checks_every_line_and_a_clerk_may_not(store, service):
         service.save_year(2027, [NoticeDay(D(2027, 2, 3), WORK, "")])
     with pytest.raises(ValidationError, match="不在 2027 年内"):
         service.save_year(2027, [NoticeDay(D(2028, 1, 1), OFF, "元旦")])
-    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret12")
     with pytest.raises(ValidationError, match="业务主管"):
         service.save_year(2027, SPRING_2027, by=clerk)
     service.save_year(2027, SPRING_2027)
@@ -139,7 +139,7 @@ def test_the_work_week_is_a_setting(service):
 def test_cli_holidays_and_tasks_say_which_days_are_official(store, archive, admin, tmp_path,
                                                              capsys, on_day, monkeypatch):
     db = store.url.removeprefix("sqlite:///")
-    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret12")
     assert main(["--db", db, "holidays", "--year", "2027", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["calendar"] == "computed" and not out["entered"]

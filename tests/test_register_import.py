@@ -38,7 +38,7 @@ def days(n: int) -> dt.date:
 @pytest.fixture
 def db(store: Store) -> dict[str, int]:
     staff = StaffService(store)
-    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
+    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret12")
     archive = ArchiveService(store)
     ids = {"clerk": clerk.id}
     ids["zhang"] = archive.create_customer(
@@ -291,7 +291,7 @@ def test_the_command_line_imports_a_register_as_json(store, db, letters_csv, cap
                                                      monkeypatch):
     from app.cli import main
 
-    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret12")
     url = store.url
     store.close()
     assert main(["--db", url, "--user", "admin", "import", str(letters_csv), "--json"]) == 0

@@ -23,9 +23,9 @@ def people(store):
     staff = StaffService(store)
     return {
         "admin": staff.by_name("admin"),
-        "supervisor": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
-        "clerk": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "other": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
+        "supervisor": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
+        "clerk": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "other": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
     }
 
 
@@ -49,11 +49,11 @@ def world(store, archive, people):
 # name → (who may, the call); every other role is refused
 ACTIONS = {
     "create staff": ({"admin"}, lambda st, w, p: StaffService(st).create(
-        "newbie", "新人", Role.CLERK, "secret1")),
+        "newbie", "新人", Role.CLERK, "secret12")),
     "promote to admin": ({"admin"}, lambda st, w, p: StaffService(st).update(
         p["clerk"].id, name="王芳", role=Role.ADMIN, active=True)),
     "reset the admin's password": ({"admin"}, lambda st, w, p: StaffService(st).update(
-        p["admin"].id, name="管理员", role=Role.ADMIN, active=True, password="another1")),
+        p["admin"].id, name="管理员", role=Role.ADMIN, active=True, password="another12")),
     "change the rules": ({"admin", "supervisor"}, lambda st, w, p: TaskService(st).save_rules(
         RuleSettings(first_call_to=8), TODAY)),
     "plan an absence": ({"admin", "supervisor"}, lambda st, w, p: TaskService(st).add_absence(
@@ -106,13 +106,13 @@ def test_the_command_line_writes_as_a_named_user_with_that_users_role(
 
     url = store.url
     store.close()
-    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret12")
     assert main(["--db", url, "center", "--name", "示范汽车服务中心"]) == 2
     assert "--user" in capsys.readouterr().err
     assert main(["--db", url, "--user", "wangfang", "center", "--name", "示范汽车服务中心"]) == 2
     assert "业务主管或管理员" in capsys.readouterr().err
     monkeypatch.setenv("FOLLOWDESK_PASSWORD", "wrong")
     assert main(["--db", url, "--user", "zhuguan", "center", "--name", "示范汽车服务中心"]) == 2
-    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret1")
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "secret12")
     assert main(["--db", url, "--user", "zhuguan", "center", "--name", "示范汽车服务中心"]) == 0
     assert "示范汽车服务中心" in capsys.readouterr().out

@@ -23,9 +23,9 @@ from tests.worlds import NOW, TODAY
 def people(store):
     staff = StaffService(store)
     return {
-        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 
@@ -62,17 +62,17 @@ def test_the_first_administrator_comes_with_the_letterhead(tmp_path):
         staff.create_first_admin("", "陈主管", "123", center_name="", center_phone="12345")
     assert set(e.value.errors) == {"username", "password", "center_name", "center_phone"}
     assert staff.needs_first_admin() and letters.center()["phone"] == ""
-    assert staff.create_first_admin("boss", "陈主管", "abc123", center_name="顺达汽修",
+    assert staff.create_first_admin("boss", "陈主管", "abc12345", center_name="顺达汽修",
                                     center_phone="020-38881234", check_only=True) is None
     assert staff.needs_first_admin()  # only checked
-    user = staff.create_first_admin("boss", "陈主管", "abc123", center_name="顺达汽修",
+    user = staff.create_first_admin("boss", "陈主管", "abc12345", center_name="顺达汽修",
                                     center_address="广州市天河区中山大道 88 号",
                                     center_phone="020-38881234")
     assert user.role == Role.ADMIN and not staff.needs_first_admin()
     assert letters.center() == {"name": "顺达汽修", "address": "广州市天河区中山大道 88 号",
                                 "phone": "020-38881234"}
     with pytest.raises(ValidationError):  # a second desk was quicker: not two first admins
-        staff.create_first_admin("boss2", "李", "abc123", center_name="顺达汽修")
+        staff.create_first_admin("boss2", "李", "abc12345", center_name="顺达汽修")
     store.close()
 
 
@@ -207,9 +207,9 @@ def test_anybody_changes_their_own_password(store, people):
         staff.change_own_password(wang.id, "wrong1", "newpass1")
     assert e.value.field == "old"
     with pytest.raises(ValidationError) as e:
-        staff.change_own_password(wang.id, "secret1", "123")
+        staff.change_own_password(wang.id, "secret12", "123")
     assert e.value.field == "password" and "至少" in e.value.message
-    staff.change_own_password(wang.id, "secret1", "newpass1")
+    staff.change_own_password(wang.id, "secret12", "newpass1")
     assert staff.login("wangfang", "newpass1").id == wang.id
     with pytest.raises(LoginError):
-        staff.login("wangfang", "secret1")
+        staff.login("wangfang", "secret12")

@@ -40,8 +40,8 @@ def test_an_empty_period_measures_nothing(store):
 @pytest.fixture
 def november(store, archive):
     """Three visits in November (one a comeback), calls in and out of the window."""
-    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
-    StaffService(store).create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1")
+    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret12")
+    StaffService(store).create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12")
     ids = []
     for i, (name, pickup, comeback) in enumerate([
         ("张伟", D(2026, 11, 2), False), ("王芳芳", D(2026, 11, 10), True),
@@ -100,7 +100,7 @@ def test_a_call_outside_the_period_does_not_count(store, november):
 
 
 def test_per_clerk_and_lost_and_loyal(store, archive, november):
-    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
+    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret12")
     summary = SummaryService(store)
     assert summary.figures(NOV, clerk_id=other.id).values["visits"] == 0
     # lost once 流失客户月数 (12) have passed since the last visit, not a month before
@@ -191,7 +191,7 @@ def test_the_trend_counts_each_month_as_the_figures_do(store, november):
 
 
 def test_complaints_by_department_per_clerk(store, november):
-    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret1")
+    other = StaffService(store).create("liqiang", "李强强", Role.CLERK, "secret12")
     summary = SummaryService(store)
     assert summary.complaints_by_department(NOV, clerk_id=other.id) == {}
     assert summary.complaints_by_department(Period.month(2026, 10)) == {}

@@ -53,7 +53,7 @@ def november(store, archive, monkeypatch):
     """Three visits in November (one a comeback); one call on time and satisfied, one late and
     unsatisfied with a complaint for 车间, one customer not called yet."""
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
-    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret12")
     return november_2026(store, archive, clerk.id, TODAY)
 
 

@@ -270,7 +270,7 @@ def test_window_size_and_column_widths_are_remembered(qtbot, store, admin, fille
 def test_only_working_tabs_and_admin_menu_for_admins(qtbot, store, filled, ui_settings, msgbox):
     from ui.main_window import MainWindow
 
-    clerk = StaffService(store).create("clerk1", "业务员一", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("clerk1", "业务员一", Role.CLERK, "secret12")
     w = MainWindow(store, clerk, ui_settings)
     qtbot.addWidget(w)
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
@@ -291,7 +291,7 @@ def test_login_wrong_password_then_right(qtbot, store, msgbox):
     dialog.try_login()
     assert "密码不对" in dialog.fields.error_text("password")
     assert dialog.user is None and dialog.username.text() == "admin"
-    dialog.password.setText("secret1")
+    dialog.password.setText("secret12")
     dialog.try_login()
     assert dialog.user is not None and dialog.user.name == "管理员"
 
@@ -308,11 +308,11 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path, msgbox):
     dialog.center_name.setText("广州顺达汽车维修服务中心")
     dialog.username.setText("boss")
     dialog.name.setText("陈主管")
-    dialog.password.setText("abc123")
-    dialog.password2.setText("abc124")
+    dialog.password.setText("abc12345")
+    dialog.password2.setText("abc12346")
     dialog.create()
     assert "不一样" in dialog.fields.error_text("password2")
-    dialog.password2.setText("abc123")
+    dialog.password2.setText("abc12345")
     dialog.create()
     assert dialog.user is not None and dialog.user.role == Role.ADMIN
     assert not staff.needs_first_admin()

@@ -21,8 +21,8 @@ from tests.worlds import NOW, TODAY
 def people(store, monkeypatch):
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
     staff = StaffService(store)
-    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
-    boss = staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1")
+    clerk = staff.create("wangfang", "王芳", Role.CLERK, "secret12")
+    boss = staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12")
     store.actor_id = clerk.id
     return {"clerk": clerk, "boss": boss}
 

@@ -264,7 +264,7 @@ def test_the_work_week_is_saved_by_the_same_button(qtbot, dialog, service):
 def test_a_clerk_is_refused_by_the_service(qtbot, store, service, msgbox):
     from ui.holiday_dialog import HolidayDialog
 
-    clerk = StaffService(store).create("clerk", "小王", Role.CLERK, "secret1")
+    clerk = StaffService(store).create("clerk", "小王", Role.CLERK, "secret12")
     d = HolidayDialog(service, clerk, year=2027)
     qtbot.addWidget(d)
     add_line(qtbot, d, "2027-02-20", PublicDayKind.WORK, "")

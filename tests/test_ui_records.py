@@ -27,8 +27,8 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def world(store, archive):
     boss = store.actor_id
     staff = StaffService(store)
-    wang = staff.create("wangfang", "王芳", Role.CLERK, "secret1")
-    li = staff.create("liqiang", "李强", Role.CLERK, "secret1")
+    wang = staff.create("wangfang", "王芳", Role.CLERK, "secret12")
+    li = staff.create("liqiang", "李强", Role.CLERK, "secret12")
     cust = {
         "张伟": archive.create_customer(
             CustomerInput(name="张伟", phone="13812345678", address="广州市天河区"),

@@ -26,9 +26,9 @@ def on_today(frozen_clock):
 def people(store):
     staff = StaffService(store)
     return {
-        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret1"),
-        "li": staff.create("liqiang", "李强", Role.CLERK, "secret1"),
-        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret1"),
+        "wang": staff.create("wangfang", "王芳", Role.CLERK, "secret12"),
+        "li": staff.create("liqiang", "李强", Role.CLERK, "secret12"),
+        "boss": staff.create("zhuguan", "黄主管", Role.SUPERVISOR, "secret12"),
     }
 
 
@@ -82,23 +82,23 @@ def test_the_first_start_asks_for_the_letterhead_with_the_administrator(qtbot, t
     assert dialog.focusWidget() is dialog.center_name  # the center's box comes first
     dialog.username.setText("boss")
     dialog.name.setText("陈主管")
-    dialog.password.setText("abc123")
-    dialog.password2.setText("abc123")
+    dialog.password.setText("abc12345")
+    dialog.password2.setText("abc12345")
     dialog.center_phone.setText("3888123")
     qtbot.keyClick(dialog.password2, Qt.Key.Key_Return)  # Enter presses 创建并登录
     assert dialog.user is None and staff.needs_first_admin()
     assert "中心名称" in dialog.center_fields.error_text("center_name")
     assert "区号" in dialog.center_fields.error_text("center_phone")
     assert dialog.focusWidget() is dialog.center_name
-    assert dialog.username.text() == "boss" and dialog.password.text() == "abc123"  # kept
+    assert dialog.username.text() == "boss" and dialog.password.text() == "abc12345"  # kept
     dialog.center_name.setText("广州顺达汽车维修服务中心")
     dialog.center_address.setText("广州市天河区中山大道 88 号")
     dialog.center_phone.setText("020-3888 1234")
-    dialog.password2.setText("abc124")
+    dialog.password2.setText("abc12346")
     qtbot.keyClick(dialog.password2, Qt.Key.Key_Return)
     assert "不一样" in dialog.fields.error_text("password2") and staff.needs_first_admin()
     assert not dialog.center_fields.errors["center_name"].isVisible()
-    dialog.password2.setText("abc123")
+    dialog.password2.setText("abc12345")
     qtbot.keyClick(dialog.password2, Qt.Key.Key_Return)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert dialog.user is not None and dialog.user.role == Role.ADMIN
@@ -331,11 +331,11 @@ def test_the_password_is_changed_from_the_menu(qtbot, window_for, store, people,
         qtbot.keyClick(self.new2, Qt.Key.Key_Return)
         assert self.result() != self.DialogCode.Accepted
         assert "原密码不对" in self.fields.error_text("old")
-        self.old.setText("secret1")
+        self.old.setText("secret12")
         self.new.setText("abc")
         self.new2.setText("abc")
         qtbot.keyClick(self.new2, Qt.Key.Key_Return)
-        assert "至少 6 位" in self.fields.error_text("password")
+        assert "至少 8 位" in self.fields.error_text("password")
         self.new.setText("newpass1")
         self.new2.setText("newpass2")
         qtbot.keyClick(self.new2, Qt.Key.Key_Return)
@@ -350,4 +350,4 @@ def test_the_password_is_changed_from_the_menu(qtbot, window_for, store, people,
     assert len(dialogs) == 1 and "密码已修改" in w.statusBar().currentMessage()
     assert staff.login("wangfang", "newpass1").id == people["wang"].id  # the next login
     with pytest.raises(LoginError):
-        staff.login("wangfang", "secret1")
+        staff.login("wangfang", "secret12")

@@ -32,8 +32,8 @@ def on_today(frozen_clock):
 def staff(store, monkeypatch):
     monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
     s = StaffService(store)
-    return {"wang": s.create("wangfang", "王芳", Role.CLERK, "secret1"),
-            "li": s.create("liqiang", "李强", Role.CLERK, "secret1")}
+    return {"wang": s.create("wangfang", "王芳", Role.CLERK, "secret12"),
+            "li": s.create("liqiang", "李强", Role.CLERK, "secret12")}
 
 
 @pytest.fixture

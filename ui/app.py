@@ -54,6 +54,13 @@ def _excepthook(exc_type, exc, tb) -> None:
         log.info("refused: %s", exc.message)
         common.warning(None, tr("没有权限"), exc.message)
         return
+    if isinstance(exc, DatabaseError):  # a damaged or upgraded database: its message says all
+        log.error("refused: %s", exc)
+        if QApplication.instance() is not None:
+            common.critical(None, tr("数据库不能写入"), str(exc))
+        return
+    # The engine hides SQL parameters (names, phones) from its errors; the traceback's own
+    # lines carry no values, so this text is safe for followdesk.log and the support mail.
     details = "".join(traceback.format_exception(exc_type, exc, tb))
     log.error("unhandled exception\n%s", details)
     if QApplication.instance() is not None:
@@ -143,12 +150,34 @@ def login(store: Store, hint: str = "") -> StaffInfo | None:
     return dialog.user
 
 
+def refuse_to_start(message: str) -> int:
+    """Before any database is opened (a --db folder that does not exist): say why, in a box."""
+    make_application()
+    common.critical(None, tr("无法打开数据库"), message)
+    return 2
+
+
+def routine_backup(store: Store, *, on_exit: bool = False) -> str:
+    """The day's first start and every exit leave a copy; a problem is a note, never a stop."""
+    from app import backup
+
+    try:
+        backup.routine_backup(store, on_exit=on_exit)
+    except backup.BackupError as e:
+        log.warning("routine backup failed: %s", e)
+        return tr("自动备份没有完成：{e}").format(e=e)
+    except Exception:
+        log.exception("routine backup failed")
+        return tr("自动备份没有完成，详情见日志。")
+    return ""
+
+
 def run(url: str, *, demo_hint: str = "") -> int:
     setup_logging()
     app = make_application()
     sys.excepthook = _excepthook
     try:
-        store = Store(url)
+        store = Store(url, check=True)
     except DatabaseError as e:
         common.critical(None, tr("无法打开数据库"), str(e))
         return 2
@@ -158,6 +187,9 @@ def run(url: str, *, demo_hint: str = "") -> int:
             "打不开数据库：{url}\n\n{e}\n\n如果文件正被别的程序占用，请关闭后再试。"
         ).format(url=url, e=e))
         return 2
+    if store.damage:
+        common.critical(None, tr("数据库已损坏"), store.damage)
+    backup_note = "" if store.damage else routine_backup(store)
     user = login(store, demo_hint)
     if user is None:
         return 0
@@ -166,6 +198,10 @@ def run(url: str, *, demo_hint: str = "") -> int:
     window = MainWindow(store, user)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     window.show()
+    if backup_note:
+        window.statusBar().showMessage(backup_note, 60000)
     code = app.exec()
+    if not store.damage and not window.restored:
+        routine_backup(store, on_exit=True)
     store.close()
     return code

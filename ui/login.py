@@ -90,7 +90,7 @@ class FirstAdminDialog(QDialog):
         self.name = f.add("name", tr("姓名"), QLineEdit())
         self.password = f.add("password", tr("密码"), QLineEdit())
         self.password2 = f.add("password2", tr("再输一次密码"), QLineEdit())
-        self.password.setPlaceholderText(tr("至少 {n} 位").format(n=MIN_PASSWORD))
+        self.password.setPlaceholderText(tr("至少 {n} 位，不能全是数字").format(n=MIN_PASSWORD))
         for edit in (self.password, self.password2):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         admin_box = QGroupBox(tr("管理员账号"))

@@ -106,6 +106,18 @@ class MainWindow(QMainWindow):
         self._update_task_counts(agenda_just_loaded=True)
         self._restore_state()
         self.calendar_tab.agenda_table.setFocus()
+        self.restored = False  # 备份与恢复 replaced the database: no exit backup, restart
+        self._schema_warned = False
+        # A desk left open while another installs a new release learns it within a minute.
+        self.schema_timer = QTimer(self)
+        self.schema_timer.setInterval(60_000)
+        self.schema_timer.timeout.connect(self.check_schema)
+        self.schema_timer.start()
+        if store.damage:
+            self.damage_label = QLabel(tr("数据库已损坏，只能查看"))
+            self.damage_label.setToolTip(store.damage)
+            self.damage_label.setStyleSheet("color:#b00020; font-weight:bold")
+            self.statusBar().addWidget(self.damage_label)
 
     # -- building
 
@@ -190,6 +202,8 @@ class MainWindow(QMainWindow):
         self.act_template = self._action("保存导入模板…", self.save_template)
         self.act_password = self._action("修改密码…", self.change_password, None, None,
                                          "修改自己的登录密码")
+        self.act_backup = self._action("备份与恢复…", self.open_backups, None, None,
+                                       "立即备份、查看备份、用备份恢复")
         self.act_quit = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         # A clerk neither imports nor deletes (the services refuse it too): not offered.
         for a in (self.act_import, self.act_template, self.act_delete):
@@ -226,6 +240,7 @@ class MainWindow(QMainWindow):
         if self.user.is_supervisor:
             m.addActions([self.act_import, self.act_template])
             m.addSeparator()
+        m.addAction(self.act_backup)
         m.addAction(self.act_password)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -679,6 +694,28 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.archive_tab)
         self.archive_tab.select_customer(customer_id)
         self.archive_tab.table.setFocus()
+
+    def open_backups(self) -> None:
+        from ui.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(self.store, self.user, self)
+        common.run(dialog)
+        if dialog.restored is not None:
+            # The file under this window changed: nothing on screen is true any more.
+            self.restored = True
+            self.close()
+
+    def check_schema(self) -> None:
+        """Another desk upgraded the database to a newer release: say so once, plainly."""
+        if self._schema_warned:
+            return
+        try:
+            message = self.store.outdated_message()
+        except Exception:  # noqa: BLE001 - a network hiccup is not worth a dialog
+            return
+        if message:
+            self._schema_warned = True
+            common.warning(self, tr("请关闭本程序"), message)
 
     def change_password(self) -> bool:
         from ui.staff_dialog import PasswordDialog

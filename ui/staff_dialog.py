@@ -139,7 +139,7 @@ class PasswordDialog(QDialog):
         self.old = f.add("old", tr("原密码"), QLineEdit())
         self.new = f.add("password", tr("新密码"), QLineEdit())
         self.new2 = f.add("password2", tr("再输一次新密码"), QLineEdit())
-        self.new.setPlaceholderText(tr("至少 {n} 位").format(n=MIN_PASSWORD))
+        self.new.setPlaceholderText(tr("至少 {n} 位，不能全是数字").format(n=MIN_PASSWORD))
         for edit in (self.old, self.new, self.new2):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setMaxLength(128)

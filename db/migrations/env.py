@@ -22,7 +22,8 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # render_as_batch: SQLite can only ALTER a table by copying it.
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
+        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        on_version_apply=config.attributes.get("on_version_apply"),
     )
     with context.begin_transaction():
         context.run_migrations()

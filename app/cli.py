@@ -295,18 +295,27 @@ def cmd_backup(url: str, args) -> int:
 
 
 def cmd_restore(url: str, args) -> int:
-    """followdesk restore FILE"""
+    """followdesk restore FILE (as --user, a supervisor or the admin)"""
     from app import backup
+    from app.normalize import ValidationError
     from app.store import Store
     from db.migrate import DatabaseError
 
     try:
         # A damaged database is exactly what restore is for: open it without refusing.
         store = Store(url, migrate=False)
+        if not _sign_in(store, args):
+            return 2
+        from app.staff import acting, refuse_clerk
+
+        refuse_clerk(acting(store), "恢复数据库须由业务主管或管理员操作。")
         result = backup.restore(store, args.file)
     except (backup.BackupError, DatabaseError) as e:
         print(e, file=sys.stderr)
         return 1
+    except ValidationError as e:
+        print(e.message, file=sys.stderr)
+        return 2
     if result.saved_current:
         print(f"恢复前的数据已备份到：{result.saved_current}")
     print(f"已用 {result.source} 恢复数据库（数据库版本 {result.revision}）。"

@@ -109,7 +109,7 @@ def test_print_summary_pdf(tmp_path, capsys):
     assert main(["--db", db, "print", "summary", "-o", str(out)]) == 2
 
 
-def test_backup_and_restore_commands(tmp_path, capsys):
+def test_backup_and_restore_commands(tmp_path, capsys, monkeypatch):
     db = tmp_path / "center.sqlite"
     assert main(["--db", str(db), "demo", "--customers", "20", "--seed", "3"]) == 0
     capsys.readouterr()
@@ -124,7 +124,12 @@ def test_backup_and_restore_commands(tmp_path, capsys):
     assert "不存在" in capsys.readouterr().err
     with sqlite3.connect(db) as con:
         con.execute("DELETE FROM call")
-    assert main(["--db", str(db), "restore", str(usb)]) == 0
+    assert main(["--db", str(db), "restore", str(usb)]) == 2  # by whom?
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "wangfang123")  # the demo's clerk
+    assert main(["--db", str(db), "--user", "wangfang", "restore", str(usb)]) == 2
+    assert "业务主管或管理员" in capsys.readouterr().err
+    monkeypatch.setenv("FOLLOWDESK_PASSWORD", "zhuguan123")
+    assert main(["--db", str(db), "--user", "zhuguan", "restore", str(usb)]) == 0
     out = capsys.readouterr().out
     assert "恢复前的数据已备份到" in out and "重新启动" in out
     with sqlite3.connect(db) as con, sqlite3.connect(usb) as src:
@@ -133,7 +138,7 @@ def test_backup_and_restore_commands(tmp_path, capsys):
     assert list((tmp_path / "backups").glob("center-before-restore-*.sqlite"))
     bad = tmp_path / "bad.sqlite"
     bad.write_text("hello")
-    assert main(["--db", str(db), "restore", str(bad)]) == 1
+    assert main(["--db", str(db), "--user", "zhuguan", "restore", str(bad)]) == 1
     assert "不是完好的数据库" in capsys.readouterr().err
 
 

@@ -233,6 +233,7 @@ class VehicleInfo:
     next_maintenance_manual: bool = False
     # the last 续保 recorded: "2026-02-20 平安 本店续保"; "" when none
     last_renewal: str = ""
+    version: int = 1
 
     def as_input(self) -> VehicleInput:
         return VehicleInput(
@@ -257,6 +258,7 @@ class VisitInfo:
     mileage_km: int | None
     amount_fen: int | None
     is_comeback: bool
+    version: int = 1
 
     @property
     def kind_label(self) -> str:
@@ -282,6 +284,7 @@ class CustomerDetail:
     updated_at: dt.datetime
     updated_by: str
     deleted_at: dt.datetime | None
+    version: int = 1  # what the form read: a save on an older one is refused (StaleEdit)
     vehicles: list[VehicleInfo] = field(default_factory=list)
     visits: list[VisitInfo] = field(default_factory=list)
 
@@ -427,7 +430,7 @@ class ArchiveService:
                 notes=c.notes, clerk_id=c.clerk_id, clerk_name=names.get(c.clerk_id, ""),
                 created_at=c.created_at, created_by=names.get(c.created_by_id, ""),
                 updated_at=c.updated_at, updated_by=names.get(c.updated_by_id, ""),
-                deleted_at=c.deleted_at,
+                deleted_at=c.deleted_at, version=c.version or 1,
                 vehicles=[_vehicle_info(v, renewals.get(v.id, "")) for v in vehicles],
                 visits=[_visit_info(v, plates.get(v.vehicle_id or -1, "")) for v in visits],
             )
@@ -466,10 +469,13 @@ class ArchiveService:
             refresh_derived(s, [customer.id], self.store.actor_id)
             return customer.id
 
-    def update_customer(self, customer_id: int, data: CustomerInput) -> None:
+    def update_customer(self, customer_id: int, data: CustomerInput,
+                        version: int | None = None) -> None:
+        """version: the one the form read; another desk saving since refuses this save."""
         data = data.cleaned()
         with self.store.session() as s:
             customer = _get_customer(s, customer_id)
+            _check_version(s, customer, version, "此客户")
             handed_over = customer.clerk_id != data.clerk_id
             for k, v in vars(data).items():
                 setattr(customer, k, v)
@@ -510,12 +516,14 @@ class ArchiveService:
             refresh_derived(s, [customer_id], self.store.actor_id)
             return vehicle.id
 
-    def update_vehicle(self, vehicle_id: int, data: VehicleInput) -> None:
+    def update_vehicle(self, vehicle_id: int, data: VehicleInput,
+                       version: int | None = None) -> None:
         data = data.cleaned()
         with self.store.session() as s:
             vehicle = s.get(Vehicle, vehicle_id)
             if vehicle is None:
                 raise NotFound(vehicle_id)
+            _check_version(s, vehicle, version, "这辆车")
             typed = data.next_maintenance_date != vehicle.next_maintenance_date
             for k, v in vars(data).items():
                 setattr(vehicle, k, v)
@@ -555,7 +563,7 @@ class ArchiveService:
 
     def update_visit(
         self, visit_id: int, vehicle_id: int | None, data: VisitInput,
-        plan: MaintenancePlan | None = None,
+        plan: MaintenancePlan | None = None, version: int | None = None,
     ) -> None:
         """Correct a visit; its open follow-up tasks move with a changed pickup date."""
         data = data.cleaned()
@@ -564,6 +572,7 @@ class ArchiveService:
             visit = s.get(Visit, visit_id)
             if visit is None:
                 raise NotFound(visit_id)
+            _check_version(s, visit, version, "这条来访记录")
             if data.kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and vehicle_id is None:
                 raise FormErrors({"vehicle": "维修、保养须选择车辆。"})
             cars = {visit.vehicle_id, vehicle_id} - {None}
@@ -602,6 +611,24 @@ class ArchiveService:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+class StaleEdit(ValidationError):
+    """Saved by someone else since the form read it: this save would silently undo theirs."""
+
+    def __init__(self, message: str):
+        super().__init__("stale", message)
+
+
+def _check_version(s: Session, row, version: int | None, what: str) -> None:
+    current = row.version or 1
+    if version is not None and version != current:
+        who = s.scalar(select(Staff.name).where(Staff.id == row.updated_by_id)) or "另一位同事"
+        when = row.updated_at.replace(tzinfo=dt.UTC).astimezone() if row.updated_at else None
+        at = f"在 {when:%m-%d %H:%M} " if when else ""
+        raise StaleEdit(f"{what}已被{who}{at}修改，你这次的修改没有保存。"
+                        "请载入对方保存的内容后再改。")
+    row.version = current + 1
 
 
 def _get_customer(s: Session, customer_id: int) -> Customer:
@@ -761,7 +788,7 @@ def _vehicle_info(v: Vehicle, last_renewal: str = "") -> VehicleInfo:
         next_maintenance_date=v.next_maintenance_date,
         next_maintenance_basis=v.next_maintenance_basis or "",
         next_maintenance_manual=bool(v.next_maintenance_manual),
-        last_renewal=last_renewal,
+        last_renewal=last_renewal, version=v.version or 1,
     )
 
 
@@ -770,5 +797,6 @@ def _visit_info(v: Visit, plate: str) -> VisitInfo:
         id=v.id, vehicle_id=v.vehicle_id, plate=plate, kind=VisitKind(v.kind),
         intake_date=v.intake_date, pickup_date=v.pickup_date, service_items=v.service_items,
         mileage_km=v.mileage_km, amount_fen=v.amount_fen, is_comeback=v.is_comeback,
+        version=v.version or 1,
     )
 

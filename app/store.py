@@ -52,9 +52,20 @@ class Store:
             return
         if migrate:
             self.migration = prepare_database(self.engine, after_upgrade=self._after_upgrade)
+        self._keep_history()
         if self.migration is not None and self._read_model_empty():
             with self.session() as s:
                 self._rebuild_read_model(s, summaries=True, tasks=False)
+
+    def _keep_history(self) -> None:
+        """修改记录 for every session of this store, once the schema has its table (an old
+        database opened without upgrading, as the fixtures do, has none)."""
+        from sqlalchemy import event, inspect
+
+        from db.history import record_changes
+
+        if inspect(self.engine).has_table("change_log"):
+            event.listen(self._factory, "after_flush", record_changes)
 
     def _after_upgrade(self, conn, before: str | None) -> None:
         """Inside the upgrade's transaction: the derived tables land with the new schema.

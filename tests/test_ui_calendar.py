@@ -414,7 +414,7 @@ def test_admin_menu_by_role(qtbot, window_for, staff, admin, monkeypatch):
     assert menu(window_for(staff["wang"])) is None
     assert menu(window_for(staff["boss"])) == ["请假与代理…", "跟踪规则设置…", "节假日与调休…"]
     w = window_for(admin)
-    assert menu(w) == ["请假与代理…", "跟踪规则设置…", "节假日与调休…", "员工管理…"]
+    assert menu(w) == ["请假与代理…", "跟踪规则设置…", "节假日与调休…", "员工管理…", "修改记录…"]
     from ui import settings_dialog
 
     opened = []

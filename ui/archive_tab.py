@@ -177,7 +177,7 @@ def customer_html(c: CustomerDetail, history: str = "") -> str:
 <table cellspacing=0 width='{FULL}'>
 {visits}</table>
 {history}
-<p style='color:#888'>{audit}</p>
+<p style='color:#888'>{audit}　<a href='history:{c.id}'>{tr('修改记录')}</a></p>
 """
 
 
@@ -185,6 +185,7 @@ class ArchiveTab(QWidget):
     customerActivated = Signal(int)  # Enter or double-click: edit
     vehicleLinkClicked = Signal(int, int)  # customer id, vehicle id
     renewalLinkClicked = Signal(int, int)  # customer id, vehicle id: 登记续保
+    historyLinkClicked = Signal(int)  # customer id: 修改记录
     visitLinkClicked = Signal(int, int)  # customer id, visit id
     selectionChangedTo = Signal(object)  # customer id or None
 
@@ -370,6 +371,8 @@ class ArchiveTab(QWidget):
         cid = self.current_customer_id()
         if kind == "vehicle" and cid is not None:
             self.vehicleLinkClicked.emit(cid, int(value))
+        elif kind == "history" and cid is not None:
+            self.historyLinkClicked.emit(cid)
         elif kind == "renew" and cid is not None:
             self.renewalLinkClicked.emit(cid, int(value))
         elif kind == "visit" and cid is not None:

@@ -21,6 +21,7 @@ from app.archive import (
     CustomerDetail,
     CustomerInput,
     FormErrors,
+    StaleEdit,
     VehicleInfo,
     VehicleInput,
     format_archive_no,
@@ -256,9 +257,17 @@ class CustomerDialog(QDialog):
             if self.customer_id is None:
                 self.customer_id = self.archive.create_customer(data, vehicles)
             else:
-                self.archive.update_customer(self.customer_id, data)
+                self.archive.update_customer(
+                    self.customer_id, data, self.customer.version if self.customer else None)
         except FormErrors as e:
             self.fields.show_errors(e.errors)
+            return
+        except StaleEdit as e:
+            # another desk saved first: keep what was typed, offer theirs
+            if common.choose(self, tr("客户已被修改"), e.message, [
+                    tr("载入对方保存的内容"), tr("保留我填写的内容")]) == 0:
+                self.customer = self.archive.detail(self.customer_id)
+                self._load(self.customer)
             return
         self.accept()
 
@@ -276,6 +285,7 @@ class VehicleDialog(QDialog):
         self.archive = archive
         self.customer_id = customer_id
         self.vehicle_id = vehicle.id if vehicle else None
+        self.version = vehicle.version if vehicle else None
         self.setWindowTitle(tr("编辑车辆") if vehicle else tr("新增车辆"))
         self.fields = VehicleFields()
         if vehicle:
@@ -306,8 +316,17 @@ class VehicleDialog(QDialog):
             self, tr("车号已存在"), duplicates[0].message + "\n" + tr("仍然保存吗？")
         ):
             return
-        if self.vehicle_id is None:
-            self.vehicle_id = self.archive.add_vehicle(self.customer_id, data)
-        else:
-            self.archive.update_vehicle(self.vehicle_id, data)
+        try:
+            if self.vehicle_id is None:
+                self.vehicle_id = self.archive.add_vehicle(self.customer_id, data)
+            else:
+                self.archive.update_vehicle(self.vehicle_id, data, self.version)
+        except StaleEdit as e:
+            if common.choose(self, tr("车辆已被修改"), e.message, [
+                    tr("载入对方保存的内容"), tr("保留我填写的内容")]) == 0:
+                fresh = next(v for v in self.archive.detail(self.customer_id).vehicles
+                             if v.id == self.vehicle_id)
+                self.version = fresh.version
+                self.fields.load(fresh)
+            return
         self.accept()

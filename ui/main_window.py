@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.archive_tab.customerActivated.connect(self.edit_customer)
         self.archive_tab.vehicleLinkClicked.connect(self.edit_vehicle)
         self.archive_tab.renewalLinkClicked.connect(self.record_renewal)
+        self.archive_tab.historyLinkClicked.connect(self.customer_history)
         self.archive_tab.visitLinkClicked.connect(self.edit_visit)
         self.archive_tab.selectionChangedTo.connect(self._selection_changed)
         self.archive_tab.model.modelReset.connect(self._update_counts)
@@ -209,6 +210,8 @@ class MainWindow(QMainWindow):
         for a in (self.act_import, self.act_template, self.act_delete):
             a.setEnabled(self.user.is_supervisor)
         self.act_staff = self._action("员工管理…", self.manage_staff)
+        self.act_history = self._action("修改记录…", self.center_history, None, None,
+                                        "谁在什么时候改了什么（全部记录）")
         self.act_absence = self._action("请假与代理…", self.manage_absences, None, None,
                                         "登记业务员请假并指定代理人")
         self.act_rules = self._action("跟踪规则设置…", self.edit_rules, None, None,
@@ -261,7 +264,7 @@ class MainWindow(QMainWindow):
             m.addActions([self.act_absence, self.act_rules, self.act_holidays])
             if self.user.role == Role.ADMIN:
                 m.addSeparator()
-                m.addAction(self.act_staff)
+                m.addActions([self.act_staff, self.act_history])
         m = bar.addMenu(tr("帮助(&H)"))
         m.addAction(self.act_about)
 
@@ -440,6 +443,27 @@ class MainWindow(QMainWindow):
         if vehicle and common.run(VehicleDialog(self.archive, customer_id, self, vehicle=vehicle)):
             self.archive_tab.reload(keep=customer_id)
             self.tasks_changed()
+
+    def customer_history(self, customer_id: int):
+        """修改记录 of one customer: the customer, cars, visits, calls, requests, tasks."""
+        from app.history import HistoryService
+        from ui.history_dialog import HistoryDialog
+
+        name = self.archive.detail(customer_id).name
+        dialog = HistoryDialog(tr("修改记录 — {name}").format(name=name),
+                               HistoryService(self.store).for_customer(customer_id), self)
+        common.run(dialog)
+        return dialog
+
+    def center_history(self):
+        """The administrator's view of the latest changes in the whole center."""
+        from app.history import HistoryService
+        from ui.history_dialog import HistoryDialog
+
+        dialog = HistoryDialog(tr("修改记录（最近 2000 条）"),
+                               HistoryService(self.store).recent(), self)
+        common.run(dialog)
+        return dialog
 
     def record_renewal(self, customer_id: int, vehicle_id: int) -> None:
         """登记续保 from the archive page: the old expiry's reminder closes as done."""

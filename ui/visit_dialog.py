@@ -29,6 +29,7 @@ from app.archive import (
     CustomerDetail,
     FormErrors,
     MaintenancePlan,
+    StaleEdit,
     VehicleInfo,
     VehicleInput,
     VisitInfo,
@@ -409,10 +410,16 @@ class VisitDialog(QDialog):
             )
         try:
             if self.editing is not None:
-                self.archive.update_visit(self.editing.id, vehicle_id, data, plan)
+                self.archive.update_visit(self.editing.id, vehicle_id, data, plan,
+                                          version=self.editing.version)
             else:
                 self.visit_id = self.archive.register_visit(
                     self.customer.id, vehicle_id, data, plan)
+        except StaleEdit as e:
+            # another desk corrected it first: what was typed stays in the form
+            common.warning(self, tr("来访记录已被修改"), e.message + tr(
+                "\n\n你填写的内容仍在窗口里；取消后重新打开即可看到对方保存的内容。"))
+            return
         except FormErrors as e:
             self.fields.show_errors(e.errors)
             return

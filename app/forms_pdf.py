@@ -38,7 +38,7 @@ from app.forms import (
     RegisterForm,
 )
 from app.letters_pdf import MM, Measure, Op, Painter, printable
-from app.pdf_fonts import FontChoice, register_fonts
+from app.pdf_fonts import FontChoice, missing_note, register_fonts
 
 TEXT, LINE, FILL, CHECK = 0, 1, 2, 3
 
@@ -99,6 +99,13 @@ class FormLayout:
     pages: list[list[tuple]] = field(default_factory=list)
     font: FontChoice | None = None
     rows: int = 0  # register lines, sheets otherwise
+    missing: set[str] = field(default_factory=set)  # characters no font on the PC has
+
+    @property
+    def font_note(self) -> str:
+        """The warning shown with the preview (no embeddable font; characters printed 〓)."""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
     @property
     def page_count(self) -> int:
@@ -417,7 +424,8 @@ def layout_register(form: RegisterForm, ts: Typesetter,
     pages = flow.finish(_footer_fn(page))
     if progress:
         progress(n, n)
-    return FormLayout(form.form, form.header.title, page, pages, ts.font, n)
+    return FormLayout(form.form, form.header.title, page, pages, ts.font, n,
+                      set(ts.m.missing))
 
 
 # ---------------------------------------------------------------- archive
@@ -589,6 +597,7 @@ def layout_form(data: FormData, progress: Callable[[int, int], None] | None = No
                                 ["（没有要打印的记录）"], align="c")]))
         out.pages += flow.finish(_footer_fn(PORTRAIT))
     out.rows = len(sheets)
+    out.missing = set(ts.m.missing)
     if progress:
         progress(len(sheets), len(sheets))
     return out
@@ -604,10 +613,12 @@ class FormPdfResult:
     rows: int = 0
     font: FontChoice | None = None
     cancelled: bool = False
+    missing: set[str] = field(default_factory=set)  # characters printed as 〓
 
     @property
     def font_note(self) -> str:
-        return self.font.note if self.font else ""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
 
 class PdfPainter:
@@ -618,12 +629,15 @@ class PdfPainter:
         self.font = font
         self.m = m
         self.bold = Painter(canvas, font, m)  # letters_pdf's, with its fake bold
+        self.glyphs = self.bold.glyphs
+        self.missing = self.bold.missing  # one set: characters no font has
         self.tick = _has_glyph(font, "✓")
 
     def draw(self, ops: list[tuple]) -> None:
         c = self.c
         name = self.font.name
         width = self.m.width
+        runs_of, missing = self.glyphs.runs, self.missing
         lines: dict[float, list[tuple]] = {}
         fills, checks, bolds = [], [], []
         text = c.beginText()
@@ -635,14 +649,21 @@ class PdfPainter:
                     bolds.append(Op(op[1], op[2], op[3], op[4], bold=True, align=op[6]))
                     continue
                 _, x, y, s, size, _, align = op
-                if current != size:
-                    text.setFont(name, size)
-                    current = size
+                runs = runs_of(s, name, missing)
                 if align != "l":
                     w = width(s, name, size)
                     x -= w / 2 if align == "c" else w
                 text.setTextOrigin(x, y)
-                text.textOut(s)
+                if len(runs) == 1 and runs[0][0] == name:
+                    if current != size:
+                        text.setFont(name, size)
+                        current = size
+                    text.textOut(runs[0][1])
+                else:
+                    for font, part in runs:  # a character from the fallback chain
+                        text.setFont(font, size)
+                        text.textOut(part)
+                    current = None
             elif kind == LINE:
                 lines.setdefault(op[5], []).append(op)
             elif kind == FILL:
@@ -730,6 +751,7 @@ def write_form_pdf(data: FormData | FormLayout, path: str | os.PathLike, *,
         os.replace(tmp, path)
         tmp = None
         result.pages = total
+        result.missing = painter.missing
         if draw_stage:
             draw_stage(total, total)
         return result

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from app import clock
-from app.pdf_fonts import FontChoice, register_fonts
+from app.pdf_fonts import MISSING_MARK, FontChoice, glyphs, missing_note, register_fonts
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM  # A4
@@ -65,10 +65,14 @@ class PdfResult:
     font: FontChoice | None = None
     cancelled: bool = False
     no_address: list[str] = field(default_factory=list)  # recipients left off the labels
+    missing: set[str] = field(default_factory=set)  # characters no font on the PC has
 
     @property
     def font_note(self) -> str:
-        return self.font.note if self.font else ""
+        """What the user is told after saving: no embeddable font, or characters no font
+        has (printed as 〓) and which font to install. Empty when all is well."""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
 
 def printable(text: str) -> str:
@@ -101,13 +105,27 @@ def chinese_date(day: dt.date) -> str:
 
 
 class Measure:
-    """String widths with a per-character cache (stringWidth per call is the slow part)."""
+    """String widths with a per-character cache (stringWidth per call is the slow part).
+
+    A character the font lacks is measured in the fallback font that draws it (or as the
+    missing mark, and remembered in `missing`), so the layout matches what is drawn.
+    """
 
     def __init__(self):
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
         self._sw = stringWidth
         self._cache: dict[tuple[str, str], float] = {}
+        self.missing: set[str] = set()
+
+    def _char_width(self, font: str, ch: str) -> float:
+        g = glyphs()
+        drawn_by = g.font_for(font, ch)
+        if drawn_by is None:
+            self.missing.add(ch)
+            ch = MISSING_MARK
+            drawn_by = g.font_for(font, ch) or font
+        return self._sw(ch, drawn_by, 1000) / 1000
 
     def width(self, text: str, font: str, size: float) -> float:
         total = 0.0
@@ -115,7 +133,7 @@ class Measure:
         for ch in text:
             w = cache.get((font, ch))
             if w is None:
-                w = cache[(font, ch)] = self._sw(ch, font, 1000) / 1000
+                w = cache[(font, ch)] = self._char_width(font, ch)
             total += w
         return total * size
 
@@ -181,10 +199,15 @@ class Op:
 
 
 class Painter:
+    """Draws Ops; each string in runs of the fonts that have its characters (the fallback
+    chain), characters no font has as the missing mark, collected in `missing`."""
+
     def __init__(self, canvas, font: FontChoice, measure: Measure):
         self.c = canvas
         self.font = font
         self.m = measure
+        self.glyphs = glyphs()
+        self.missing: set[str] = set()
 
     def draw(self, ops: list[Op]) -> None:
         c = self.c
@@ -205,16 +228,25 @@ class Painter:
                 # The render mode outlives the text object: keep it inside save/restore.
                 c.saveState()
                 text = c.beginText(x, op.y)
-                text.setFont(name, op.size)
                 text.setTextRenderMode(2)
                 c.setStrokeColorRGB(*op.color)
                 c.setLineWidth(op.size * 0.03)
-                text.textOut(op.text)
+                for font, part in self.glyphs.runs(op.text, name, self.missing):
+                    text.setFont(font, op.size)
+                    text.textOut(part)
                 c.drawText(text)
                 c.restoreState()
             else:
-                c.setFont(name, op.size)
-                c.drawString(x, op.y, op.text)
+                runs = self.glyphs.runs(op.text, name, self.missing)
+                if len(runs) == 1:
+                    c.setFont(runs[0][0], op.size)
+                    c.drawString(x, op.y, runs[0][1])
+                    continue
+                text = c.beginText(x, op.y)
+                for font, part in runs:
+                    text.setFont(font, op.size)
+                    text.textOut(part)
+                c.drawText(text)
 
 
 # ---------------------------------------------------------------- one letter
@@ -471,6 +503,7 @@ def write_letters_pdf(letters: Sequence[LetterLike], center: dict, path: str | o
         tmp = None
         result.pages = pages
         result.labels = len(with_address)
+        result.missing = painter.missing
         return result
     finally:
         if tmp is not None and os.path.exists(tmp):

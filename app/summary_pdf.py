@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import clock
@@ -35,7 +35,7 @@ from app.letters_pdf import (
     chinese_date,
     printable,
 )
-from app.pdf_fonts import FontChoice, register_fonts
+from app.pdf_fonts import FontChoice, missing_note, register_fonts
 from app.summary import (
     GROUPS,
     LABELS,
@@ -139,10 +139,12 @@ class SummaryPdfResult:
     path: Path
     pages: int = 0
     font: FontChoice | None = None
+    missing: set[str] = field(default_factory=set)  # characters printed as 〓
 
     @property
     def font_note(self) -> str:
-        return self.font.note if self.font else ""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
 
 # ---------------------------------------------------------------- page layout
@@ -413,8 +415,9 @@ class Flow:
 
 
 def draw_pages(pages: list[list], font: FontChoice, m: Measure, path: str | os.PathLike, *,
-               title: str, author: str) -> int:
-    """Write the laid-out pages; the file appears only when complete (a temp file replaced)."""
+               title: str, author: str, missing: set[str] | None = None) -> int:
+    """Write the laid-out pages; the file appears only when complete (a temp file replaced).
+    Characters no font has (printed as 〓) are added to `missing`."""
     from reportlab.graphics import renderPDF
     from reportlab.pdfgen.canvas import Canvas
 
@@ -454,6 +457,8 @@ def draw_pages(pages: list[list], font: FontChoice, m: Measure, path: str | os.P
         c.save()
         os.replace(tmp, path)
         tmp = None
+        if missing is not None:
+            missing |= painter.missing
         return len(pages)
     finally:
         if tmp is not None and os.path.exists(tmp):
@@ -736,6 +741,8 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
                    if doc.filed_at else "未存档（草稿）")
     pages = flow.number_pages(left=footer_left)
     path = Path(path)
-    n = draw_pages(pages, font, m, path, title=title, author=center.get("name", ""))
-    return SummaryPdfResult(path, n, font)
+    missing: set[str] = set()
+    n = draw_pages(pages, font, m, path, title=title, author=center.get("name", ""),
+                   missing=missing)
+    return SummaryPdfResult(path, n, font, missing)
 

@@ -502,7 +502,7 @@ class FormPreview(QWidget):
         what = tr("{rows} 行").format(rows=self.layout_.rows) if self.request.form in REGISTERS \
             else tr("{rows} 份").format(rows=self.layout_.rows)
         text = tr("{title}：{what}，共 {n} 页。").format(title=self.layout_.title, what=what, n=n)
-        note = self.layout_.font.note if self.layout_.font else ""
+        note = self.layout_.font_note
         self.status.setStyleSheet("color: #b35900;" if note else "")
         self.status.setText(text + (("\n" + note) if note else ""))
 

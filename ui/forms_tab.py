@@ -83,6 +83,13 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
     pen = QPen(QColor(0, 0, 0))
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    # The shading goes under everything, as in the PDF (PdfPainter fills first): painted in
+    # the layout's order, a label's grey fill covered the rules drawn before it.
+    for op in ops:
+        if op[0] == FILL:
+            _, x, y, w, h, gray = op
+            g = int(gray * 255)
+            p.fillRect(QRectF(x, page_h - y - h, w, h), QColor(g, g, g))
     for op in ops:
         kind = op[0]
         if kind == TEXT:
@@ -106,10 +113,6 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
             pen.setWidthF(width)
             p.setPen(pen)
             p.drawLine(QPointF(x1, page_h - y1), QPointF(x2, page_h - y2))
-        elif kind == FILL:
-            _, x, y, w, h, gray = op
-            g = int(gray * 255)
-            p.fillRect(QRectF(x, page_h - y - h, w, h), QColor(g, g, g))
         elif kind == CHECK:
             _, x, y, size, checked = op
             pen.setWidthF(0.6)

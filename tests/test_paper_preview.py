@@ -1,0 +1,148 @@
+"""The preview and the 打印 button draw what the PDF draws (issue 13): one page of each form
+rendered both ways — the PDF through pypdfium2, the QPainter path (ui.forms_tab.render_page,
+which the printer uses too) to a QImage — and the ruled lines compared: the rows and columns
+of dark pixels must fall in the same places. The grey label fills once covered the lines in
+the QPainter path only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtGui import QImage
+
+from app.forms import (
+    ArchiveForm,
+    ArchiveSheet,
+    CallRecordForm,
+    CallRecordSheet,
+    FormHeader,
+    RegisterForm,
+)
+from app.forms_pdf import layout_form, write_form_pdf
+from ui.forms_tab import render_page
+
+pdfium = pytest.importorskip("pypdfium2")
+
+DPI = 144
+# A 0.5 pt rule at 144 dpi is one pixel, or two half-grey ones when it straddles a pixel
+# edge: darker than 200 catches both, and not the label shading (0.88 → 224).
+DARK = 200
+HEAD = FormHeader("广州市天河区顺达汽车维修服务中心", "客户档案基本资料表", "",
+                  dt.date(2026, 11, 27))
+
+
+def archive_form() -> ArchiveForm:
+    visits = [(f"2025-{m:02d}-10", "保养", "粤A12345", "更换机油、机油滤清器",
+               f"{10000 + m * 5000:,}") for m in range(1, 13)]
+    sheet = ArchiveSheet(1, "000001", "2024-03-01", "吉𠮷田", "13812340000",
+                         "广州市天河区体育西路 1 号",
+                         "陈经理", "王芳", "保养前电话预约；免费检测活动通知", "",
+                         [("粤A12345", "丰田卡罗拉", "轿车", "6 个月", "2027-01-05", "", "")],
+                         visits)
+    return ArchiveForm("archive", HEAD, [sheet])
+
+
+def call_record_form() -> CallRecordForm:
+    sheet = CallRecordSheet(7, "2026-11-20 10:05", "刘䶮（000003）", "13812340002", "粤A12342",
+                            "投诉", "来电", "", frozenset({1, 2, 6}), "客户反映保养后怠速抖动。",
+                            "要求免费复查", "escalated", "2026-11-20", "免费清洗节气门", "",
+                            "unsatisfied", "王芳")
+    head = FormHeader(HEAD.center, "跟踪服务电话记录表", "", HEAD.printed_on)
+    return CallRecordForm("call-record", head, [sheet])
+
+
+def register_form() -> RegisterForm:
+    from app.forms import CALL_REGISTER_COLUMNS, Column
+
+    rows = [(str(i), "2026-11-20", "10:05", "张伟", "粤A12345", "13812340000", "跟踪",
+             "车况良好，已提醒保养", "满意", "王芳", "") for i in range(1, 30)]
+    head = FormHeader(HEAD.center, "跟踪服务电话登记表", "统计期间：2026年11月", HEAD.printed_on)
+    return RegisterForm("call-register", head,
+                        [Column(t, w, wraps) for t, w, wraps in CALL_REGISTER_COLUMNS], rows)
+
+
+def gray_rows(width: int, height: int, pixel) -> list[list[int]]:
+    return [[pixel(x, y) for x in range(width)] for y in range(height)]
+
+
+def _has_run(values, min_run: int) -> bool:
+    run = 0
+    for v in values:
+        run = run + 1 if v < DARK else 0
+        if run >= min_run:
+            return True
+    return False
+
+
+def ruled_lines(grid: list[list[int]]) -> tuple[dict[int, list[int]], list[int]]:
+    """Horizontal rules per 10 mm strip of the page ({strip: [y…]}: a rule hidden under one
+    label cell shows as missing in that strip), x of the vertical rules.
+
+    A horizontal rule is a dark run of 7 mm within the strip, a vertical one of 6 mm down
+    the page: longer than any stroke of the 9 pt text or the 17 pt title.
+    """
+    h, w = len(grid), len(grid[0])
+    mm = DPI / 25.4
+    strip = int(10 * mm)
+    ys = {}
+    for s in range(0, w - strip + 1, strip):
+        ys[s // strip] = [y for y in range(h) if _has_run(grid[y][s:s + strip], int(7 * mm))]
+    xs = [x for x in range(w) if _has_run((grid[y][x] for y in range(h)), int(6 * mm))]
+    return ys, xs
+
+
+def merge(positions: list[int]) -> list[float]:
+    """Adjacent pixel rows (one antialiased line) as one position."""
+    out: list[list[int]] = []
+    for p in positions:
+        if out and p - out[-1][-1] <= 1:
+            out[-1].append(p)
+        else:
+            out.append([p])
+    return [sum(g) / len(g) for g in out]
+
+
+def pdf_grid(path, index: int) -> list[list[int]]:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        image = doc[index].render(scale=DPI / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+    w, h = image.size
+    data = image.tobytes()
+    return [list(data[y * w:(y + 1) * w]) for y in range(h)]
+
+
+def qt_grid(image: QImage) -> list[list[int]]:
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    w, h, stride = gray.width(), gray.height(), gray.bytesPerLine()
+    data = bytes(gray.constBits())
+    return [list(data[y * stride:y * stride + w]) for y in range(h)]
+
+
+def same_lines(a: list[float], b: list[float], tol: float = 1.6) -> tuple[list, list]:
+    only_a = [p for p in a if not any(abs(p - q) <= tol for q in b)]
+    only_b = [q for q in b if not any(abs(p - q) <= tol for p in a)]
+    return only_a, only_b
+
+
+@pytest.mark.parametrize("make", [archive_form, call_record_form, register_form],
+                         ids=["archive", "call-record", "call-register"])
+def test_preview_rules_fall_where_the_pdf_rules_fall(qapp, tmp_path, make):
+    layout = layout_form(make())
+    out = tmp_path / "page.pdf"
+    write_form_pdf(layout, out)
+    pdf = pdf_grid(out, 0)
+    qt = qt_grid(render_page(layout, 0, DPI))
+    # the same page size (pdfium rounds the pixel size up, render_page down)
+    assert abs(len(pdf) - len(qt)) <= 1 and abs(len(pdf[0]) - len(qt[0])) <= 1
+    pdf_ys, pdf_xs = ruled_lines(pdf)
+    qt_ys, qt_xs = ruled_lines(qt)
+    pdf_xs, qt_xs = merge(pdf_xs), merge(qt_xs)
+    assert len(pdf_xs) >= 5, pdf_xs
+    assert sum(len(merge(v)) >= 8 for v in pdf_ys.values()) >= 10, pdf_ys
+    for strip, ys in pdf_ys.items():
+        assert same_lines(merge(ys), merge(qt_ys.get(strip, []))) == ([], []), \
+            f"horizontal rules differ {strip * 10}–{strip * 10 + 10} mm from the left"
+    assert same_lines(pdf_xs, qt_xs) == ([], []), "vertical rules differ"

@@ -30,7 +30,14 @@ from app.contacts import (
 )
 from app.dates import add_months
 from app.letters import LetterService
-from app.settings import load_center
+from app.settings import (
+    BINDING_DEFAULT,
+    BINDING_KEY,
+    BINDING_RANGE,
+    load_center,
+    load_int,
+    save_int,
+)
 from app.store import Store
 from db.models import Call, Customer, CustomerRequest, Visit
 
@@ -104,6 +111,7 @@ class FormHeader:
     title: str
     left: str  # 统计期间 … 经办人 …, or 档案编号 …
     printed_on: dt.date
+    binding_mm: float = BINDING_DEFAULT  # punch margin on the bound edge (settings)
 
     @property
     def printed_text(self) -> str:
@@ -238,8 +246,22 @@ class FormsService:
         with self.store.read() as s:
             return load_center(s)["name"].strip()
 
+    def binding_mm(self) -> int:
+        """The punch margin on the bound edge of every printed form (装订边距), in mm."""
+        with self.store.read() as s:
+            value = load_int(s, BINDING_KEY, BINDING_DEFAULT)
+        lo, hi = BINDING_RANGE
+        return min(max(value, lo), hi)
+
+    def save_binding_mm(self, value: int) -> None:
+        lo, hi = BINDING_RANGE
+        if not lo <= int(value) <= hi:
+            raise FormInputError(f"装订边距应在 {lo}–{hi} 毫米之间。")
+        with self.store.session() as s:
+            save_int(s, BINDING_KEY, int(value))
+
     def _header(self, req: FormRequest, left: str) -> FormHeader:
-        return FormHeader(self.center_name(), req.title, left, req.today)
+        return FormHeader(self.center_name(), req.title, left, req.today, self.binding_mm())
 
     def customer_id_by_archive_no(self, archive_no: str | int) -> int | None:
         """The customer filed under 档案编号 (typed with or without leading zeros)."""

@@ -54,8 +54,35 @@ LEADING = 1.36
 PAD_X, PAD_Y = 2.5, 2.6
 HEAD_GRAY = 0.88
 RULE = 0.5
-SIGN_GAP = 16.0  # space above the signature line
-SIGN_H = SIGN_GAP + 14.0
+# Signatures: a row each (two side by side on a landscape register), every name with
+# SIGN_LINE at least to sign on and its own 日期 line; room above each line to write.
+SIGN_SIZE = 10.0
+SIGN_LINE = 45 * MM
+DATE_LINE = 28 * MM
+SIGN_ROW = 12 * MM  # from one signature line to the next
+SIGN_GAP = 9 * MM  # from the table to the first line's text
+
+
+@dataclass(frozen=True)
+class Margins:
+    """The page's margins in points. The bound edge (the binding margin, 装订边距) is the left
+    of a portrait form and the top of a landscape register: a landscape table is filed with
+    its head at the binding edge (GB/T 9704), so holes never go through 序号 or the head."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @classmethod
+    def of(cls, page_size: tuple[float, float], binding_mm: float) -> Margins:
+        bind = max(binding_mm, 0) * MM
+        if page_size[0] > page_size[1]:
+            return cls(MARGIN_X, MARGIN_X, max(MARGIN_TOP, bind), MARGIN_BOTTOM)
+        return cls(max(PORTRAIT_MARGIN_X, bind), PORTRAIT_MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM)
+
+    def width(self, page_size: tuple[float, float]) -> float:
+        return page_size[0] - self.left - self.right
 
 _CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -299,64 +326,89 @@ class Flow:
 # ---------------------------------------------------------------- page head and foot
 
 
-def _header_fn(ts: Typesetter, page_size: tuple[float, float], margin_x: float,
+def _header_fn(ts: Typesetter, page_size: tuple[float, float], mg: Margins,
                head: FormHeader, left_first: str, left_more: str):
     w, h = page_size
+    mid = (mg.left + w - mg.right) / 2
     center = head.center or "汽车维修服务中心"
     size = 11.0
-    while size > 7 and ts.m.width(center, ts.font.name, size) > w - 2 * margin_x:
+    while size > 7 and ts.m.width(center, ts.font.name, size) > mg.width(page_size):
         size -= 0.5
 
     def header(ops: list, continued: bool) -> float:
-        y = h - MARGIN_TOP - size
-        ops.append((TEXT, w / 2, y, center, size, False, "c"))
+        y = h - mg.top - size
+        ops.append((TEXT, mid, y, center, size, False, "c"))
         y -= 8 + 17
-        ops.append((TEXT, w / 2, y, head.title, 17.0, True, "c"))
+        ops.append((TEXT, mid, y, head.title, 17.0, True, "c"))
         y -= 10 + 9
         left = left_more if continued else left_first
         if left:
-            ops.append((TEXT, margin_x, y, left, 9.0, False, "l"))
-        ops.append((TEXT, w - margin_x, y, head.printed_text, 9.0, False, "r"))
+            ops.append((TEXT, mg.left, y, left, 9.0, False, "l"))
+        ops.append((TEXT, w - mg.right, y, head.printed_text, 9.0, False, "r"))
         return y - 6
 
     return header
 
 
-def _footer_fn(page_size: tuple[float, float]):
-    w, _ = page_size
+def _footer_fn(page_size: tuple[float, float], mg: Margins):
+    mid = (mg.left + page_size[0] - mg.right) / 2
 
     def footer(ops: list, n: int, total: int) -> None:
-        ops.append((TEXT, w / 2, MARGIN_BOTTOM - 16, f"第 {n} 页 共 {total} 页", 9.0, False,
-                    "c"))
+        ops.append((TEXT, mid, mg.bottom - 16, f"第 {n} 页 共 {total} 页", 9.0, False, "c"))
 
     return footer
 
 
-def _signatures(ts: Typesetter, labels: tuple[str, ...], x0: float, width: float,
-                with_date: bool = True) -> list[tuple]:
-    """The signature line's operations, relative to y = 0 (shifted when placed)."""
-    items = list(labels) + (["日期"] if with_date else [])
-    slot = width / len(items)
-    ops = []
-    for i, label in enumerate(items):
-        x = x0 + i * slot
-        text = label + "："
-        ops.append((TEXT, x, 0.0, text, 10.0, False, "l"))
-        tw = ts.m.width(text, ts.font.name, 10.0)
-        ops.append((LINE, x + tw + 1, -2.0, x + slot - 14, -2.0, 0.6))
-    return ops
+@dataclass
+class Signatures:
+    """The signature block's operations, relative to the first baseline at y = 0."""
+
+    ops: list[tuple]
+    rows: int
+
+    @property
+    def height(self) -> float:
+        """From the row above to below the last line: what `keep_with` keeps free."""
+        return SIGN_GAP + (self.rows - 1) * SIGN_ROW + 6
 
 
-def _place_signatures(flow: Flow, ops: list[tuple]) -> None:
-    if flow.room() < SIGN_H:
+def _signatures(ts: Typesetter, labels: tuple[str, ...], x0: float, width: float
+                ) -> Signatures:
+    """Each signer: "label：" and a line of at least SIGN_LINE, then "日期：" and its line;
+    as many side by side as fit the width, the rest below."""
+    name, size = ts.font.name, SIGN_SIZE
+    texts = [label + "：" for label in labels]
+    label_w = max(ts.m.width(t, name, size) for t in texts)
+    date_w = ts.m.width("日期：", name, size)
+    gap = 10 * MM
+    one = label_w + SIGN_LINE + 4 * MM + date_w + DATE_LINE
+    per_row = max(1, min(len(texts), int((width + gap) // (one + gap))))
+    slot = (width + gap) / per_row
+    sign_line = slot - gap - label_w - 4 * MM - date_w - DATE_LINE - 2
+    ops: list[tuple] = []
+    for i, text in enumerate(texts):
+        r, col = divmod(i, per_row)
+        x, y = x0 + col * slot, -r * SIGN_ROW
+        ops.append((TEXT, x, y, text, size, False, "l"))
+        line_x = x + label_w + 1
+        ops.append((LINE, line_x, y - 2.0, line_x + sign_line, y - 2.0, 0.6))
+        date_x = line_x + sign_line + 4 * MM
+        ops.append((TEXT, date_x, y, "日期：", size, False, "l"))
+        ops.append((LINE, date_x + date_w + 1, y - 2.0, date_x + date_w + DATE_LINE, y - 2.0,
+                    0.6))
+    return Signatures(ops, -(-len(texts) // per_row))
+
+
+def _place_signatures(flow: Flow, sig: Signatures) -> None:
+    if flow.room() < sig.height:
         flow.new_page()
-    y = flow.y - SIGN_GAP - 10
-    for op in ops:
+    y = flow.y - SIGN_GAP
+    for op in sig.ops:
         if op[0] == TEXT:
             flow.ops.append((TEXT, op[1], op[2] + y, *op[3:]))
         else:
             flow.ops.append((LINE, op[1], op[2] + y, op[3], op[4] + y, op[5]))
-    flow.y = y - 4
+    flow.y = y - (sig.rows - 1) * SIGN_ROW - 6
 
 
 # ---------------------------------------------------------------- registers
@@ -381,10 +433,11 @@ def layout_register(form: RegisterForm, ts: Typesetter,
                     progress: Callable[[int, int], None] | None = None,
                     cancelled: Callable[[], bool] | None = None) -> FormLayout | None:
     page = LANDSCAPE
-    width = page[0] - 2 * MARGIN_X
-    cols = _column_xs([c.width_mm for c in form.columns], MARGIN_X, width)
-    flow = Flow(page, _header_fn(ts, page, MARGIN_X, form.header, form.header.left,
-                                 form.header.left + "（续）"))
+    mg = Margins.of(page, form.header.binding_mm)
+    x0, width = mg.left, mg.width(page)
+    cols = _column_xs([c.width_mm for c in form.columns], x0, width)
+    flow = Flow(page, _header_fn(ts, page, mg, form.header, form.header.left,
+                                 form.header.left + "（续）"), mg.bottom)
     flow.start_table(ts.row([ts.cell(x, w, c.title, bold=True, align="c", shade=True)
                              for (x, w), c in zip(cols, form.columns, strict=True)]))
     aligns = ["c" if c.title in _CENTRED else "l" for c in form.columns]
@@ -394,9 +447,9 @@ def layout_register(form: RegisterForm, ts: Typesetter,
     width_of, wrap = ts.m.width, ts.m.wrap
     rows = form.rows
     n = len(rows)
-    sig = _signatures(ts, form.signatures, MARGIN_X, width)
+    sig = _signatures(ts, form.signatures, x0, width)
     if not rows:
-        flow.place(ts.row([Cell(MARGIN_X, width, ["（本期间没有记录）"], align="c")]))
+        flow.place(ts.row([Cell(x0, width, ["（本期间没有记录）"], align="c")]))
     for i, values in enumerate(rows):
         if i % 500 == 0:
             if cancelled and cancelled():
@@ -419,9 +472,9 @@ def layout_register(form: RegisterForm, ts: Typesetter,
                 most = len(lines)
             cells.append(Cell(x, w, lines, False, align))
         row = Row(cells, most * BODY * LEADING + 2 * PAD_Y)
-        flow.place(row, keep_with=SIGN_H if i == n - 1 else 0.0)
+        flow.place(row, keep_with=sig.height if i == n - 1 else 0.0)
     _place_signatures(flow, sig)
-    pages = flow.finish(_footer_fn(page))
+    pages = flow.finish(_footer_fn(page, mg))
     if progress:
         progress(n, n)
     return FormLayout(form.form, form.header.title, page, pages, ts.font, n,
@@ -477,11 +530,11 @@ def _table_rows(ts: Typesetter, x0: float, widths_mm: list[float], total: float,
 def layout_archive_sheet(sheet: ArchiveSheet, head: FormHeader, signatures: tuple[str, ...],
                          ts: Typesetter) -> list[list[tuple]]:
     page = PORTRAIT
-    x0 = PORTRAIT_MARGIN_X
-    total = page[0] - 2 * x0
+    mg = Margins.of(page, head.binding_mm)
+    x0, total = mg.left, mg.width(page)
     first = f"档案编号：{sheet.archive_no}"
     more = f"档案编号：{sheet.archive_no}　　客户：{sheet.name}（续）"
-    flow = Flow(page, _header_fn(ts, page, x0, head, first, more))
+    flow = Flow(page, _header_fn(ts, page, mg, head, first, more), mg.bottom)
     lw = 31 * MM
     flow.place(_label_value(ts, x0, total, lw, [("档案编号", sheet.archive_no),
                                                 ("建档日期", sheet.created_on)]))
@@ -514,12 +567,12 @@ def layout_archive_sheet(sheet: ArchiveSheet, head: FormHeader, signatures: tupl
     flow.start_table(head_row)
     sig = _signatures(ts, signatures, x0, total)
     if not rows:
-        flow.place(ts.row([Cell(x0, total, ["（无）"], align="c")]), keep_with=SIGN_H)
+        flow.place(ts.row([Cell(x0, total, ["（无）"], align="c")]), keep_with=sig.height)
     for i, r in enumerate(rows):
-        flow.place(r, keep_with=SIGN_H if i == len(rows) - 1 else 0.0)
+        flow.place(r, keep_with=sig.height if i == len(rows) - 1 else 0.0)
     flow.end_table()
     _place_signatures(flow, sig)
-    return flow.finish(_footer_fn(page))
+    return flow.finish(_footer_fn(page, mg))
 
 
 # ---------------------------------------------------------------- call record
@@ -528,10 +581,11 @@ def layout_archive_sheet(sheet: ArchiveSheet, head: FormHeader, signatures: tupl
 def layout_call_record(sheet: CallRecordSheet, head: FormHeader, signatures: tuple[str, ...],
                        ts: Typesetter) -> list[list[tuple]]:
     page = PORTRAIT
-    x0 = PORTRAIT_MARGIN_X
-    total = page[0] - 2 * x0
+    mg = Margins.of(page, head.binding_mm)
+    x0, total = mg.left, mg.width(page)
     first = f"记录编号：第 {sheet.call_id} 号"
-    flow = Flow(page, _header_fn(ts, page, x0, head, first, first + "（续）"))
+    flow = Flow(page, _header_fn(ts, page, mg, head, first, first + "（续）"), mg.bottom)
+    sig = _signatures(ts, signatures, x0, total)
     lw = 31 * MM
     kind = sheet.call_type + (f"（{sheet.direction}）" if sheet.direction else "")
     flow.place(_label_value(ts, x0, total, lw, [("日期时间", sheet.called_at),
@@ -562,9 +616,9 @@ def layout_call_record(sheet: CallRecordSheet, head: FormHeader, signatures: tup
     sat = [(sheet.satisfaction == k, v) for k, v in SATISFACTION_LABELS.items()]
     flow.place(ts.row([ts.cell(x0, lw, "满意度", bold=True, shade=True, align="c"),
                        Cell(x0 + lw, total - lw, ts.check_lines(sat, total - lw - 2 * PAD_X))]),
-               keep_with=SIGN_H)
-    _place_signatures(flow, _signatures(ts, signatures, x0, total))
-    return flow.finish(_footer_fn(page))
+               keep_with=sig.height)
+    _place_signatures(flow, sig)
+    return flow.finish(_footer_fn(page, mg))
 
 
 # ---------------------------------------------------------------- the whole job
@@ -592,10 +646,11 @@ def layout_form(data: FormData, progress: Callable[[int, int], None] | None = No
             out.pages += layout_call_record(sheet, data.header, data.signatures, ts)
     if not sheets:
         head = data.header
-        flow = Flow(PORTRAIT, _header_fn(ts, PORTRAIT, PORTRAIT_MARGIN_X, head, "", ""))
-        flow.place(ts.row([Cell(PORTRAIT_MARGIN_X, PORTRAIT[0] - 2 * PORTRAIT_MARGIN_X,
-                                ["（没有要打印的记录）"], align="c")]))
-        out.pages += flow.finish(_footer_fn(PORTRAIT))
+        mg = Margins.of(PORTRAIT, head.binding_mm)
+        flow = Flow(PORTRAIT, _header_fn(ts, PORTRAIT, mg, head, "", ""), mg.bottom)
+        flow.place(ts.row([Cell(mg.left, mg.width(PORTRAIT), ["（没有要打印的记录）"],
+                                align="c")]))
+        out.pages += flow.finish(_footer_fn(PORTRAIT, mg))
     out.rows = len(sheets)
     out.missing = set(ts.m.missing)
     if progress:

@@ -4,6 +4,7 @@ preview comparison (tests/test_paper_preview.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -12,10 +13,22 @@ import pytest
 from app import pdf_fonts
 from app.archive import CustomerInput, VehicleInput
 from app.contacts import CallInput, ContactService
-from app.forms import FormRequest, FormsService
-from app.forms_pdf import write_form_pdf
+from app.forms import (
+    CALL_REGISTER_COLUMNS,
+    ArchiveForm,
+    ArchiveSheet,
+    CallRecordForm,
+    CallRecordSheet,
+    Column,
+    FormHeader,
+    FormInputError,
+    FormRequest,
+    FormsService,
+    RegisterForm,
+)
+from app.forms_pdf import CHECK, FILL, LINE, TEXT, layout_form, write_form_pdf
 from app.letters import LetterDraft, LetterService
-from app.letters_pdf import write_letters_pdf
+from app.letters_pdf import MM, Measure, write_letters_pdf
 from app.staff import StaffService
 from db.models import Role
 
@@ -25,6 +38,38 @@ D = dt.date
 TODAY = D(2026, 11, 27)
 CENTER = {"name": "广州市天河区顺达汽车维修服务中心", "phone": "020-38881234"}
 RARE = ["吉𠮷田", "刘䶮", "𪚥𪚥"]  # 𠮷 U+20BB7, 䶮 U+4DAE, 𪚥 U+2A6A5: not in WenQuanYi
+
+
+HEAD = FormHeader("广州市天河区顺达汽车维修服务中心", "客户档案基本资料表", "",
+                  dt.date(2026, 11, 27))
+
+
+def archive_form() -> ArchiveForm:
+    visits = [(f"2025-{m:02d}-10", "保养", "粤A12345", "更换机油、机油滤清器",
+               f"{10000 + m * 5000:,}") for m in range(1, 13)]
+    sheet = ArchiveSheet(1, "000001", "2024-03-01", "吉𠮷田", "13812340000",
+                         "广州市天河区体育西路 1 号",
+                         "陈经理", "王芳", "保养前电话预约；免费检测活动通知", "",
+                         [("粤A12345", "丰田卡罗拉", "轿车", "6 个月", "2027-01-05", "", "")],
+                         visits)
+    return ArchiveForm("archive", HEAD, [sheet])
+
+
+def call_record_form() -> CallRecordForm:
+    sheet = CallRecordSheet(7, "2026-11-20 10:05", "刘䶮（000003）", "13812340002", "粤A12342",
+                            "投诉", "来电", "", frozenset({1, 2, 6}), "客户反映保养后怠速抖动。",
+                            "要求免费复查", "escalated", "2026-11-20", "免费清洗节气门", "",
+                            "unsatisfied", "王芳")
+    head = FormHeader(HEAD.center, "跟踪服务电话记录表", "", HEAD.printed_on)
+    return CallRecordForm("call-record", head, [sheet])
+
+
+def register_form() -> RegisterForm:
+    rows = [(str(i), "2026-11-20", "10:05", "张伟", "粤A12345", "13812340000", "跟踪",
+             "车况良好，已提醒保养", "满意", "王芳", "") for i in range(1, 30)]
+    head = FormHeader(HEAD.center, "跟踪服务电话登记表", "统计期间：2026年11月", HEAD.printed_on)
+    return RegisterForm("call-register", head,
+                        [Column(t, w, wraps) for t, w, wraps in CALL_REGISTER_COLUMNS], rows)
 
 
 @pytest.fixture(autouse=True)
@@ -166,3 +211,96 @@ def test_characters_beyond_ffff_extract_as_themselves():
     assert pdf_fonts._utf16_hex(0x4DAE) == "4DAE"
     assert pdf_fonts._utf16_hex(0x20BB7) == "D842DFB7"
     assert chr(0x20BB7).encode("utf-16-be").hex().upper() == "D842DFB7"
+
+
+# ---------------------------------------------------------------- punching and signing
+
+
+def ink_box(layout) -> tuple[float, float, float, float]:
+    """left, bottom, right, top of everything drawn on any page, in points."""
+    m, name = Measure(), layout.font.name
+    xs, ys = [], []
+    for ops in layout.pages:
+        for op in ops:
+            if op[0] == TEXT:
+                _, x, y, text, size, _, align = op
+                w = m.width(text, name, size)
+                left = x - (w / 2 if align == "c" else w if align == "r" else 0)
+                xs += [left, left + w]
+                ys += [y, y + size]
+            elif op[0] == LINE:
+                xs += [op[1], op[3]]
+                ys += [op[2], op[4]]
+            elif op[0] in (FILL, CHECK):
+                size_w = op[3]
+                size_h = op[4] if op[0] == FILL else op[3]
+                xs += [op[1], op[1] + size_w]
+                ys += [op[2], op[2] + size_h]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+@pytest.mark.parametrize("make", [archive_form, call_record_form])
+def test_portrait_forms_keep_the_binding_margin_on_the_left(make):
+    layout = layout_form(make())
+    left, bottom, right, top = ink_box(layout)
+    w, h = layout.page_size
+    assert left >= 25 * MM - 0.01  # the holes (12 mm in, 6 mm wide) stay in the margin
+    assert w - right >= 15 * MM - 0.5 and bottom > 5 * MM and h - top >= 10 * MM
+
+
+def test_landscape_registers_keep_the_binding_margin_at_the_top():
+    layout = layout_form(register_form())
+    left, _, right, top = ink_box(layout)
+    w, h = layout.page_size
+    assert w > h and h - top >= 25 * MM - 0.01  # the head goes to the binding edge
+    # the full width stays for the columns: 序号 is as wide as before
+    assert left == pytest.approx(12 * MM, abs=0.01) and w - right >= 12 * MM - 0.01
+
+
+def test_the_binding_margin_is_a_setting(store):
+    forms = FormsService(store)
+    assert forms.binding_mm() == 25
+    forms.save_binding_mm(30)
+    assert forms.binding_mm() == 30
+    head = forms.gather(FormRequest("call-register", start=D(2026, 11, 1), end=D(2026, 11, 30),
+                                    today=TODAY)).header
+    assert head.binding_mm == 30
+    with pytest.raises(FormInputError, match="装订边距"):
+        forms.save_binding_mm(80)
+    form = archive_form()
+    form.header = dataclasses.replace(form.header, binding_mm=0)
+    left = ink_box(layout_form(form))[0]
+    assert left == pytest.approx(15 * MM, abs=0.01)  # no punching: the plain margin
+
+
+@pytest.mark.parametrize("make", [archive_form, call_record_form, register_form])
+def test_every_signature_has_40_mm_and_a_date_line(make):
+    form = make()
+    layout = layout_form(form)
+    ops = layout.pages[-1]
+    lines = [op for op in ops if op[0] == LINE and op[2] == op[4]]
+    m = Measure()
+
+    def line_after(op):
+        """The signature line starting right after this label, on its baseline."""
+        end = op[1] + m.width(op[3], layout.font.name, op[4])
+        found = [ln for ln in lines if abs(ln[2] - (op[2] - 2)) < 0.1 and ln[1] >= end]
+        assert found, op
+        return min(found, key=lambda ln: ln[1])
+
+    labels = [op for op in ops if op[0] == TEXT and "（签字）" in op[3]]
+    assert [op[3] for op in labels] == [s + "：" for s in form.signatures]
+    for label in labels:
+        sign = line_after(label)
+        assert sign[3] - sign[1] >= 40 * MM, label[3]
+        dates = [op for op in ops if op[0] == TEXT and op[3] == "日期：" and op[2] == label[2]
+                 and op[1] > sign[3]]
+        assert dates, label[3]
+        date = min(dates, key=lambda op: op[1])
+        others = [op[1] for op in labels if op[2] == label[2] and op[1] > label[1]]
+        assert not others or date[1] < min(others)  # its own date, before the next name
+        date_line = line_after(date)
+        assert date_line[3] - date_line[1] >= 25 * MM
+    # room above each line to write: rows at least 10 mm apart
+    ys = sorted({op[2] for op in labels}, reverse=True)
+    assert all(a - b >= 10 * MM for a, b in zip(ys, ys[1:], strict=False))

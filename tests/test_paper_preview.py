@@ -6,21 +6,16 @@ the QPainter path only."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtGui import QImage
 
-from app.forms import (
-    ArchiveForm,
-    ArchiveSheet,
-    CallRecordForm,
-    CallRecordSheet,
-    FormHeader,
-    RegisterForm,
-)
+from app.forms import FormsService
 from app.forms_pdf import layout_form, write_form_pdf
-from ui.forms_tab import render_page
+from app.staff import StaffService
+from tests.test_forms import TODAY, build_world
+from tests.test_paper_pdf import archive_form, call_record_form, register_form
+from tests.test_ui_forms import wait_idle
+from ui.forms_tab import FormsTab, render_page
 
 pdfium = pytest.importorskip("pypdfium2")
 
@@ -28,42 +23,6 @@ DPI = 144
 # A 0.5 pt rule at 144 dpi is one pixel, or two half-grey ones when it straddles a pixel
 # edge: darker than 200 catches both, and not the label shading (0.88 → 224).
 DARK = 200
-HEAD = FormHeader("广州市天河区顺达汽车维修服务中心", "客户档案基本资料表", "",
-                  dt.date(2026, 11, 27))
-
-
-def archive_form() -> ArchiveForm:
-    visits = [(f"2025-{m:02d}-10", "保养", "粤A12345", "更换机油、机油滤清器",
-               f"{10000 + m * 5000:,}") for m in range(1, 13)]
-    sheet = ArchiveSheet(1, "000001", "2024-03-01", "吉𠮷田", "13812340000",
-                         "广州市天河区体育西路 1 号",
-                         "陈经理", "王芳", "保养前电话预约；免费检测活动通知", "",
-                         [("粤A12345", "丰田卡罗拉", "轿车", "6 个月", "2027-01-05", "", "")],
-                         visits)
-    return ArchiveForm("archive", HEAD, [sheet])
-
-
-def call_record_form() -> CallRecordForm:
-    sheet = CallRecordSheet(7, "2026-11-20 10:05", "刘䶮（000003）", "13812340002", "粤A12342",
-                            "投诉", "来电", "", frozenset({1, 2, 6}), "客户反映保养后怠速抖动。",
-                            "要求免费复查", "escalated", "2026-11-20", "免费清洗节气门", "",
-                            "unsatisfied", "王芳")
-    head = FormHeader(HEAD.center, "跟踪服务电话记录表", "", HEAD.printed_on)
-    return CallRecordForm("call-record", head, [sheet])
-
-
-def register_form() -> RegisterForm:
-    from app.forms import CALL_REGISTER_COLUMNS, Column
-
-    rows = [(str(i), "2026-11-20", "10:05", "张伟", "粤A12345", "13812340000", "跟踪",
-             "车况良好，已提醒保养", "满意", "王芳", "") for i in range(1, 30)]
-    head = FormHeader(HEAD.center, "跟踪服务电话登记表", "统计期间：2026年11月", HEAD.printed_on)
-    return RegisterForm("call-register", head,
-                        [Column(t, w, wraps) for t, w, wraps in CALL_REGISTER_COLUMNS], rows)
-
-
-def gray_rows(width: int, height: int, pixel) -> list[list[int]]:
-    return [[pixel(x, y) for x in range(width)] for y in range(height)]
 
 
 def _has_run(values, min_run: int) -> bool:
@@ -146,3 +105,23 @@ def test_preview_rules_fall_where_the_pdf_rules_fall(qapp, tmp_path, make):
         assert same_lines(merge(ys), merge(qt_ys.get(strip, []))) == ([], []), \
             f"horizontal rules differ {strip * 10}–{strip * 10 + 10} mm from the left"
     assert same_lines(pdf_xs, qt_xs) == ([], []), "vertical rules differ"
+
+
+def test_the_binding_margin_is_set_beside_the_print_button(qtbot, store, archive):
+    world = build_world(store, archive)
+    tab = FormsTab(world.forms, StaffService(store).list(), today_fn=lambda: TODAY)
+    qtbot.addWidget(tab)
+    tab.resize(1000, 760)
+    tab.show()
+    wait_idle(qtbot, tab.preview)
+    spin = tab.preview.binding_spin
+    assert spin.value() == 25 and spin.suffix() == " mm"
+    before = tab.preview.layout_
+    spin.setValue(35)
+    qtbot.waitUntil(lambda: tab.preview.layout_ is not before and not tab.preview.busy(),
+                    timeout=20000)
+    assert FormsService(store).binding_mm() == 35
+    layout = tab.preview.layout_
+    top = max(op[2] + op[4] for op in layout.pages[0] if op[0] == 0)  # text tops
+    assert layout.page_size[1] - top >= 35 * 72 / 25.4 - 0.01  # the register's head edge
+    tab.stop()

@@ -19,7 +19,17 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, QStandardPaths, Qt, QThread, Signal
+from PySide6.QtCore import (
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
@@ -331,6 +341,22 @@ class FormPreview(QWidget):
         self.print_button = QPushButton(tr("打印…"))
         self.pdf_button = QPushButton(tr("保存 PDF…"))
         self.xlsx_button = QPushButton(tr("保存 Excel…"))
+        # 装订边距: the punch margin on the bound edge, saved for every form (app.settings)
+        from app.settings import BINDING_RANGE
+
+        self.binding_spin = QSpinBox()
+        self.binding_spin.setObjectName("bindingMargin")
+        self.binding_spin.setRange(*BINDING_RANGE)
+        self.binding_spin.setSuffix(" mm")
+        self.binding_spin.setValue(forms.binding_mm())
+        self.binding_spin.setToolTip(tr(
+            "打孔装订一侧的留白：纵向表格（档案、记录表）在左侧，横向登记表在顶端"
+            "（表头朝装订线）。孔距纸边约 12 毫米，默认 25 毫米。"))
+        self._binding_timer = QTimer(self)
+        self._binding_timer.setSingleShot(True)
+        self._binding_timer.setInterval(400)
+        self._binding_timer.timeout.connect(self._binding_changed)
+        self.binding_spin.valueChanged.connect(self._binding_timer.start)
         self.prev_button.clicked.connect(lambda: self.page_spin.stepBy(-1))
         self.next_button.clicked.connect(lambda: self.page_spin.stepBy(1))
         self.page_spin.valueChanged.connect(self._show_page)
@@ -344,6 +370,9 @@ class FormPreview(QWidget):
         nav.addWidget(self.page_label)
         nav.addWidget(self.next_button)
         nav.addStretch(1)
+        nav.addWidget(QLabel(tr("装订边距：")))
+        nav.addWidget(self.binding_spin)
+        nav.addSpacing(8)
         nav.addWidget(self.print_button)
         nav.addWidget(self.pdf_button)
         nav.addWidget(self.xlsx_button)
@@ -469,6 +498,14 @@ class FormPreview(QWidget):
             self.thread.wait(15000)
 
     # -- preview
+
+    def _binding_changed(self) -> None:
+        value = self.binding_spin.value()
+        if value == self.forms.binding_mm():
+            return
+        self.forms.save_binding_mm(value)
+        if self.layout_ is not None or self.request is not None:
+            self.refresh()
 
     def refresh(self) -> None:
         """Gather and lay out the pages for the current choices, off the UI thread."""

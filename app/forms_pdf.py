@@ -185,15 +185,43 @@ class Typesetter:
 
     @staticmethod
     def row(cells: list[Cell], border: bool = True) -> Row:
-        h = 0.0
-        for c in cells:
-            n = max(len(c.lines), c.min_lines)
-            h = max(h, n * c.size * LEADING)
-        return Row(cells, h + 2 * PAD_Y, border)
+        return Row(cells, _row_height(cells), border)
 
 
 class _Indent(str):
     """A wrapped tick-box label's continuation: drawn under the label, not the box."""
+
+
+CONTINUED = "（续）"
+
+
+def _row_height(cells: list[Cell]) -> float:
+    h = 0.0
+    for c in cells:
+        h = max(h, max(len(c.lines), c.min_lines) * c.size * LEADING)
+    return h + 2 * PAD_Y
+
+
+def _split_row(row: Row, room: float, least: int = 2) -> tuple[Row, Row] | None:
+    """The row cut after the lines that fit in `room`: (this page's part, the rest), or None
+    when fewer than `least` lines fit. In the rest a label (shaded) cell is repeated with
+    （续） under it, and the first cell (序号) with 续, so the part is never anonymous."""
+    lead = max(c.size * LEADING for c in row.cells)
+    k = int((room - 2 * PAD_Y) // lead)
+    if k < least or all(len(c.lines) <= k and c.min_lines <= k for c in row.cells):
+        return None
+    head, rest = [], []
+    for i, c in enumerate(row.cells):
+        head.append(Cell(c.x, c.w, c.lines[:k], c.bold, c.align, c.shade, c.size,
+                         min(c.min_lines, k)))
+        more = c.lines[k:]
+        if not more and c.lines and (c.shade or i == 0):
+            marker = CONTINUED if c.w - 2 * PAD_X >= 3 * c.size else "续"
+            shown = c.lines if c.shade else c.lines[:1]
+            more = [str(x) for x in shown if not isinstance(x, CheckLine)] + [marker]
+        rest.append(Cell(c.x, c.w, more, c.bold, c.align, c.shade, c.size,
+                         max(c.min_lines - k, 1)))
+    return Row(head, _row_height(head), row.border), Row(rest, _row_height(rest), row.border)
 
 
 def _has_glyph(font: FontChoice, ch: str) -> bool:
@@ -233,7 +261,7 @@ class Flow:
         self._flush()
         self.ops = []
         self.pages.append(self.ops)
-        self.y = self.header(self.ops, len(self.pages) > 1)
+        self.y = self._head_y = self.header(self.ops, len(self.pages) > 1)
         for row in self.repeat:
             self._draw(row)
         self._fresh_y = self.y
@@ -253,13 +281,32 @@ class Flow:
         self._flush()
         self.y -= h
 
+    def fresh_room(self) -> float:
+        """The height a row has on a new page (below the head and the repeated headers)."""
+        return self._head_y - sum(r.h for r in self.repeat) - self.bottom
+
     def place(self, row: Row, keep_with: float = 0.0) -> None:
         """Place a row, starting a page first when it (and `keep_with` below it) won't fit.
 
-        A row taller than a whole page is placed anyway (it runs into the margin) rather
-        than looping; the wrapping keeps such rows to freak cases.
+        A big row (a third of a page or more: a long 通话要点, an address list) is not moved
+        whole but split: as many lines as fit here, the rest on the next page, its label or
+        序号 marked 续 — nothing runs off the sheet, and no page is left with its headers
+        alone. A small row moves to the next page whole.
         """
-        if self.y - row.h - keep_with < self.bottom and self.y != self._fresh_y:
+        if self.y - row.h - keep_with >= self.bottom:
+            self._draw(row)
+            return
+        while self.y - row.h - keep_with < self.bottom:
+            fresh = self.fresh_room()
+            if row.border and (row.h > fresh / 3 or row.h + keep_with > fresh):
+                parts = _split_row(row, self.room())
+                if parts is not None:
+                    self._draw(parts[0])
+                    self.new_page()
+                    row = parts[1]
+                    continue
+            if self.y == self._fresh_y:
+                break  # cannot be split (one line taller than a page): drawn as it is
             self.new_page()
         self._draw(row)
 
@@ -427,6 +474,66 @@ def _column_xs(widths_mm: list[float], x0: float, total: float) -> list[tuple[fl
 
 
 _CENTRED = {"序号", "日期", "时间", "发函日期", "类别", "信函类别", "寄送方式", "经办人"}
+# Column widths by what the column holds. These never wrap: as wide as their longest value
+# (up to NO_WRAP_MAX): numbers, dates, times, plates, phones — and the short words of a
+# category or a clerk's name, which must not break mid-word (活动通/知).
+_NO_WRAP = {"序号", "日期", "时间", "发函日期", "车号", "联系电话", "类别", "信函类别",
+            "寄送方式", "经办人"}
+NO_WRAP_MAX = 45 * MM
+# The free-text columns share the rest by these weights; a column whose longest value
+# needs less than its share gets only what it needs (an empty 备注 gives its room away).
+_TEXT_WEIGHTS = {"通话要点摘要": 4.0, "地址": 3.0, "事由": 1.6, "处理结果": 1.3, "客户名称": 1.0,
+                 "备注": 0.9}
+TEXT_MIN = 16 * MM
+
+
+def _register_widths(form: RegisterForm, ts: Typesetter, total: float) -> list[float]:
+    """Each column's width in points, summing to `total` (see _NO_WRAP, _TEXT_WEIGHTS)."""
+    m, name, bold = ts.m, ts.font.name, ts.font.bold_name
+    pad = 2 * PAD_X + 1.5
+    fixed: dict[int, float] = {}
+    need: dict[int, float] = {}
+    least: dict[int, float] = {}
+    for j, col in enumerate(form.columns):
+        head = m.width(col.title, bold, BODY) + pad
+        widest = 0.0
+        for value in {row[j] for row in form.rows}:
+            for para in _lines_of(value):
+                widest = max(widest, m.width(para, name, BODY))
+        if col.title in _NO_WRAP:
+            fixed[j] = min(max(widest + pad, head), max(NO_WRAP_MAX, head))
+        else:
+            least[j] = max(head, TEXT_MIN)
+            need[j] = max(widest + pad, least[j])
+    alloc: dict[int, float] = {}
+    room = total - sum(fixed.values())
+    active = list(need)
+    while active:
+        weight = sum(_TEXT_WEIGHTS.get(form.columns[j].title, 1.0) for j in active)
+        shares = {j: room * _TEXT_WEIGHTS.get(form.columns[j].title, 1.0) / weight
+                  for j in active}
+        small = [j for j in active if need[j] <= shares[j]]
+        if not small:
+            for j in active:
+                alloc[j] = max(shares[j], least[j])
+            break
+        for j in small:
+            alloc[j] = need[j]
+            room -= need[j]
+            active.remove(j)
+    if active == [] and alloc:  # every text fits on one line: the spare room to the widest
+        spare = total - sum(fixed.values()) - sum(alloc.values())
+        weight = sum(_TEXT_WEIGHTS.get(form.columns[j].title, 1.0) for j in alloc)
+        for j in alloc:
+            alloc[j] += spare * _TEXT_WEIGHTS.get(form.columns[j].title, 1.0) / weight
+    widths = [fixed.get(j, alloc.get(j, 0.0)) for j in range(len(form.columns))]
+    over = sum(widths) - total
+    if over > 0.01:  # the text columns' minimum did not fit: take it from the widest
+        flexible = [j for j in alloc if widths[j] > least[j]]
+        spare = sum(widths[j] - least[j] for j in flexible) or 1.0
+        for j in flexible:
+            widths[j] -= over * (widths[j] - least[j]) / spare
+    return widths
 
 
 def layout_register(form: RegisterForm, ts: Typesetter,
@@ -435,7 +542,13 @@ def layout_register(form: RegisterForm, ts: Typesetter,
     page = LANDSCAPE
     mg = Margins.of(page, form.header.binding_mm)
     x0, width = mg.left, mg.width(page)
-    cols = _column_xs([c.width_mm for c in form.columns], x0, width)
+    if form.rows:
+        cols, x = [], x0
+        for w in _register_widths(form, ts, width):
+            cols.append((x, w))
+            x += w
+    else:  # a blank register (filled in by hand): the columns' usual widths
+        cols = _column_xs([c.width_mm for c in form.columns], x0, width)
     flow = Flow(page, _header_fn(ts, page, mg, form.header, form.header.left,
                                  form.header.left + "（续）"), mg.bottom)
     flow.start_table(ts.row([ts.cell(x, w, c.title, bold=True, align="c", shade=True)

@@ -304,3 +304,114 @@ def test_every_signature_has_40_mm_and_a_date_line(make):
     # room above each line to write: rows at least 10 mm apart
     ys = sorted({op[2] for op in labels}, reverse=True)
     assert all(a - b >= 10 * MM for a, b in zip(ys, ys[1:], strict=False))
+
+
+# ---------------------------------------------------------------- long text is never lost
+
+
+def long_text(n: int) -> str:
+    """n characters of numbered sentences: a lost or repeated piece shows."""
+    parts, i = [], 1
+    while sum(map(len, parts)) < n:
+        parts.append(f"第{i:03d}句，客户反映冷车启动后怠速偏高、方向盘轻微抖动。")
+        i += 1
+    return "".join(parts)[:n - 1] + "完"
+
+
+def column_text(layout, x: float) -> tuple[str, list[int]]:
+    """The left-aligned text drawn at x on every page, in reading order, and the pages."""
+    out, pages = [], []
+    for p, ops in enumerate(layout.pages):
+        got = [op for op in ops if op[0] == TEXT and abs(op[1] - x) < 0.01 and op[6] == "l"]
+        got.sort(key=lambda op: -op[2])
+        out += [op[3] for op in got]
+        pages += [p] * bool(got)
+    return "".join(out), pages
+
+
+@pytest.mark.parametrize("n", [720, 800, 2000])
+def test_a_long_call_record_continues_on_the_next_page(n):
+    form = call_record_form()
+    text = long_text(n)
+    form.sheets[0] = dataclasses.replace(form.sheets[0], key_points=text)
+    layout = layout_form(form)
+    w, h = layout.page_size
+    from app.forms_pdf import PAD_X, Margins
+
+    x = Margins.of(layout.page_size, 25).left + 31 * MM + PAD_X
+    drawn, pages = column_text(layout, x)
+    assert text in drawn  # every character, once, in order (the other boxes follow it)
+    assert drawn.count("完") == 1
+    # page 1 carries the start of it: no page of headers alone
+    assert text[:20] in "".join(op[3] for op in layout.pages[0] if op[0] == TEXT)
+    for ops in layout.pages:
+        assert all(op[2] > 5 * MM for op in ops if op[0] == TEXT)  # nothing off the sheet
+    if len(layout.pages) > 1:
+        more = [op[3] for op in layout.pages[1] if op[0] == TEXT]
+        assert any("（续）" in t for t in more)
+
+
+def test_a_long_register_row_continues_marked_continued():
+    form = register_form()
+    text = long_text(2000)
+    form.rows[5] = form.rows[5][:7] + (text,) + form.rows[5][8:]
+    layout = layout_form(form)
+    head = layout.pages[0]
+    title_x = next(op[1] for op in head if op[0] == TEXT and op[3] == "通话要点摘要")
+    # the column's cells start PAD_X right of its left rule: find the rule left of the title
+    rules = sorted({op[1] for op in head if op[0] == LINE and op[1] == op[3] and op[1] < title_x})
+    from app.forms_pdf import PAD_X
+
+    drawn, pages = column_text(layout, rules[-1] + PAD_X)
+    assert text in drawn and len(set(pages)) >= 2
+    for ops in layout.pages:  # every page has rows under its headers
+        numbers = [op[3] for op in ops if op[0] == TEXT and re.fullmatch(r"\d+|续", op[3])]
+        assert numbers, ops[:3]
+        assert all(op[2] > 5 * MM for op in ops if op[0] == TEXT)
+    second = [op[3] for op in layout.pages[1] if op[0] == TEXT]
+    assert "6" in second and "续" in second  # 序号 6 continued
+
+
+def cell_lines(layout, title: str) -> list[list[str]]:
+    """The text lines of every cell under the column `title` (by its centred header x)."""
+    out = []
+    for ops in layout.pages:
+        heads = [op for op in ops if op[0] == TEXT and op[3] == title and op[5]]
+        if not heads:
+            continue
+        rules = sorted({op[1] for op in ops if op[0] == LINE and op[1] == op[3]})
+        x = heads[0][1]
+        left = max(r for r in rules if r < x)
+        right = min(r for r in rules if r > x)
+        body = [op for op in ops if op[0] == TEXT and left < op[1] < right and not op[5]]
+        rows_y = sorted({op[2] for op in body}, reverse=True)
+        out += [[op[3] for op in body if op[2] == y] for y in rows_y]
+    return out
+
+
+def test_columns_are_sized_by_what_they_hold():
+    form = register_form()
+    long_address = ("广州市天河区中山大道西 88 号 天河软件园 B 栋 1203 室"
+                    "（请前台转交本人，工作日在岗）")
+    rows = []
+    for i, row in enumerate(form.rows):
+        kind = ["活动通知", "跟踪", "投诉处理", "保险续保"][i % 4]
+        rows.append(row[:1] + ("2026-11-20", "10:05", row[3], "粤AD12345", "020-87913935",
+                               kind) + row[7:])
+    form.rows = rows
+    layout = layout_form(form)
+    for title in ["日期", "时间", "车号", "联系电话", "类别"]:
+        cells = cell_lines(layout, title)
+        assert cells and all(len(c) == 1 for c in cells), (title, cells[:3])
+    assert {c[0] for c in cell_lines(layout, "类别")} == {"活动通知", "跟踪", "投诉处理",
+                                                         "保险续保"}
+    # the letter register: a long address gets the room, a short 事由 gives it away
+    from app.forms import LETTER_REGISTER_COLUMNS
+
+    letters = RegisterForm("letter-register", form.header,
+                           [Column(t, w, wr) for t, w, wr in LETTER_REGISTER_COLUMNS],
+                           [(str(i), "2026-11-05", "张伟", long_address, "通知", "保养提醒", "邮寄",
+                             "王芳", "") for i in range(1, 6)])
+    layout = layout_form(letters)
+    assert all(len(c) <= 2 for c in cell_lines(layout, "地址"))
+    assert all(c == ["保养提醒"] for c in cell_lines(layout, "事由"))

@@ -28,7 +28,7 @@ from app.contacts import (
     STANDARD_POINTS,
     ContactService,
 )
-from app.dates import add_months
+from app.dates import add_months, chinese_date, chinese_period
 from app.letters import LetterService
 from app.settings import (
     BINDING_DEFAULT,
@@ -91,12 +91,13 @@ def d(day: dt.date | None) -> str:
 
 
 def period_text(start: dt.date | None, end: dt.date | None) -> str:
+    """统计期间 as printed: 2026年11月, 2026年, or 2026年11月1日 至 2026年11月15日."""
     if start and end:
-        return f"{d(start)} 至 {d(end)}"
+        return chinese_period(start, end)
     if start:
-        return f"{d(start)} 起"
+        return f"{chinese_date(start)} 起"
     if end:
-        return f"至 {d(end)}"
+        return f"至 {chinese_date(end)}"
     return "全部"
 
 

@@ -41,6 +41,9 @@ from app.letters_pdf import MM, Measure, Op, Painter, printable
 from app.pdf_fonts import FontChoice, missing_note, register_fonts
 
 TEXT, LINE, FILL, CHECK = 0, 1, 2, 3
+# The tick in a checked box, as fractions of the box from its lower left corner: one path
+# for the PDF and the preview/printer alike, its ink centred in the box.
+TICK = ((0.2, 0.52), (0.42, 0.24), (0.82, 0.8))
 
 PORTRAIT = (210 * MM, 297 * MM)
 LANDSCAPE = (297 * MM, 210 * MM)
@@ -159,7 +162,7 @@ class Typesetter:
             if width_of(para, name, size) <= width:
                 out.append(para)
             else:
-                out += self.m.wrap(para, name, size, width)
+                out += self.m.wrap(para, name, size, width, hang=False)
         return out
 
     def check_lines(self, items: list[tuple[bool, str]], width: float, size: float = BODY,
@@ -222,15 +225,6 @@ def _split_row(row: Row, room: float, least: int = 2) -> tuple[Row, Row] | None:
         rest.append(Cell(c.x, c.w, more, c.bold, c.align, c.shade, c.size,
                          max(c.min_lines - k, 1)))
     return Row(head, _row_height(head), row.border), Row(rest, _row_height(rest), row.border)
-
-
-def _has_glyph(font: FontChoice, ch: str) -> bool:
-    if not font.embedded:
-        return False
-    from reportlab.pdfbase import pdfmetrics
-
-    face = getattr(pdfmetrics.getFont(font.name), "face", None)
-    return face is not None and ord(ch) in getattr(face, "charToGlyph", {})
 
 
 # ---------------------------------------------------------------- the page flow
@@ -329,8 +323,10 @@ class Flow:
                 ops.append((FILL, c.x, bottom, c.w, row.h, HEAD_GRAY))
             lead = c.size * LEADING
             n = len(c.lines)
-            # Centred vertically in the row; the first baseline a line box down.
-            y = top - (row.h - n * lead) / 2 - lead + (lead - c.size) / 2 + c.size * 0.14
+            # Centred vertically in the row; the first baseline a line box down. A box kept
+            # tall to be written in by hand starts its text at the top.
+            slack = PAD_Y if c.min_lines > n else (row.h - n * lead) / 2
+            y = top - slack - lead + (lead - c.size) / 2 + c.size * 0.14
             for line in c.lines:
                 if isinstance(line, CheckLine):
                     self._check_line(ops, c, line, y)
@@ -377,7 +373,7 @@ def _header_fn(ts: Typesetter, page_size: tuple[float, float], mg: Margins,
                head: FormHeader, left_first: str, left_more: str):
     w, h = page_size
     mid = (mg.left + w - mg.right) / 2
-    center = head.center or "汽车维修服务中心"
+    center = "单位：" + (head.center or "汽车维修服务中心")
     size = 11.0
     while size > 7 and ts.m.width(center, ts.font.name, size) > mg.width(page_size):
         size -= 0.5
@@ -575,10 +571,10 @@ def layout_register(form: RegisterForm, ts: Typesetter,
             if "\n" in text or _CTRL.search(text):
                 lines: list[str] = []
                 for para in _lines_of(text):
-                    lines += wrap(para, name, BODY, tw) if width_of(para, name, BODY) > tw \
-                        else [para]
+                    lines += wrap(para, name, BODY, tw, hang=False) \
+                        if width_of(para, name, BODY) > tw else [para]
             elif width_of(text, name, BODY) > tw:
-                lines = wrap(text, name, BODY, tw)
+                lines = wrap(text, name, BODY, tw, hang=False)
             else:
                 lines = [text]
             if len(lines) > most:
@@ -701,35 +697,62 @@ def layout_call_record(sheet: CallRecordSheet, head: FormHeader, signatures: tup
     sig = _signatures(ts, signatures, x0, total)
     lw = 31 * MM
     kind = sheet.call_type + (f"（{sheet.direction}）" if sheet.direction else "")
-    flow.place(_label_value(ts, x0, total, lw, [("日期时间", sheet.called_at),
-                                                ("通话类别", kind)]))
-    flow.place(_label_value(ts, x0, total, lw, [("客户", sheet.customer),
-                                                ("联系电话", sheet.phone)]))
-    flow.place(_label_value(ts, x0, total, lw, [("车号", sheet.plate),
-                                                ("经办人", sheet.clerk_name)]))
-    if sheet.reached:
-        flow.place(_label_value(ts, x0, total, lw, [("通话结果", sheet.reached)]))
 
-    # The seven talking points of 篇二 §3, each ticked when the call covered it.
-    items = [(p in sheet.points, f"（{p}）{text}") for p, text in STANDARD_POINTS.items()]
-    label = ts.cell(x0, lw, "通话内容", bold=True, shade=True, align="c")
-    value = Cell(x0 + lw, total - lw, ts.check_lines(items, total - lw - 2 * PAD_X,
-                                                       inline=False))
-    flow.place(ts.row([label, value]))
-    flow.place(_label_value(ts, x0, total, lw, [("通话要点", sheet.key_points)], min_lines=4))
-    flow.place(_label_value(ts, x0, total, lw, [("客户要求/希望/投诉",
-                                                 sheet.customer_request)], min_lines=4))
-    handling = [(sheet.handling == k, v) for k, v in HANDLING_LABELS.items()]
-    flow.place(ts.row([ts.cell(x0, lw, "处理方式", bold=True, shade=True, align="c"),
-                       Cell(x0 + lw, total - lw,
-                            ts.check_lines(handling, total - lw - 2 * PAD_X))]))
-    flow.place(_label_value(ts, x0, total, lw, [("上报主管日期", sheet.escalated_on),
-                                                ("答复客户日期", sheet.replied_on)]))
-    flow.place(_label_value(ts, x0, total, lw, [("解决办法", sheet.solution)], min_lines=4))
-    sat = [(sheet.satisfaction == k, v) for k, v in SATISFACTION_LABELS.items()]
-    flow.place(ts.row([ts.cell(x0, lw, "满意度", bold=True, shade=True, align="c"),
-                       Cell(x0 + lw, total - lw, ts.check_lines(sat, total - lw - 2 * PAD_X))]),
-               keep_with=sig.height)
+    def boxes(extra: int) -> list[Row]:
+        """The record's rows; the three write-in boxes `extra` lines taller than 4."""
+        rows = [_label_value(ts, x0, total, lw, [("日期时间", sheet.called_at),
+                                                 ("通话类别", kind)]),
+                _label_value(ts, x0, total, lw, [("客户", sheet.customer),
+                                                 ("联系电话", sheet.phone)]),
+                _label_value(ts, x0, total, lw, [("车号", sheet.plate),
+                                                 ("经办人", sheet.clerk_name)])]
+        if sheet.reached:
+            rows.append(_label_value(ts, x0, total, lw, [("通话结果", sheet.reached)]))
+        # The seven talking points of 篇二 §3, each ticked when the call covered it.
+        items = [(p in sheet.points, f"（{p}）{text}") for p, text in STANDARD_POINTS.items()]
+        label = ts.cell(x0, lw, "通话内容", bold=True, shade=True, align="c")
+        value = Cell(x0 + lw, total - lw, ts.check_lines(items, total - lw - 2 * PAD_X,
+                                                           inline=False))
+        rows.append(ts.row([label, value]))
+        rows.append(_label_value(ts, x0, total, lw, [("通话要点", sheet.key_points)],
+                                 min_lines=4 + extra))
+        rows.append(_label_value(ts, x0, total, lw, [("客户要求/希望/投诉",
+                                                      sheet.customer_request)],
+                                 min_lines=4 + extra))
+        handling = [(sheet.handling == k, v) for k, v in HANDLING_LABELS.items()]
+        rows.append(ts.row([ts.cell(x0, lw, "处理方式", bold=True, shade=True, align="c"),
+                            Cell(x0 + lw, total - lw,
+                                 ts.check_lines(handling, total - lw - 2 * PAD_X))]))
+        rows.append(_label_value(ts, x0, total, lw, [("上报主管日期", sheet.escalated_on),
+                                                     ("答复客户日期", sheet.replied_on)]))
+        rows.append(_label_value(ts, x0, total, lw, [("解决办法", sheet.solution)],
+                                 min_lines=4 + extra))
+        sat = [(sheet.satisfaction == k, v) for k, v in SATISFACTION_LABELS.items()]
+        rows.append(ts.row([ts.cell(x0, lw, "满意度", bold=True, shade=True, align="c"),
+                            Cell(x0 + lw, total - lw,
+                                 ts.check_lines(sat, total - lw - 2 * PAD_X))]))
+        return rows
+
+    # A record that fits on one page fills it: the spare room goes to the boxes written in
+    # by hand (通话要点, 客户要求, 解决办法), a line each at a time, never past the page.
+    rows = boxes(0)
+    grow = [len(r.cells[1].lines) for r in rows
+            if r.cells[0].lines and r.cells[0].lines[0] in ("通话要点", "客户要求/希望/投诉",
+                                                             "解决办法")]
+    spare = flow.room() - sum(r.h for r in rows) - sig.height
+    lead = BODY * LEADING
+
+    def added(extra: int) -> float:
+        return sum(max(n, 4 + extra) - max(n, 4) for n in grow) * lead
+
+    extra = 0
+    while spare > 0 and extra < 80 and added(extra + 1) <= spare:
+        extra += 1
+    if extra:
+        rows = boxes(extra)
+    for row in rows[:-1]:
+        flow.place(row)
+    flow.place(rows[-1], keep_with=sig.height)
     _place_signatures(flow, sig)
     return flow.finish(_footer_fn(page, mg))
 
@@ -799,7 +822,6 @@ class PdfPainter:
         self.bold = Painter(canvas, font, m)  # letters_pdf's, with its fake bold
         self.glyphs = self.bold.glyphs
         self.missing = self.bold.missing  # one set: characters no font has
-        self.tick = _has_glyph(font, "✓")
 
     def draw(self, ops: list[tuple]) -> None:
         c = self.c
@@ -852,21 +874,19 @@ class PdfPainter:
             c.drawPath(path, stroke=1, fill=0)
         if checks:
             c.setLineWidth(0.6)
-            for _, x, y, size, checked in checks:
+            for _, x, y, size, _checked in checks:
                 c.rect(x, y, size, size, stroke=1, fill=0)
-                if checked and self.tick:
-                    text.setFont(name, size * 1.05)
-                    current = None
-                    text.setTextOrigin(x + size * 0.1, y + size * 0.12)
-                    text.textOut("✓")
-                elif checked:
-                    c.setLineWidth(1.1)
+            c.setLineWidth(1.1)
+            c.setLineJoin(1)
+            for _, x, y, size, checked in checks:
+                if checked:
                     p = c.beginPath()
-                    p.moveTo(x + size * 0.18, y + size * 0.52)
-                    p.lineTo(x + size * 0.42, y + size * 0.2)
-                    p.lineTo(x + size * 0.86, y + size * 0.86)
+                    (ax, ay), *rest = TICK
+                    p.moveTo(x + size * ax, y + size * ay)
+                    for px, py in rest:
+                        p.lineTo(x + size * px, y + size * py)
                     c.drawPath(p, stroke=1, fill=0)
-                    c.setLineWidth(0.6)
+            c.setLineJoin(0)
         c.drawText(text)
         if bolds:
             self.bold.draw(bolds)

@@ -138,23 +138,37 @@ class Measure:
         return total * size
 
     def wrap(self, text: str, font: str, size: float, width: float,
-             first_width: float | None = None) -> list[str]:
-        """Lines of at most `width` points (the first at most `first_width`)."""
+             first_width: float | None = None, hang: bool = True) -> list[str]:
+        """Lines of at most `width` points (the first at most `first_width`).
+
+        With `hang`, closing punctuation may stand past the width (in a letter's margin);
+        without (a table cell, whose rule it would touch), the character before it moves to
+        the next line with it instead.
+        """
         limit = width if first_width is None else first_width
         lines: list[str] = []
         cur, cur_w = "", 0.0
         for tok in _TOKEN.findall(text):
             if not cur and lines and tok in NO_LINE_START:
-                lines[-1] += tok  # 。” : the second mark hangs with the first
-                continue
+                if hang or len(lines[-1]) < 2:
+                    lines[-1] += tok  # 。” : the second mark hangs with the first
+                    continue
+                lines[-1], cur = _pull_down(lines[-1])  # its character keeps it company
+                cur_w = self.width(cur, font, size)
             tw = self.width(tok, font, size)
             if cur_w + tw <= limit + 0.01:
                 cur, cur_w = cur + tok, cur_w + tw
                 continue
             if tok in NO_LINE_START and cur:
-                cur += tok  # hanging punctuation: it may stand in the margin
-                lines.append(cur)
-                cur, cur_w, limit = "", 0.0, width
+                if hang or len(cur) < 2:
+                    cur += tok  # hanging punctuation: it may stand in the margin
+                    lines.append(cur)
+                    cur, cur_w, limit = "", 0.0, width
+                    continue
+                keep, down = _pull_down(cur)  # the punctuation's character goes down with it
+                lines.append(keep)
+                cur, limit = down + tok, width
+                cur_w = self.width(cur, font, size)
                 continue
             carry = ""
             if cur and cur[-1] in NO_LINE_END and len(cur) > 1:
@@ -178,6 +192,15 @@ class Measure:
         if cur.strip() or not lines:
             lines.append(cur.rstrip())
         return lines
+
+
+def _pull_down(line: str) -> tuple[str, str]:
+    """`line` less its last character (and any closing marks before that one), and those:
+    what moves to the next line so that it does not start with punctuation."""
+    k = len(line) - 1
+    while k > 1 and line[k] in NO_LINE_START:
+        k -= 1
+    return line[:k], line[k:]
 
 
 # ---------------------------------------------------------------- drawing operations

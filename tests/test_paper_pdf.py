@@ -415,3 +415,92 @@ def test_columns_are_sized_by_what_they_hold():
     layout = layout_form(letters)
     assert all(len(c) <= 2 for c in cell_lines(layout, "地址"))
     assert all(c == ["保养提醒"] for c in cell_lines(layout, "事由"))
+
+
+# ---------------------------------------------------------------- the small things
+
+
+def test_cell_text_never_hangs_punctuation_onto_the_rule():
+    """In a table cell a closing mark takes its character to the next line instead of
+    standing past the cell's text width (where it touched the ruled line)."""
+    import random
+
+    from app.letters_pdf import NO_LINE_START
+
+    font = pdf_fonts.register_fonts().name
+    m = Measure()
+    rng = random.Random(5)
+    source = "客户反映车辆怠速偏高，方向盘抖动。“担心”是脚胶老化！）已约定。”、；A12 345"
+    for _ in range(2000):
+        text = "".join(rng.choice(source) for _ in range(rng.randint(1, 90)))
+        width = rng.uniform(25, 200)
+        lines = m.wrap(text, font, 9, width, hang=False)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        for i, line in enumerate(lines):
+            marks_only = all(ch in NO_LINE_START for ch in line[1:])  # “。。！”: no choice
+            assert marks_only or m.width(line, font, 9) <= width + 0.01, (text, lines)
+            if i and line[0] in NO_LINE_START:  # only when the line before is all marks
+                assert all(ch in NO_LINE_START for ch in lines[i - 1][1:]), (text, lines)
+    # a letter keeps hanging punctuation in its margin
+    line = "感" * 9 + "。"
+    assert m.wrap(line, font, 9, 9 * 9)[0] == line
+
+
+def test_the_tick_is_centred_in_its_box_in_the_pdf_and_the_preview():
+    from app.forms_pdf import TICK
+
+    xs, ys = [p[0] for p in TICK], [p[1] for p in TICK]
+    assert abs((min(xs) + max(xs)) / 2 - 0.5) < 0.03
+    assert abs((min(ys) + max(ys)) / 2 - 0.5) < 0.03
+    import ui.forms_tab as ft
+
+    assert ft.TICK is TICK  # one tick for the PDF, the preview and the printer
+
+
+def test_a_call_record_fills_its_page():
+    layout = layout_form(call_record_form())
+    assert layout.page_count == 1
+    w, h = layout.page_size
+    ys = [op[2] for op in layout.pages[0] if op[0] == LINE]
+    used = (h - 11 * MM - min(ys)) / (h - 11 * MM - 14 * MM)
+    assert used > 0.9, used  # was 55 %
+
+
+def test_forms_name_the_unit_and_write_the_period_in_chinese():
+    from app.dates import chinese_period
+    from app.forms import period_text
+
+    assert chinese_period(D(2026, 11, 1), D(2026, 11, 30)) == "2026年11月"
+    assert chinese_period(D(2026, 1, 1), D(2026, 12, 31)) == "2026年"
+    assert chinese_period(D(2026, 11, 2), D(2026, 11, 8)) == "2026年11月2日 至 2026年11月8日"
+    assert chinese_period(D(2026, 10, 1), D(2026, 12, 31)) == "2026年10月 至 2026年12月"
+    assert period_text(D(2026, 2, 1), D(2026, 2, 28)) == "2026年2月"
+    layout = layout_form(register_form())
+    texts = [op[3] for op in layout.pages[0] if op[0] == TEXT]
+    assert "单位：" + HEAD.center in texts
+
+
+@pytest.mark.parametrize("charts", [True, False])
+def test_an_unwritten_summary_does_not_take_a_page_of_its_own(store, archive, monkeypatch,
+                                                               tmp_path, charts):
+    from app.summary import Period, SummaryService
+    from app.summary_pdf import summary_doc, write_summary_pdf
+    from tests.worlds import november_2026
+
+    monkeypatch.setattr("app.staff.hash_password", lambda password: "unused")
+    clerk = StaffService(store).create("wangfang", "王芳", Role.CLERK, "secret1")
+    november_2026(store, archive, clerk.id, TODAY)
+    doc = summary_doc(SummaryService(store), Period.month(2026, 11), "month", text="",
+                      today=TODAY)
+    result = write_summary_pdf(doc, CENTER, tmp_path / "s.pdf", charts=charts,
+                               printed_on=TODAY)
+    pages = [flat(t) for t in pdf_text(result.path)]
+    where = [p for p in pages if "（未填写）" in p]
+    assert len(where) == 1 and "业务主管（签字）" in where[0]
+    # the page also carries figures or charts, or else it is the form to write the summary
+    # by hand: not a page spent on （未填写）
+    if charts:
+        assert "图表" in where[0]
+    else:
+        assert "图表" in where[0] or "流失客户" in where[0] or "请在下列横线上手写小结" in where[0]
+    assert "统计期间：2026年11月" in pages[0]

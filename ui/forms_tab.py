@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
+from app.forms_pdf import TICK
 from app.normalize import ValidationError
 from app.staff import StaffInfo
 from ui.common import DateField, tr
@@ -130,11 +131,11 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
             p.drawRect(QRectF(x, page_h - y - size, size, size))
             if checked:
                 pen.setWidthF(1.1)
+                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
                 p.setPen(pen)
-                top = page_h - y - size
-                p.drawPolyline([QPointF(x + size * 0.18, top + size * 0.48),
-                                QPointF(x + size * 0.42, top + size * 0.8),
-                                QPointF(x + size * 0.86, top + size * 0.14)])
+                p.drawPolyline([QPointF(x + size * px, page_h - y - size * py)
+                                for px, py in TICK])
+                pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
 
 
 def render_page(layout, index: int, dpi: float = 96.0) -> QImage:

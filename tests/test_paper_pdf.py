@@ -504,3 +504,26 @@ def test_an_unwritten_summary_does_not_take_a_page_of_its_own(store, archive, mo
     else:
         assert "图表" in where[0] or "流失客户" in where[0] or "请在下列横线上手写小结" in where[0]
     assert "统计期间：2026年11月" in pages[0]
+
+
+def test_without_the_fallback_fonts_the_preview_and_pdf_mark_and_name_the_characters(
+        monkeypatch, tmp_path):
+    """A PC with only the primary font: 𠮷 prints as 〓 on the form, and the preview's and
+    the saved file's note say which character and which font to install."""
+    if not pdf_fonts.register_fonts().embedded:
+        pytest.skip("no TrueType Chinese font on this machine")
+    pdf_fonts.clear_cache()
+    monkeypatch.setattr(pdf_fonts, "fallback_candidates", lambda: [])
+    try:
+        g = pdf_fonts.glyphs()
+        if g.font_for(g.choice.name, "𠮷") is not None:
+            pytest.skip("the primary font itself has 𠮷")
+        layout = layout_form(archive_form())  # the customer is 吉𠮷田
+        assert "𠮷" in layout.missing and "𠮷" in layout.font_note
+        out = tmp_path / "archive.pdf"
+        result = write_form_pdf(layout, out)
+        assert result.missing == {"𠮷"} and "fonts-hanazono" in result.font_note
+        assert f"吉{pdf_fonts.MISSING_MARK}田" in flat(pdf_text(out)[0])
+    finally:
+        monkeypatch.undo()
+        pdf_fonts.clear_cache()

@@ -51,6 +51,7 @@ from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
 from app.forms_pdf import TICK
 from app.normalize import ValidationError
+from app.pdf_fonts import MISSING_MARK
 from app.staff import StaffInfo
 from ui.common import DateField, tr
 from ui.letterhead import warn_placeholder_center
@@ -85,8 +86,13 @@ def font_family(path: str | None) -> str:
     return _families[key]
 
 
-def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> None:
-    """Draw one page's operations; the painter's units are points (1/72 inch)."""
+def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str,
+               missing: set[str] | frozenset[str] = frozenset()) -> None:
+    """Draw one page's operations; the painter's units are points (1/72 inch).
+
+    Characters no PDF font has (`missing`) are drawn as the PDF draws them, as 〓: the
+    preview and the printer show what the saved PDF will show.
+    """
     fonts: dict[tuple[float, bool], tuple[QFont, QFontMetricsF]] = {}
     # A font's point size is turned into pixels with the device's DPI; the painter is
     # already scaled to points, so ask for the size that comes out as `size` units.
@@ -105,6 +111,8 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
         kind = op[0]
         if kind == TEXT:
             _, x, y, text, size, bold, align = op
+            if missing and not missing.isdisjoint(text):
+                text = "".join(MISSING_MARK if ch in missing else ch for ch in text)
             got = fonts.get((size, bold))
             if got is None:
                 f = QFont(family)
@@ -147,7 +155,8 @@ def render_page(layout, index: int, dpi: float = 96.0) -> QImage:
     image.fill(QColor("white"))
     p = QPainter(image)
     p.scale(dpi / 72, dpi / 72)
-    paint_page(p, layout.pages[index], h, font_family(layout.font.path if layout.font else None))
+    paint_page(p, layout.pages[index], h, font_family(layout.font.path if layout.font else None),
+               layout.missing)
     p.end()
     return image
 
@@ -179,7 +188,7 @@ def print_layout(printer, layout, progress: Callable[[int, int], None] | None = 
                 printer.newPage()
             p.save()
             p.scale(scale, scale)
-            paint_page(p, layout.pages[i], layout.page_size[1], family)
+            paint_page(p, layout.pages[i], layout.page_size[1], family, layout.missing)
             p.restore()
             done += 1
             if progress:
@@ -236,7 +245,8 @@ class PageView(QWidget):
         p.fillRect(QRectF(0, 0, w, h), QColor("white"))
         index = min(self.index, self.layout_.page_count - 1)
         paint_page(p, self.layout_.pages[index], h,
-                   font_family(self.layout_.font.path if self.layout_.font else None))
+                   font_family(self.layout_.font.path if self.layout_.font else None),
+                   self.layout_.missing)
         p.end()
 
 

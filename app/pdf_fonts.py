@@ -221,8 +221,9 @@ def register_fonts() -> FontChoice:
 MISSING_MARK = "〓"  # printed where no font on the PC has the character (a visible block)
 MISSING_FONT_HINT = ("Windows 请安装“SimSun-ExtB”（simsunb.ttf，随 Windows 提供的“宋体”扩展）"
                      "或“花园明朝”（HanaMinA/HanaMinB.ttf）；Linux 请安装 fonts-hanazono")
-WINDOWS_FALLBACK = ["msyh.ttc", "msyh.ttf", "simsun.ttc", "simsunb.ttf", "simhei.ttf",
-                    "mingliub.ttc"]
+# 微软雅黑, 宋体, SimSun-ExtB (CJK Ext. B, where 𠮷 and 𪚥 are), SimSun-ExtG (Windows 11).
+WINDOWS_FALLBACK = ["msyh.ttc", "msyh.ttf", "simsun.ttc", "simsunb.ttf", "simsunextg.ttf",
+                    "simhei.ttf", "mingliub.ttc"]
 LINUX_FALLBACK = LINUX_REGULAR + [
     "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
     "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",

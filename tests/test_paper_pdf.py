@@ -454,7 +454,8 @@ def test_the_tick_is_centred_in_its_box_in_the_pdf_and_the_preview():
     assert abs((min(ys) + max(ys)) / 2 - 0.5) < 0.03
     import ui.forms_tab as ft
 
-    assert ft.TICK is TICK  # one tick for the PDF, the preview and the printer
+    assert ft.TICK == TICK  # one tick for the PDF, the preview and the printer
+    assert ft.MISSING_MARK == pdf_fonts.MISSING_MARK
 
 
 def test_a_call_record_fills_its_page():

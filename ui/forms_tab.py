@@ -49,9 +49,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.forms import FORMS, PERIODS, REGISTERS, FormInputError, FormRequest, FormsService
-from app.forms_pdf import TICK
 from app.normalize import ValidationError
-from app.pdf_fonts import MISSING_MARK
 from app.staff import StaffInfo
 from ui.common import DateField, tr
 from ui.letterhead import warn_placeholder_center
@@ -59,6 +57,10 @@ from ui.letterhead import warn_placeholder_center
 log = logging.getLogger(__name__)
 
 TEXT, LINE, FILL, CHECK = 0, 1, 2, 3  # app.forms_pdf's operation kinds
+# app.forms_pdf.TICK and app.pdf_fonts.MISSING_MARK, kept here so that opening the window
+# does not import the PDF modules (tests/test_paper_pdf.py checks they agree)
+TICK = ((0.2, 0.52), (0.42, 0.24), (0.82, 0.8))
+MISSING_MARK = "〓"
 
 
 # ---------------------------------------------------------------- painting the pages

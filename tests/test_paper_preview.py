@@ -125,3 +125,45 @@ def test_the_binding_margin_is_set_beside_the_print_button(qtbot, store, archive
     top = max(op[2] + op[4] for op in layout.pages[0] if op[0] == 0)  # text tops
     assert layout.page_size[1] - top >= 35 * 72 / 25.4 - 0.01  # the register's head edge
     tab.stop()
+
+
+def test_the_preview_and_the_print_say_which_characters_no_font_has(
+        qtbot, store, archive, monkeypatch, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    from app import pdf_fonts
+    from app.archive import CustomerInput
+    from ui import forms_tab
+    from ui.forms_tab import print_archive_form
+
+    if not pdf_fonts.register_fonts().embedded:
+        pytest.skip("no TrueType Chinese font on this machine")
+    pdf_fonts.clear_cache()
+    monkeypatch.setattr(pdf_fonts, "fallback_candidates", lambda: [])
+    try:
+        g = pdf_fonts.glyphs()
+        if g.font_for(g.choice.name, "𠮷") is not None:
+            pytest.skip("the primary font itself has 𠮷")
+        cid = archive.create_customer(CustomerInput(name="吉𠮷田", phone="13812345678"), [])
+        dialog = print_archive_form(None, FormsService(store), cid, modal=False)
+        qtbot.addWidget(dialog)
+        wait_idle(qtbot, dialog.preview)
+        status = dialog.preview.status.text()
+        assert "𠮷" in status and "fonts-hanazono" in status
+
+        def choose(parent, count):
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+            return printer
+
+        monkeypatch.setattr(forms_tab, "choose_printer", choose)
+        dialog.preview.print_button.click()
+        qtbot.waitUntil(lambda: not dialog.preview.busy()
+                        and dialog.preview.last_result is not None)
+        status = dialog.preview.status.text()
+        assert status.startswith("已送往打印机") and "𠮷" in status
+        dialog.preview.stop()
+    finally:
+        monkeypatch.undo()
+        pdf_fonts.clear_cache()

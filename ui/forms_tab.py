@@ -616,7 +616,10 @@ class FormPreview(QWidget):
 
     def _printed(self, pages: int) -> None:
         self.last_result = pages
-        self.status.setText(tr("已送往打印机：{n} 页。").format(n=pages))
+        note = self.layout_.font_note if self.layout_ is not None else ""
+        self.status.setStyleSheet("color: #b35900;" if note else "")
+        self.status.setText(tr("已送往打印机：{n} 页。").format(n=pages)
+                            + (("\n" + note) if note else ""))
 
 
 # ---------------------------------------------------------------- the tab

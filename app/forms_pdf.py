@@ -37,7 +37,7 @@ from app.forms import (
     FormHeader,
     RegisterForm,
 )
-from app.letters_pdf import MM, Measure, Op, Painter, printable
+from app.letters_pdf import MM, Measure, Op, Painter, printable, publish
 from app.pdf_fonts import FontChoice, missing_note, register_fonts
 
 TEXT, LINE, FILL, CHECK = 0, 1, 2, 3
@@ -936,7 +936,7 @@ def write_form_pdf(data: FormData | FormLayout, path: str | os.PathLike, *,
             painter.draw(ops)
             c.showPage()
         c.save()
-        os.replace(tmp, path)
+        publish(tmp, path)
         tmp = None
         result.pages = total
         result.missing = painter.missing

@@ -101,6 +101,16 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def publish(tmp: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Put the finished temp file in place, readable by everyone on the PC: mkstemp makes it
+    0600, and on a shared PC the supervisor must be able to open the clerk's export."""
+    try:
+        os.chmod(tmp, 0o644)
+    except OSError:  # a file system without modes
+        pass
+    os.replace(tmp, path)
+
+
 # ---------------------------------------------------------------- measuring and wrapping
 
 
@@ -522,7 +532,7 @@ def write_letters_pdf(letters: Sequence[LetterLike], center: dict, path: str | o
             c.showPage()
             pages = 1
         c.save()
-        os.replace(tmp, path)
+        publish(tmp, path)
         tmp = None
         result.pages = pages
         result.labels = len(with_address)

@@ -35,6 +35,7 @@ from app.letters_pdf import (
     Painter,
     chinese_date,
     printable,
+    publish,
 )
 from app.pdf_fonts import FontChoice, missing_note, register_fonts
 from app.summary import (
@@ -456,7 +457,7 @@ def draw_pages(pages: list[list], font: FontChoice, m: Measure, path: str | os.P
                     renderPDF.draw(item.drawing, c, item.x, item.y)
             c.showPage()
         c.save()
-        os.replace(tmp, path)
+        publish(tmp, path)
         tmp = None
         if missing is not None:
             missing |= painter.missing

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
+import stat
 
 import pytest
 
@@ -528,3 +530,13 @@ def test_without_the_fallback_fonts_the_preview_and_pdf_mark_and_name_the_charac
     finally:
         monkeypatch.undo()
         pdf_fonts.clear_cache()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file modes are POSIX")
+def test_saved_pdfs_can_be_opened_by_the_other_users_of_the_pc(tmp_path):
+    """mkstemp's 0600 kept the supervisor out of the clerk's export on a shared PC."""
+    outs = [write_form_pdf(register_form(), tmp_path / "register.pdf").path,
+            write_letters_pdf([LetterDraft(1, "张伟", "广州市天河区 1 号", "通知", "您好。")],
+                              CENTER, tmp_path / "letters.pdf").path]
+    for out in outs:
+        assert stat.S_IMODE(out.stat().st_mode) & 0o044 == 0o044, out

@@ -378,5 +378,7 @@ def write_feedback_pdf(feedback: Feedback, center: dict, path: str | os.PathLike
                          else "部门负责人（签收）：", "日期："])
     section["name"] = ""
     pages = flow.number_pages(left=center.get("name", ""))
-    n = draw_pages(pages, font, m, Path(path), title=title, author=center.get("name", ""))
-    return SummaryPdfResult(Path(path), n, font)
+    missing: set[str] = set()
+    n = draw_pages(pages, font, m, Path(path), title=title, author=center.get("name", ""),
+                   missing=missing)
+    return SummaryPdfResult(Path(path), n, font, missing)

@@ -28,9 +28,16 @@ from app.contacts import (
     STANDARD_POINTS,
     ContactService,
 )
-from app.dates import add_months
+from app.dates import add_months, chinese_date, chinese_period
 from app.letters import LetterService
-from app.settings import load_center
+from app.settings import (
+    BINDING_DEFAULT,
+    BINDING_KEY,
+    BINDING_RANGE,
+    load_center,
+    load_int,
+    save_int,
+)
 from app.store import Store
 from db.models import Call, Customer, CustomerRequest, Visit
 
@@ -84,12 +91,13 @@ def d(day: dt.date | None) -> str:
 
 
 def period_text(start: dt.date | None, end: dt.date | None) -> str:
+    """统计期间 as printed: 2026年11月, 2026年, or 2026年11月1日 至 2026年11月15日."""
     if start and end:
-        return f"{d(start)} 至 {d(end)}"
+        return chinese_period(start, end)
     if start:
-        return f"{d(start)} 起"
+        return f"{chinese_date(start)} 起"
     if end:
-        return f"至 {d(end)}"
+        return f"至 {chinese_date(end)}"
     return "全部"
 
 
@@ -104,6 +112,7 @@ class FormHeader:
     title: str
     left: str  # 统计期间 … 经办人 …, or 档案编号 …
     printed_on: dt.date
+    binding_mm: float = BINDING_DEFAULT  # punch margin on the bound edge (settings)
 
     @property
     def printed_text(self) -> str:
@@ -238,8 +247,22 @@ class FormsService:
         with self.store.read() as s:
             return load_center(s)["name"].strip()
 
+    def binding_mm(self) -> int:
+        """The punch margin on the bound edge of every printed form (装订边距), in mm."""
+        with self.store.read() as s:
+            value = load_int(s, BINDING_KEY, BINDING_DEFAULT)
+        lo, hi = BINDING_RANGE
+        return min(max(value, lo), hi)
+
+    def save_binding_mm(self, value: int) -> None:
+        lo, hi = BINDING_RANGE
+        if not lo <= int(value) <= hi:
+            raise FormInputError(f"装订边距应在 {lo}–{hi} 毫米之间。")
+        with self.store.session() as s:
+            save_int(s, BINDING_KEY, int(value))
+
     def _header(self, req: FormRequest, left: str) -> FormHeader:
-        return FormHeader(self.center_name(), req.title, left, req.today)
+        return FormHeader(self.center_name(), req.title, left, req.today, self.binding_mm())
 
     def customer_id_by_archive_no(self, archive_no: str | int) -> int | None:
         """The customer filed under 档案编号 (typed with or without leading zeros)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from app import clock
-from app.pdf_fonts import FontChoice, register_fonts
+from app.pdf_fonts import MISSING_MARK, FontChoice, glyphs, missing_note, register_fonts
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM  # A4
@@ -65,10 +65,14 @@ class PdfResult:
     font: FontChoice | None = None
     cancelled: bool = False
     no_address: list[str] = field(default_factory=list)  # recipients left off the labels
+    missing: set[str] = field(default_factory=set)  # characters no font on the PC has
 
     @property
     def font_note(self) -> str:
-        return self.font.note if self.font else ""
+        """What the user is told after saving: no embeddable font, or characters no font
+        has (printed as 〓) and which font to install. Empty when all is well."""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
 
 def printable(text: str) -> str:
@@ -97,17 +101,41 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def publish(tmp: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Put the finished temp file in place, readable by everyone on the PC: mkstemp makes it
+    0600, and on a shared PC the supervisor must be able to open the clerk's export."""
+    try:
+        os.chmod(tmp, 0o644)
+    except OSError:  # a file system without modes
+        pass
+    os.replace(tmp, path)
+
+
 # ---------------------------------------------------------------- measuring and wrapping
 
 
 class Measure:
-    """String widths with a per-character cache (stringWidth per call is the slow part)."""
+    """String widths with a per-character cache (stringWidth per call is the slow part).
+
+    A character the font lacks is measured in the fallback font that draws it (or as the
+    missing mark, and remembered in `missing`), so the layout matches what is drawn.
+    """
 
     def __init__(self):
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
         self._sw = stringWidth
         self._cache: dict[tuple[str, str], float] = {}
+        self.missing: set[str] = set()
+
+    def _char_width(self, font: str, ch: str) -> float:
+        g = glyphs()
+        drawn_by = g.font_for(font, ch)
+        if drawn_by is None:
+            self.missing.add(ch)
+            ch = MISSING_MARK
+            drawn_by = g.font_for(font, ch) or font
+        return self._sw(ch, drawn_by, 1000) / 1000
 
     def width(self, text: str, font: str, size: float) -> float:
         total = 0.0
@@ -115,28 +143,42 @@ class Measure:
         for ch in text:
             w = cache.get((font, ch))
             if w is None:
-                w = cache[(font, ch)] = self._sw(ch, font, 1000) / 1000
+                w = cache[(font, ch)] = self._char_width(font, ch)
             total += w
         return total * size
 
     def wrap(self, text: str, font: str, size: float, width: float,
-             first_width: float | None = None) -> list[str]:
-        """Lines of at most `width` points (the first at most `first_width`)."""
+             first_width: float | None = None, hang: bool = True) -> list[str]:
+        """Lines of at most `width` points (the first at most `first_width`).
+
+        With `hang`, closing punctuation may stand past the width (in a letter's margin);
+        without (a table cell, whose rule it would touch), the character before it moves to
+        the next line with it instead.
+        """
         limit = width if first_width is None else first_width
         lines: list[str] = []
         cur, cur_w = "", 0.0
         for tok in _TOKEN.findall(text):
             if not cur and lines and tok in NO_LINE_START:
-                lines[-1] += tok  # 。” : the second mark hangs with the first
-                continue
+                if hang or len(lines[-1]) < 2:
+                    lines[-1] += tok  # 。” : the second mark hangs with the first
+                    continue
+                lines[-1], cur = _pull_down(lines[-1])  # its character keeps it company
+                cur_w = self.width(cur, font, size)
             tw = self.width(tok, font, size)
             if cur_w + tw <= limit + 0.01:
                 cur, cur_w = cur + tok, cur_w + tw
                 continue
             if tok in NO_LINE_START and cur:
-                cur += tok  # hanging punctuation: it may stand in the margin
-                lines.append(cur)
-                cur, cur_w, limit = "", 0.0, width
+                if hang or len(cur) < 2:
+                    cur += tok  # hanging punctuation: it may stand in the margin
+                    lines.append(cur)
+                    cur, cur_w, limit = "", 0.0, width
+                    continue
+                keep, down = _pull_down(cur)  # the punctuation's character goes down with it
+                lines.append(keep)
+                cur, limit = down + tok, width
+                cur_w = self.width(cur, font, size)
                 continue
             carry = ""
             if cur and cur[-1] in NO_LINE_END and len(cur) > 1:
@@ -162,6 +204,15 @@ class Measure:
         return lines
 
 
+def _pull_down(line: str) -> tuple[str, str]:
+    """`line` less its last character (and any closing marks before that one), and those:
+    what moves to the next line so that it does not start with punctuation."""
+    k = len(line) - 1
+    while k > 1 and line[k] in NO_LINE_START:
+        k -= 1
+    return line[:k], line[k:]
+
+
 # ---------------------------------------------------------------- drawing operations
 
 
@@ -181,10 +232,15 @@ class Op:
 
 
 class Painter:
+    """Draws Ops; each string in runs of the fonts that have its characters (the fallback
+    chain), characters no font has as the missing mark, collected in `missing`."""
+
     def __init__(self, canvas, font: FontChoice, measure: Measure):
         self.c = canvas
         self.font = font
         self.m = measure
+        self.glyphs = glyphs()
+        self.missing: set[str] = set()
 
     def draw(self, ops: list[Op]) -> None:
         c = self.c
@@ -205,16 +261,25 @@ class Painter:
                 # The render mode outlives the text object: keep it inside save/restore.
                 c.saveState()
                 text = c.beginText(x, op.y)
-                text.setFont(name, op.size)
                 text.setTextRenderMode(2)
                 c.setStrokeColorRGB(*op.color)
                 c.setLineWidth(op.size * 0.03)
-                text.textOut(op.text)
+                for font, part in self.glyphs.runs(op.text, name, self.missing):
+                    text.setFont(font, op.size)
+                    text.textOut(part)
                 c.drawText(text)
                 c.restoreState()
             else:
-                c.setFont(name, op.size)
-                c.drawString(x, op.y, op.text)
+                runs = self.glyphs.runs(op.text, name, self.missing)
+                if len(runs) == 1:
+                    c.setFont(runs[0][0], op.size)
+                    c.drawString(x, op.y, runs[0][1])
+                    continue
+                text = c.beginText(x, op.y)
+                for font, part in runs:
+                    text.setFont(font, op.size)
+                    text.textOut(part)
+                c.drawText(text)
 
 
 # ---------------------------------------------------------------- one letter
@@ -467,10 +532,11 @@ def write_letters_pdf(letters: Sequence[LetterLike], center: dict, path: str | o
             c.showPage()
             pages = 1
         c.save()
-        os.replace(tmp, path)
+        publish(tmp, path)
         tmp = None
         result.pages = pages
         result.labels = len(with_address)
+        result.missing = painter.missing
         return result
     finally:
         if tmp is not None and os.path.exists(tmp):

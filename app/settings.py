@@ -61,6 +61,12 @@ def save_rules(s: Session, rules: RuleSettings) -> None:
 CENTER_KEYS = {"name": "center.name", "address": "center.address", "phone": "center.phone"}
 CENTER_DEFAULTS = {"name": "汽车维修服务中心", "address": "", "phone": ""}
 UNREACHABLE_KEY = "calls.unreachable_after"
+# The binding (punch) margin of the printed forms, in mm, on the bound edge: the left edge of
+# portrait forms, the top edge of landscape registers (GB/T 9704: a landscape table's head
+# goes to the binding edge). Holes sit ~12 mm from the edge.
+BINDING_KEY = "print.binding_mm"
+BINDING_DEFAULT = 25
+BINDING_RANGE = (0, 40)
 
 
 def load_center(s: Session) -> dict[str, str]:

@@ -18,10 +18,11 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import clock
+from app.dates import chinese_period
 from app.letters_pdf import (
     ACCENT,
     GREY,
@@ -34,8 +35,9 @@ from app.letters_pdf import (
     Painter,
     chinese_date,
     printable,
+    publish,
 )
-from app.pdf_fonts import FontChoice, register_fonts
+from app.pdf_fonts import FontChoice, missing_note, register_fonts
 from app.summary import (
     GROUPS,
     LABELS,
@@ -139,10 +141,12 @@ class SummaryPdfResult:
     path: Path
     pages: int = 0
     font: FontChoice | None = None
+    missing: set[str] = field(default_factory=set)  # characters printed as 〓
 
     @property
     def font_note(self) -> str:
-        return self.font.note if self.font else ""
+        notes = [self.font.note if self.font else "", missing_note(self.missing)]
+        return "\n".join(n for n in notes if n)
 
 
 # ---------------------------------------------------------------- page layout
@@ -413,8 +417,9 @@ class Flow:
 
 
 def draw_pages(pages: list[list], font: FontChoice, m: Measure, path: str | os.PathLike, *,
-               title: str, author: str) -> int:
-    """Write the laid-out pages; the file appears only when complete (a temp file replaced)."""
+               title: str, author: str, missing: set[str] | None = None) -> int:
+    """Write the laid-out pages; the file appears only when complete (a temp file replaced).
+    Characters no font has (printed as 〓) are added to `missing`."""
     from reportlab.graphics import renderPDF
     from reportlab.pdfgen.canvas import Canvas
 
@@ -452,8 +457,10 @@ def draw_pages(pages: list[list], font: FontChoice, m: Measure, path: str | os.P
                     renderPDF.draw(item.drawing, c, item.x, item.y)
             c.showPage()
         c.save()
-        os.replace(tmp, path)
+        publish(tmp, path)
         tmp = None
+        if missing is not None:
+            missing |= painter.missing
         return len(pages)
     finally:
         if tmp is not None and os.path.exists(tmp):
@@ -686,7 +693,7 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
     p = doc.period
     title = printable(doc.title or summary_title(p, doc.kind))
     who = f"业务员：{doc.clerk_name}" if doc.clerk_name else "全部业务员"
-    meta_left = f"统计期间：{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}　{who}"
+    meta_left = f"统计期间：{chinese_period(p.start, p.end)}　{who}"
     meta_right = f"打印日期：{chinese_date(printed_on)}"
     flow = Flow(m, font, page_head(center, title, meta_left, meta_right))
 
@@ -702,8 +709,37 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
                    "以上，流失客户为超过“流失客户月数”（跟踪规则设置，默认 12 个月）未再来访。",
                    8.5, color=GREY)
 
+    kind_name = SUMMARY_KINDS.get(doc.kind, "小结")
+    body = doc.text.strip()
+    sign_h = 11 * 5
+    numbers = iter("二三四")
+    # Nothing written yet: one line and the signature, where there is room for them now
+    # (before the charts), rather than a page of its own after them.
+    unwritten_early = not body and charts and flow.room() >= 12.5 * 2.2 + 20 + sign_h + 40
+
+    def supervisor_section() -> None:
+        if body:
+            text_h = flow.paragraph_height(body, 11.5, leading=11.5 * 1.75, indent=2)
+            # A short text stays on one page with its signature lines; a long one keeps a
+            # few lines with its heading.
+            keep = text_h + sign_h if text_h + sign_h < 260 else 60
+            flow.heading(f"{next(numbers)}、业务主管{kind_name}", keep=keep)
+            flow.paragraph(body, 11.5, leading=11.5 * 1.75, indent=2)
+        else:
+            own_page = flow.room() < 12.5 * 2.2 + sign_h
+            flow.heading(f"{next(numbers)}、业务主管{kind_name}（未填写）", keep=sign_h)
+            if own_page:  # a page anyway: make it the form to write the summary by hand
+                flow.paragraph("请在下列横线上手写小结，签字后归档。", 10, color=GREY)
+                pitch = 11.5 * 1.75 * 1.2
+                while flow.room() - pitch >= sign_h + 12:
+                    flow.space(pitch)
+                    flow.rule(width=0.4)
+        flow.signatures(["业务主管（签字）：", "日期："])
+
+    if unwritten_early:
+        supervisor_section()
     if charts:
-        flow.heading("二、图表", keep=200)
+        flow.heading(f"{next(numbers)}、图表", keep=200)
         year = doc.trend_year or p.end.year
         if doc.trend is None:
             flow.paragraph("（此小结存档时未保存各月趋势，图表从略。）", 10, color=GREY)
@@ -717,26 +753,16 @@ def write_summary_pdf(summary: FiledInfo | SummaryDoc, center: dict,
         if doc.departments is not None:
             flow.graphic(department_drawing(doc.departments, "统计期间投诉按部门", font,
                                             TEXT_W, 150), 150)
-
-    kind_name = SUMMARY_KINDS.get(doc.kind, "小结")
-    body = doc.text.strip()
-    text_h = flow.paragraph_height(body, 11.5, leading=11.5 * 1.75, indent=2) if body else 20
-    sign_h = 11 * 5
-    # A short text stays on one page with its signature lines; a long one keeps a few lines
-    # with its heading.
-    keep = text_h + sign_h if text_h + sign_h < 260 else 60
-    flow.heading(f"{'三' if charts else '二'}、业务主管{kind_name}", keep=keep)
-    if body:
-        flow.paragraph(body, 11.5, leading=11.5 * 1.75, indent=2)
-    else:
-        flow.paragraph("（未填写）", 11, color=GREY)
-    flow.signatures(["业务主管（签字）：", "日期："])
+    if not unwritten_early:
+        supervisor_section()
 
     footer_left = (f"已存档：{doc.filed_at:%Y-%m-%d %H:%M}" + (f" {doc.filed_by}"
                                                               if doc.filed_by else "")
                    if doc.filed_at else "未存档（草稿）")
     pages = flow.number_pages(left=footer_left)
     path = Path(path)
-    n = draw_pages(pages, font, m, path, title=title, author=center.get("name", ""))
-    return SummaryPdfResult(path, n, font)
+    missing: set[str] = set()
+    n = draw_pages(pages, font, m, path, title=title, author=center.get("name", ""),
+                   missing=missing)
+    return SummaryPdfResult(path, n, font, missing)
 

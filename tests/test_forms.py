@@ -183,7 +183,7 @@ def test_call_register_pages_repeat_headers_and_number_rows_across_pages(world, 
     check_every_page(texts, "跟踪服务电话登记表", REGISTER_HEADERS)
     numbers = []
     for i, text in enumerate(texts):
-        assert "统计期间：2026-11-01至2026-11-30" in flat(text)
+        assert "统计期间：2026年11月" in flat(text)
         on_page = [int(m) for m in re.findall(r"^(\d+) 2026-1[01]-\d\d ", text, re.M)]
         assert on_page, i
         numbers += on_page
@@ -203,7 +203,7 @@ def test_register_for_one_clerk(world, tmp_path):
                   clerk_name="王芳")
     assert len(data.rows) == world.clerk_calls
     assert {r[9] for r in data.rows} == {"王芳"}
-    assert data.header.left == "统计期间：2026-11-01 至 2026-11-30　　经办人：王芳"
+    assert data.header.left == "统计期间：2026年11月　　经办人：王芳"
     # the phone comes from the archive when the call did not record one
     assert all(r[5].startswith("1381234") for r in data.rows)
 
@@ -365,7 +365,7 @@ def test_register_workbook_prints_like_the_pdf(world, tmp_path):
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
     assert ws.oddHeader.left.text == CENTER and ws.HeaderFooter.differentFirst
     assert ws["A1"].value == CENTER and ws["A2"].value == "跟踪服务电话登记表"
-    assert ws["A3"].value.startswith("统计期间：2026-11-01 至 2026-11-30")
+    assert ws["A3"].value.startswith("统计期间：2026年11月")
     assert [c.value for c in ws[4]] == REGISTER_HEADERS
     numbers = [ws.cell(row=r, column=1).value for r in range(5, 5 + world.register_calls)]
     assert numbers == list(range(1, world.register_calls + 1))

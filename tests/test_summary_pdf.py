@@ -67,7 +67,7 @@ def test_a_summary_prints_title_period_pages_figures_text_and_signature(
     assert result.pages == len(pages) >= 2
     for n, page in enumerate(pages, 1):
         assert page.startswith("广州顺达汽车维修服务中心2026年11月售后跟踪服务月度小结")
-        assert "统计期间：2026-11-01至2026-11-30" in page and "打印日期：2026年11月27日" in page
+        assert "统计期间：2026年11月" in page and "打印日期：2026年11月27日" in page
         assert f"第{n}页共{len(pages)}页" in page and "未存档（草稿）" in page
     whole = "".join(pages)
     # each figure next to its target, with the verdict

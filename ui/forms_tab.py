@@ -19,7 +19,17 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, QStandardPaths, Qt, QThread, Signal
+from PySide6.QtCore import (
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -59,6 +69,10 @@ from ui.letterhead import warn_placeholder_center
 log = logging.getLogger(__name__)
 
 TEXT, LINE, FILL, CHECK = 0, 1, 2, 3  # app.forms_pdf's operation kinds
+# app.forms_pdf.TICK and app.pdf_fonts.MISSING_MARK, kept here so that opening the window
+# does not import the PDF modules (tests/test_paper_pdf.py checks they agree)
+TICK = ((0.2, 0.52), (0.42, 0.24), (0.82, 0.8))
+MISSING_MARK = "〓"
 
 
 # ---------------------------------------------------------------- painting the pages
@@ -86,8 +100,13 @@ def font_family(path: str | None) -> str:
     return _families[key]
 
 
-def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> None:
-    """Draw one page's operations; the painter's units are points (1/72 inch)."""
+def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str,
+               missing: set[str] | frozenset[str] = frozenset()) -> None:
+    """Draw one page's operations; the painter's units are points (1/72 inch).
+
+    Characters no PDF font has (`missing`) are drawn as the PDF draws them, as 〓: the
+    preview and the printer show what the saved PDF will show.
+    """
     fonts: dict[tuple[float, bool], tuple[QFont, QFontMetricsF]] = {}
     # A font's point size is turned into pixels with the device's DPI; the painter is
     # already scaled to points, so ask for the size that comes out as `size` units.
@@ -95,10 +114,19 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
     pen = QPen(QColor(0, 0, 0))
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    # The shading goes under everything, as in the PDF (PdfPainter fills first): painted in
+    # the layout's order, a label's grey fill covered the rules drawn before it.
+    for op in ops:
+        if op[0] == FILL:
+            _, x, y, w, h, gray = op
+            g = int(gray * 255)
+            p.fillRect(QRectF(x, page_h - y - h, w, h), QColor(g, g, g))
     for op in ops:
         kind = op[0]
         if kind == TEXT:
             _, x, y, text, size, bold, align = op
+            if missing and not missing.isdisjoint(text):
+                text = "".join(MISSING_MARK if ch in missing else ch for ch in text)
             got = fonts.get((size, bold))
             if got is None:
                 f = QFont(family)
@@ -118,10 +146,6 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
             pen.setWidthF(width)
             p.setPen(pen)
             p.drawLine(QPointF(x1, page_h - y1), QPointF(x2, page_h - y2))
-        elif kind == FILL:
-            _, x, y, w, h, gray = op
-            g = int(gray * 255)
-            p.fillRect(QRectF(x, page_h - y - h, w, h), QColor(g, g, g))
         elif kind == CHECK:
             _, x, y, size, checked = op
             pen.setWidthF(0.6)
@@ -129,11 +153,11 @@ def paint_page(p: QPainter, ops: list[tuple], page_h: float, family: str) -> Non
             p.drawRect(QRectF(x, page_h - y - size, size, size))
             if checked:
                 pen.setWidthF(1.1)
+                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
                 p.setPen(pen)
-                top = page_h - y - size
-                p.drawPolyline([QPointF(x + size * 0.18, top + size * 0.48),
-                                QPointF(x + size * 0.42, top + size * 0.8),
-                                QPointF(x + size * 0.86, top + size * 0.14)])
+                p.drawPolyline([QPointF(x + size * px, page_h - y - size * py)
+                                for px, py in TICK])
+                pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
 
 
 def render_page(layout, index: int, dpi: float = 96.0) -> QImage:
@@ -145,7 +169,8 @@ def render_page(layout, index: int, dpi: float = 96.0) -> QImage:
     image.fill(QColor("white"))
     p = QPainter(image)
     p.scale(dpi / 72, dpi / 72)
-    paint_page(p, layout.pages[index], h, font_family(layout.font.path if layout.font else None))
+    paint_page(p, layout.pages[index], h, font_family(layout.font.path if layout.font else None),
+               layout.missing)
     p.end()
     return image
 
@@ -177,7 +202,7 @@ def print_layout(printer, layout, progress: Callable[[int, int], None] | None = 
                 printer.newPage()
             p.save()
             p.scale(scale, scale)
-            paint_page(p, layout.pages[i], layout.page_size[1], family)
+            paint_page(p, layout.pages[i], layout.page_size[1], family, layout.missing)
             p.restore()
             done += 1
             if progress:
@@ -272,7 +297,8 @@ class PageView(QWidget):
         p.fillRect(QRectF(0, 0, w, h), QColor("white"))
         index = min(self.index, self.layout_.page_count - 1)
         paint_page(p, self.layout_.pages[index], h,
-                   font_family(self.layout_.font.path if self.layout_.font else None))
+                   font_family(self.layout_.font.path if self.layout_.font else None),
+                   self.layout_.missing)
         p.end()
 
 
@@ -401,6 +427,22 @@ class FormPreview(QWidget):
         self.print_button = QPushButton(tr("打印…"))
         self.pdf_button = QPushButton(tr("保存 PDF…"))
         self.xlsx_button = QPushButton(tr("保存 Excel…"))
+        # 装订边距: the punch margin on the bound edge, saved for every form (app.settings)
+        from app.settings import BINDING_RANGE
+
+        self.binding_spin = QSpinBox()
+        self.binding_spin.setObjectName("bindingMargin")
+        self.binding_spin.setRange(*BINDING_RANGE)
+        self.binding_spin.setSuffix(" mm")
+        self.binding_spin.setValue(forms.binding_mm())
+        self.binding_spin.setToolTip(tr(
+            "打孔装订一侧的留白：纵向表格（档案、记录表）在左侧，横向登记表在顶端"
+            "（表头朝装订线）。孔距纸边约 12 毫米，默认 25 毫米。"))
+        self._binding_timer = QTimer(self)
+        self._binding_timer.setSingleShot(True)
+        self._binding_timer.setInterval(400)
+        self._binding_timer.timeout.connect(self._binding_changed)
+        self.binding_spin.valueChanged.connect(self._binding_timer.start)
         self.prev_button.clicked.connect(lambda: self.page_spin.stepBy(-1))
         self.next_button.clicked.connect(lambda: self.page_spin.stepBy(1))
         self.page_spin.valueChanged.connect(self._show_page)
@@ -420,6 +462,9 @@ class FormPreview(QWidget):
         nav.addWidget(self.zoom_label)
         nav.addWidget(self.zoom_in_button)
         nav.addStretch(1)
+        nav.addWidget(QLabel(tr("装订边距：")))
+        nav.addWidget(self.binding_spin)
+        nav.addSpacing(8)
         nav.addWidget(self.print_button)
         nav.addWidget(self.pdf_button)
         nav.addWidget(self.xlsx_button)
@@ -579,6 +624,14 @@ class FormPreview(QWidget):
 
     # -- preview
 
+    def _binding_changed(self) -> None:
+        value = self.binding_spin.value()
+        if value == self.forms.binding_mm():
+            return
+        self.forms.save_binding_mm(value)
+        if self.layout_ is not None or self.request is not None:
+            self.refresh()
+
     def refresh(self) -> None:
         """Gather and lay out the pages for the current choices, off the UI thread."""
         req = self.request_fn()
@@ -614,7 +667,7 @@ class FormPreview(QWidget):
         what = tr("{rows} 行").format(rows=self.layout_.rows) if self.request.form in REGISTERS \
             else tr("{rows} 份").format(rows=self.layout_.rows)
         text = tr("{title}：{what}，共 {n} 页。").format(title=self.layout_.title, what=what, n=n)
-        note = self.layout_.font.note if self.layout_.font else ""
+        note = self.layout_.font_note
         self.status.setStyleSheet("color: #b35900;" if note else "")
         self.status.setText(text + (("\n" + note) if note else ""))
 
@@ -680,7 +733,10 @@ class FormPreview(QWidget):
 
     def _printed(self, pages: int) -> None:
         self.last_result = pages
-        self.status.setText(tr("已送往打印机：{n} 页。").format(n=pages))
+        note = self.layout_.font_note if self.layout_ is not None else ""
+        self.status.setStyleSheet("color: #b35900;" if note else "")
+        self.status.setText(tr("已送往打印机：{n} 页。").format(n=pages)
+                            + (("\n" + note) if note else ""))
 
 
 # ---------------------------------------------------------------- the tab

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.register_import import RegisterReport
 from app.store import Store
 from ui.common import fit_to_screen, tr
 
@@ -83,17 +84,24 @@ def _list_html(title: str, lines: list[str], color: str) -> str:
 
 
 def report_html(report, *, preview: bool) -> str:
-    """The report as the dialog shows it: what (would) happen, the columns, the warnings
-    and the rejections, each under its own heading."""
-    done = tr("将导入") if preview else tr("已导入")
-    counts = [
-        (tr("新建客户"), tr("{n} 位").format(n=report.imported)),
-        (tr("并入已有客户"), tr("{n} 行").format(n=report.merged)),
-        (tr("有警告（照常导入，无法识别的内容留空）"), tr("{n} 行").format(n=report.warned)),
-        (tr("拒绝（不导入）"), tr("{n} 行").format(n=report.rejected)),
-    ]
-    rows = "".join(f"<tr><td>{html.escape(label)}</td><td align=right><b>{value}</b></td></tr>"
-                   for label, value in counts)
+    """The report as the dialog shows it: what (would) happen, the warnings and the
+    rejections each under its own heading, then the columns it recognised."""
+    if isinstance(report, RegisterReport):  # a call or letter register: its own words
+        head = f"<p><b>{html.escape(report.summary_text())}</b></p>"
+    else:
+        done = tr("将导入") if preview else tr("已导入")
+        counts = [
+            (tr("新建客户"), tr("{n} 位").format(n=report.imported)),
+            (tr("并入已有客户"), tr("{n} 行").format(n=report.merged)),
+            (tr("有警告（照常导入，无法识别的内容留空）"), tr("{n} 行").format(n=report.warned)),
+            (tr("拒绝（不导入）"), tr("{n} 行").format(n=report.rejected)),
+        ]
+        rows = "".join(
+            f"<tr><td>{html.escape(label)}</td><td align=right><b>{value}</b></td></tr>"
+            for label, value in counts
+        )
+        head = (f"<h4>{done}（{tr('共 {n} 行').format(n=report.rows)}）</h4>"
+                f"<table cellspacing=0 cellpadding=2>{rows}</table>")
     mapped = "".join(
         f"<tr><td>{html.escape(header)}</td><td>→ {html.escape(label)}</td></tr>"
         for header, label in report.mapped
@@ -102,11 +110,11 @@ def report_html(report, *, preview: bool) -> str:
     if report.ignored:
         ignored = (f"<p><span style='color:#777'>{tr('未使用的列')}：</span>"
                    f"{html.escape('、'.join(report.ignored))}</p>")
+    warnings = report.warning_texts()
     return (
-        f"<h4>{done}（{tr('共 {n} 行').format(n=report.rows)}）</h4>"
-        f"<table cellspacing=0 cellpadding=2>{rows}</table>"
+        head
         + _list_html(tr("警告 {n} 条（这些行照常导入，无法识别的内容留空）").format(
-            n=len(report.warning_texts())), report.warning_texts(), "#b35c00")
+            n=len(warnings)), warnings, "#b35c00")
         + _list_html(tr("拒绝 {n} 行（没有导入）").format(n=report.rejected),
                      report.rejection_texts(), "#c0392b")
         + f"<h4>{tr('识别的列')}（{len(report.mapped)}）</h4>"

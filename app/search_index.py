@@ -76,16 +76,28 @@ class _Sql:
         for Chinese (it decodes every character); instr is the reverse. The text and the
         term are folded alike (search_key), so both find the same rows."""
         if term.isascii():
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return f"search_text LIKE {self.bind(f'%{escaped}%')} ESCAPE '\\'"
+            return f"search_text LIKE {self.bind(f'%{_escape_like(term)}%')} ESCAPE '\\'"
         return f"instr(search_text, {self.bind(term)}) > 0"
 
+    def starts(self, term: str) -> str:
+        if term.isascii():
+            return f"search_text LIKE {self.bind(f'{_escape_like(term)}%')} ESCAPE '\\'"
+        return f"substr(search_text, 1, {len(term)}) = {self.bind(term)}"
+
     def rank(self, term: str) -> str:
-        """0: a field equals term; 1: a field starts with it; 2: found inside a field only."""
+        """0: a field equals term; 1: a field starts with it; 2: found inside a field only.
+
+        The prefix test builds no string per row (it runs on every match); the exact test,
+        run only on rows that passed it, wraps the text in separators.
+        """
         bar = SEPARATOR
-        prefix = f"instr('{bar}' || search_text, {self.bind(bar + term)}) > 0"
+        prefix = f"({self.starts(term)} OR {self.contains(bar + term)})"
         exact = f"instr('{bar}' || search_text || '{bar}', {self.bind(bar + term + bar)}) > 0"
         return f"(CASE WHEN {prefix} THEN (CASE WHEN {exact} THEN 0 ELSE 1 END) ELSE 2 END)"
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _split_ids(joined: str | None) -> list[int]:

@@ -353,7 +353,7 @@ class ArchiveService:
     ) -> list[int]:
         """Customer ids matching every term of query, in display order.
 
-        With a query, the best matches come first (search_index.match_rank: whole field, then
+        With a query, the best matches come first (search_index.matching_ids: whole field, then
         start of a field, then anywhere; summed over the terms) and the chosen column orders
         the customers within a rank.
         """

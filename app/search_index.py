@@ -5,7 +5,7 @@ spaces): the name, its pinyin initials and full pinyin (surname read every way i
 phones without separators, plates. A plain substring match then finds 1- and 2-character
 names too, which an FTS5 trigram index cannot.
 
-A search ranks what it finds (match_rank): a term equal to a whole field (the name, the
+A search ranks what it finds (matching_ids): a term equal to a whole field (the name, the
 initials, a phone, a plate) first, then a field starting with it, then a match anywhere.
 Scanning 50k rows, SQLite's LIKE is quick for ASCII terms (it skips ahead with strcspn) and
 slow for Chinese (it decodes every character); instr is the reverse, so each term gets the
@@ -110,13 +110,15 @@ def matching_ids(
 ) -> list[int]:
     """Customer ids matching every word of query: best rank first, sort within a rank.
 
-    A customer's rank is the sum of its words' ranks (_Sql.rank). Rather than sort the rows
-    by rank, SQLite walks the matches once in display order, along the covering index, and
-    strings together the ids of each rank (one group_concat per rank; the ordered subquery
-    keeps the order); Python splits the strings, which is also quicker than fetching 50k
-    one-column rows. Past RANK_AT_MOST matches the walk stops, and in archive order the rest
-    is read on from where it stopped, unranked. Plain SQL text: the same statements built with
-    the expression language cost 2–3 ms a keystroke.
+    A customer's rank is the sum of its words' ranks (_Sql.rank). SQLite walks the matches
+    once along the covering index, in archive order, and stops after RANK_AT_MOST + 1; rather
+    than sort them by rank it strings together the ids of each rank (one group_concat per
+    rank; an ordered subquery under an aggregate is not flattened, so the order holds), and
+    Python splits the strings, which is also quicker than fetching 50k one-column rows.
+    Sorted by another column, the walked rows are sorted before they are strung together.
+    Past RANK_AT_MOST matches the list is unranked: in archive order it is read on from where
+    the walk stopped. Plain SQL text: the same statements built with the expression language
+    cost 2–3 ms a keystroke.
     """
     if sort not in CustomerSummary.__table__.c:
         raise KeyError(sort)
@@ -126,7 +128,7 @@ def matching_ids(
     if not by_archive:
         order += ", archive_no"
 
-    def matches(columns: str, sql: _Sql, after: int | None = None) -> str:
+    def matches(columns: str, sql: _Sql, order: str = order, after: int | None = None) -> str:
         where = [f"deleted = {sql.bind(deleted)}", *(sql.contains(t) for t in terms)]
         if after is not None:
             where.append(f"archive_no {'<' if descending else '>'} {sql.bind(after)}")
@@ -136,23 +138,29 @@ def matching_ids(
     if terms:
         sql = _Sql()
         rank = " + ".join(sql.rank(t) for t in terms)  # its parameters come first in the text
-        first = matches(f"customer_id AS id, archive_no, {rank} AS rank", sql)
-        first += f" LIMIT {sql.bind(RANK_AT_MOST + 1)}"
+        if by_archive:
+            walk = matches(f"customer_id AS id, archive_no, {rank} AS rank", sql)
+            walk += f" LIMIT {sql.bind(RANK_AT_MOST + 1)}"
+        else:
+            walk = matches(f"customer_id AS id, archive_no, {sort}, {rank} AS rank", sql,
+                           order="archive_no")
+            walk = f"SELECT * FROM ({walk} LIMIT {sql.bind(RANK_AT_MOST + 1)}) ORDER BY {order}"
         buckets = ", ".join(
             f"group_concat(CASE WHEN rank = {r} THEN id END)" for r in range(2 * len(terms) + 1)
         )
         last = "min" if descending else "max"
         count, reached, walked, *by_rank = conn.exec_driver_sql(
-            f"SELECT count(*), {last}(archive_no), group_concat(id), {buckets} FROM ({first})",
+            f"SELECT count(*), {last}(archive_no), group_concat(id), {buckets} FROM ({walk})",
             tuple(sql.params),
         ).one()
         if count <= RANK_AT_MOST:
             return [i for joined in by_rank for i in _split_ids(joined)]
         if by_archive:
             sql = _Sql()
-            rest = f"SELECT group_concat(id) FROM ({matches('customer_id AS id', sql, reached)})"
+            rest = matches("customer_id AS id", sql, after=reached)
             return _split_ids(walked) + _split_ids(
-                conn.exec_driver_sql(rest, tuple(sql.params)).scalar()
+                conn.exec_driver_sql(f"SELECT group_concat(id) FROM ({rest})",
+                                     tuple(sql.params)).scalar()
             )
     sql = _Sql()
     text = f"SELECT group_concat(id) FROM ({matches('customer_id AS id', sql)})"

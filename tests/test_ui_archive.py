@@ -155,6 +155,9 @@ def test_a_very_wide_search_keeps_archive_order(qtbot, ranked_tab, monkeypatch):
     assert [name for name, _ in shown(ranked_tab)] == [name for name, _, _ in RANKED]
     ranked_tab.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     assert [name for name, _ in shown(ranked_tab)] == [name for name, _, _ in RANKED][::-1]
+    ranked_tab.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # phone: that order alone
+    phones = [phone for _, phone in shown(ranked_tab)]
+    assert phones == sorted(phone for _, phone, _ in RANKED)
     monkeypatch.setattr(search_index, "RANK_AT_MOST", 7)  # exactly at the limit: ranked
     ranked_tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     assert [name for name, _ in shown(ranked_tab)][:4] == ["张伟", "张伟", "张伟", "周婉婉"]

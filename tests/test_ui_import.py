@@ -104,3 +104,34 @@ def test_a_file_without_known_headers_says_so(qtbot, store, tmp_path, msgbox):
     assert dialog.preview is None and not dialog.start_button.isEnabled()
     assert dialog.choose_button.isEnabled()
     dialog.thread.wait(5000)
+
+
+def test_cancel_during_the_import_saves_nothing(qtbot, store, archive, workbook, msgbox,
+                                                monkeypatch):
+    import threading
+
+    from app import importer
+
+    dialog = open_dialog(qtbot, store)
+    before = customers(archive)
+    dialog.choose_file(workbook)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+    # Hold the import inside its first batch until the clerk has pressed 取消导入.
+    go, inside = threading.Event(), threading.Event()
+    rows = importer._Importer.import_rows
+
+    def held(self, batch):
+        inside.set()
+        go.wait(10)
+        return rows(self, batch)
+
+    monkeypatch.setattr(importer._Importer, "import_rows", held)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert inside.wait(10)
+    assert dialog.cancel_button.text() == "取消导入" and not dialog.start_button.isEnabled()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "正在取消" in dialog.status.text()
+    go.set()
+    qtbot.waitUntil(lambda: "已取消导入" in dialog.status.text(), timeout=20000)
+    assert dialog.report is None and customers(archive) == before
+    assert dialog.cancel_button.text() == "关闭" and dialog.start_button.isEnabled()

@@ -19,10 +19,10 @@ from app.normalize import (
     fold,
     normalize_phone,
     normalize_plate,
-    search_key,
     validate_phone,
     validate_plate,
 )
+from app.search_index import matching_ids
 from app.settings import DEFAULT_MAINTENANCE_WORDS, load_maintenance_words
 from app.staff import StaffInfo, acting, refuse_clerk, supervisor_only
 from app.store import Store
@@ -333,14 +333,6 @@ SORT_COLUMNS = {
 }
 
 
-def search_terms(query: str) -> list[str]:
-    return [t for t in (search_key(w) for w in (query or "").split()) if t]
-
-
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def next_archive_no(s: Session) -> int:
     counter = s.get(Counter, ARCHIVE_COUNTER)
     if counter is None:
@@ -366,17 +358,15 @@ class ArchiveService:
         descending: bool = False,
         deleted: bool = False,
     ) -> list[int]:
-        """Customer ids matching every term of query, in display order."""
-        col = SORT_COLUMNS[sort]
-        stmt = select(CustomerSummary.customer_id).where(CustomerSummary.deleted.is_(deleted))
-        for term in search_terms(query):
-            stmt = stmt.where(CustomerSummary.search_text.like(_like(term), escape="\\"))
-        stmt = stmt.order_by(col.desc() if descending else col.asc())
-        if sort != "archive_no":
-            stmt = stmt.order_by(CustomerSummary.archive_no)
+        """Customer ids matching every term of query, in display order.
+
+        With a query, the best matches come first (search_index.matching_ids: whole field, then
+        start of a field, then anywhere; summed over the terms) and the chosen column orders
+        the customers within a rank.
+        """
+        SORT_COLUMNS[sort]  # KeyError for a column the list cannot sort by
         with self.store.engine.connect() as conn:
-            # Straight from the DBAPI cursor: 50k ids in a third of the time of Result rows.
-            return [row[0] for row in conn.execute(stmt).cursor.fetchall()]
+            return matching_ids(conn, query, sort, descending=descending, deleted=deleted)
 
     def summary_rows(self, ids: list[int]) -> dict[int, SummaryRow]:
         cols = [getattr(CustomerSummary, f) for f in SummaryRow.__dataclass_fields__]

@@ -393,9 +393,14 @@ def cmd_import(url: str, args) -> int:
         print("已对应的列：" + "、".join(f"{h}→{label}" for h, label in report.mapped))
         if report.ignored:
             print("未使用的列：" + "、".join(report.ignored))
-        for line in report.lines:
-            if line.outcome == "rejected":
-                print(f"  第 {line.row_number} 行 {line.name}：{line.reason}")
+        # Warnings (imported, a field left empty) apart from rejections (not imported).
+        warnings, rejections = report.warning_texts(), report.rejection_texts()
+        if warnings:
+            print(f"警告 {len(warnings)} 条（这些行照常导入，无法识别的内容留空）：")
+            print("\n".join(f"  {w}" for w in warnings))
+        if rejections:
+            print(f"拒绝 {len(rejections)} 行（没有导入）：")
+            print("\n".join(f"  {r}" for r in rejections))
         if args.report:
             print(f"逐行结果已写入 {args.report}")
     return 0

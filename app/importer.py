@@ -3,6 +3,10 @@
 Old sheets are messy: a title row above the headers, many spellings of each header,
 full-width digits, dates as text. Every non-blank row ends up imported (new customer),
 merged into an existing customer, or rejected with a reason; nothing is dropped silently.
+A row is rejected only when it cannot say who the customer is (no name; no usable phone
+for a new customer; a phone and a plate of two different customers). A field that cannot
+be read (a bad plate, a phone, an optional date) is left empty and reported as a warning
+on its row, with what else it costs (a visit without a readable date is not recorded).
 The whole import is one transaction, so a failure or a cancel leaves the database as it was.
 """
 
@@ -157,7 +161,9 @@ class RowOutcome:
     outcome: str  # "imported" | "merged" | "rejected"
     archive_no: int | None
     name: str
-    reason: str = ""
+    reason: str = ""  # why it was rejected, or what the import did with it
+    # Fields of an imported or merged row that could not be read and were left empty.
+    warnings: tuple[str, ...] = ()
 
     @property
     def outcome_label(self) -> str:
@@ -180,6 +186,24 @@ class ImportReport:
         self.rows += 1
         setattr(self, line.outcome, getattr(self, line.outcome) + 1)
 
+    @property
+    def warned(self) -> int:
+        """Rows imported or merged with a field left empty."""
+        return sum(1 for line in self.lines if line.warnings)
+
+    @property
+    def rejected_lines(self) -> list[RowOutcome]:
+        return [line for line in self.lines if line.outcome == "rejected"]
+
+    def warning_texts(self) -> list[str]:
+        """One line per warning: 第 N 行 name：what was left empty."""
+        return [f"第 {line.row_number} 行 {line.name}：{w}"
+                for line in self.lines for w in line.warnings]
+
+    def rejection_texts(self) -> list[str]:
+        return [f"第 {line.row_number} 行 {line.name}：{line.reason}"
+                for line in self.rejected_lines]
+
     def as_json_dict(self) -> dict[str, int]:
         return {
             "rows": self.rows,
@@ -196,6 +220,8 @@ class ImportReport:
                 f"共 {self.rows} 行：新建客户 {self.imported} 位，"
                 f"并入已有客户 {self.merged} 行，拒绝 {self.rejected} 行。"
             )
+            if self.warned:
+                text += f"其中 {self.warned} 行有无法识别的内容，已留空（见警告）。"
             if self.rejected:
                 text += "被拒绝的行没有导入，原因见逐行结果，改正后可再次导入同一文件。"
         text += f"识别了 {len(self.mapped)} 列"
@@ -210,14 +236,15 @@ class ImportReport:
         wb = Workbook()
         ws = wb.active
         ws.title = "导入结果"
-        ws.append(["行号", "结果", "档案编号", "客户名称", "原因"])
+        ws.append(["行号", "结果", "档案编号", "客户名称", "原因", "警告"])
         red = Font(color="C00000")
         for line in self.lines:
             archive = format_archive_no(line.archive_no) if line.archive_no is not None else ""
-            ws.append([line.row_number, line.outcome_label, archive, line.name, line.reason])
+            ws.append([line.row_number, line.outcome_label, archive, line.name, line.reason,
+                       "\n".join(line.warnings)])
             if line.outcome == "rejected":
                 ws.cell(ws.max_row, 2).font = red
-        _style_header(ws, [8, 8, 12, 18, 70])
+        _style_header(ws, [8, 8, 12, 18, 50, 60])
 
         cols = wb.create_sheet("列映射")
         cols.append(["表格中的列", "导入为"])
@@ -481,12 +508,21 @@ class _Row:
     visit_kind: VisitKind | None = None
     comeback: bool = False
     warnings: list[str] = field(default_factory=list)
+    phone_faults: list[str] = field(default_factory=list)
 
 
 _DATE_FIELDS = (
     "intake_date", "pickup_date", "next_maintenance_date",
     "purchase_date", "warranty_end", "insurance_expiry",
 )
+# Column keys of what a row records about its visit and about its car (_Row attribute names
+# where they differ).
+_VISIT_KEYS = ("intake_date", "pickup_date", "service_items", "mileage_km", "amount",
+               "visit_kind", "comeback")
+_VISIT_ATTRS = {"amount": "amount_fen"}
+_VEHICLE_KEYS = ("model", "vehicle_kind", "vin", "cycle", "next_maintenance_date",
+                 "purchase_date", "warranty_end", "insurance_expiry")
+_VEHICLE_ATTRS = {"cycle": ("cycle_months", "cycle_km")}
 _PLAIN_FIELDS = ("address", "contact_person", "region", "model", "vehicle_kind")
 _FREE_FIELDS = ("services_wanted", "notes", "service_items")
 
@@ -617,58 +653,64 @@ class _Importer:
         return self.sheet.headers[col]
 
     def parse(self, row: tuple) -> _Row:
+        """The row's fields; _Rejected when it cannot say who the customer is.
+
+        A field that cannot be read is left empty and becomes one of the row's warnings,
+        saying what else that costs (_settle_faults).
+        """
         r = _Row()
-        errors: list[str] = []
+        faults: dict[str, list[tuple[str, str]]] = {}  # key → (value as written, message)
         cells = {}
         for key, col in self.sheet.columns.items():
             if col < len(row) and not _is_blank(row[col]):
                 cells[key] = row[col]
         cell = cells.get
 
-        def run(key: str, fn: Callable[[], object]) -> object:
+        def run(key: str, fn: Callable[[], object], raw: object) -> object:
             try:
                 return fn()
             except ValidationError as e:
-                header = self._header(key)
-                errors.append(e.message if e.message.startswith(header)
-                              else f"{header}：{e.message}")
+                faults.setdefault(key, []).append((fold(_text(raw)), e.message))
                 return None
 
         r.name = fold(_text(cell("name")))
-        if not r.name:
-            errors.append(f"{self._header('name')}：未填写客户名称。")
         for key in ("phone", "phone2"):
             raw = fold(_text(cell(key)))
             # One cell often holds two numbers: 13812345678/0755-12345678.
             for part in (p for p in re.split(r"[/／、,，;；]", raw) if p.strip()):
-                phone = run(key, lambda part=part, key=key: validate_phone(part, key))
+                phone = run(key, lambda part=part, key=key: validate_phone(part, key), part)
                 if phone and phone not in r.phones:
                     r.phones.append(phone)
         plate = cell("plate")
         if plate is not None:
-            r.plate = run("plate", lambda: validate_plate(_text(plate))) or ""
+            r.plate = run("plate", lambda: validate_plate(_text(plate)), plate) or ""
         for key in _PLAIN_FIELDS:
             setattr(r, key, fold(_text(cell(key))))
         for key in _FREE_FIELDS:
             setattr(r, key, _free_text(cell(key)))
-        r.vin = fold(_text(cell("vin"))).upper().replace(" ", "")
-        if r.vin and len(r.vin) != 17:
-            errors.append(f"{self._header('vin')}：“{r.vin}”应为 17 位，现在是 {len(r.vin)} 位。")
+        vin = fold(_text(cell("vin"))).upper().replace(" ", "")
+        if vin and len(vin) != 17:
+            faults["vin"] = [(vin, f"{self._header('vin')}应为 17 位，现在是 {len(vin)} 位。")]
+        else:
+            r.vin = vin
         for key in _DATE_FIELDS:
             value = cell(key)
-            setattr(r, key, run(key, lambda v=value, k=key: parse_date(v, k, self._header(k))))
+            setattr(r, key, run(key, lambda v=value, k=key: parse_date(v, k, self._header(k)),
+                                value))
         mileage, amount = cell("mileage_km"), cell("amount")
-        r.mileage_km = run("mileage_km", lambda: _mileage(mileage, self._header("mileage_km")))
-        r.amount_fen = run("amount", lambda: _amount(amount, self._header("amount")))
-        cycle = run("cycle", lambda: parse_cycle(cell("cycle"), self._header("cycle")))
+        r.mileage_km = run("mileage_km", lambda: _mileage(mileage, self._header("mileage_km")),
+                           mileage)
+        r.amount_fen = run("amount", lambda: _amount(amount, self._header("amount")), amount)
+        cycle = run("cycle", lambda: parse_cycle(cell("cycle"), self._header("cycle")),
+                    cell("cycle"))
         if cycle:
             r.cycle_months, r.cycle_km = cycle
         kind = fold(_text(cell("visit_kind"))).replace(" ", "")
         if kind:
             r.visit_kind = _KINDS.get(kind)
             if r.visit_kind is None:
-                errors.append(f"{self._header('visit_kind')}：“{kind}”不是可用的类别，"
-                              "请填 维修、保养、咨询 或 来访。")
+                faults["visit_kind"] = [
+                    (kind, f"{self._header('visit_kind')}请填 维修、保养、咨询 或 来访。")]
         comeback = cell("comeback")
         if isinstance(comeback, bool):
             r.comeback = comeback
@@ -677,20 +719,80 @@ class _Importer:
             if text in _YES:
                 r.comeback = True
             elif text not in _NO:
-                errors.append(f"{self._header('comeback')}：“{text}”请填 是 或 否。")
+                faults["comeback"] = [(text, f"{self._header('comeback')}请填 是 或 否。")]
         clerk = fold(_text(cell("clerk")))
         if clerk:
             r.clerk_id = self.staff.get(clerk.lower())
             if r.clerk_id is None:
                 r.warnings.append(
-                    f"{self._header('clerk')}“{clerk}”不是本系统的员工，未指定跟踪业务员"
+                    f"{self._header('clerk')}“{clerk}”不是本系统的员工，未指定跟踪业务员。"
                 )
-        if errors:
+        if not r.name:
+            errors = [f"{self._header('name')}：未填写客户名称"]
+            errors += [self._fault_text(k, m) for k, found in faults.items() for _v, m in found]
             raise _Rejected("；".join(e.rstrip("。") for e in errors) + "。")
+        self._settle_faults(r, faults)
         self._check_visit(r)
         return r
 
+    def _fault_text(self, key: str, message: str) -> str:
+        header = self._header(key)
+        return message if message.startswith(header) else f"{header}：{message}"
+
+    def _settle_faults(self, r: _Row, faults: dict[str, list[tuple[str, str]]]) -> None:
+        """Each unreadable field: a warning, with what else it costs the row."""
+        # An unreadable phone is only a warning while the row has another way to find or
+        # make the customer; apply() rejects it otherwise, with this reason.
+        r.phone_faults = [self._fault_text(k, m)
+                          for k in ("phone", "phone2") for _v, m in faults.get(k, [])]
+        lost_visit = ""
+        if "intake_date" in faults:
+            lost_visit = "intake_date"
+        elif "plate" in faults and r.intake_date is not None and (
+            r.visit_kind in (None, VisitKind.REPAIR, VisitKind.MAINTENANCE)
+        ):
+            # The row was about a car (it names one): its visit needs that car.
+            lost_visit = "plate"
+        if lost_visit:
+            dropped = self._drop_visit(r)
+        for key, found in faults.items():
+            if lost_visit and key in _VISIT_KEYS and key != lost_visit:
+                continue  # the visit is not recorded at all: said once, below
+            if "plate" in faults and key in _VEHICLE_KEYS:
+                continue  # no car to put it on: said with the plate
+            for value, message in found:
+                header = self._header(key)
+                cost = "已留空"
+                if key == "plate":
+                    lost = [self._header(k) for k in _VEHICLE_KEYS
+                            if k in faults or any(getattr(r, a) not in (None, "")
+                                                  for a in _VEHICLE_ATTRS.get(k, (k,)))]
+                    if lost_visit == "plate":
+                        lost.append(dropped)
+                    if lost:
+                        cost += f"，本行的{'、'.join(lost)}未导入"
+                elif key == "intake_date":
+                    cost = f"本行的{dropped}未导入"
+                elif key == "visit_kind":
+                    cost = "已按车号和维修养护项目判断类别"
+                elif key == "comeback":
+                    cost = "已按“否”导入"
+                r.warnings.append(f"{header}“{value}”无法识别，{cost}。{message}")
+        if "plate" in faults:
+            for key in _VEHICLE_KEYS:
+                for attr in _VEHICLE_ATTRS.get(key, (key,)):
+                    setattr(r, attr, "" if isinstance(getattr(r, attr), str) else None)
+
+    def _drop_visit(self, r: _Row) -> str:
+        """Clear the row's visit; the warning's words for it: 来访记录（含…）."""
+        held = [self._header(k) for k in _VISIT_KEYS if k not in ("intake_date", "visit_kind")
+                if getattr(r, _VISIT_ATTRS.get(k, k)) not in (None, "", False)]
+        r.intake_date = r.pickup_date = r.mileage_km = r.amount_fen = r.visit_kind = None
+        r.service_items, r.comeback = "", False
+        return "来访记录" + (f"（含{'、'.join(held)}）" if held else "")
+
     def _check_visit(self, r: _Row) -> None:
+        """A visit the row cannot record is left out with a warning; the customer stays."""
         ih, ph = self._header("intake_date"), self._header("pickup_date")
         if r.intake_date is None:
             orphans = [
@@ -700,14 +802,19 @@ class _Importer:
                 if v not in (None, "")
             ]
             if orphans:
-                raise _Rejected(f"{ih}：未填写，无法记录本行的{'、'.join(orphans)}。")
+                self._drop_visit(r)
+                r.warnings.append(f"{ih}：未填写，本行的{'、'.join(orphans)}未导入。")
+            r.visit_kind = None
+            return
+        if r.intake_date > clock.today() + dt.timedelta(days=1):
+            day = r.intake_date
+            dropped = self._drop_visit(r)
+            r.warnings.append(f"{ih}“{day:%Y-%m-%d}”还没到（请检查年份），本行的{dropped}未导入。")
             return
         if r.pickup_date is not None and r.pickup_date < r.intake_date:
-            raise _Rejected(
-                f"{ph}“{r.pickup_date:%Y-%m-%d}”早于{ih}“{r.intake_date:%Y-%m-%d}”。"
-            )
-        if r.intake_date > clock.today() + dt.timedelta(days=1):
-            raise _Rejected(f"{ih}“{r.intake_date:%Y-%m-%d}”还没到，请检查年份。")
+            r.warnings.append(f"{ph}“{r.pickup_date:%Y-%m-%d}”早于{ih}"
+                              f"“{r.intake_date:%Y-%m-%d}”，{ph}已留空。")
+            r.pickup_date = None
         named_maintenance = bool(r.plate) and classify_visit_kind(
             r.service_items, self.maintenance_words) == VisitKind.MAINTENANCE
         if r.visit_kind is None or (r.visit_kind == VisitKind.REPAIR and named_maintenance):
@@ -719,10 +826,10 @@ class _Importer:
             else:
                 r.visit_kind = VisitKind.REPAIR if r.plate else VisitKind.VISIT
         elif r.visit_kind in (VisitKind.REPAIR, VisitKind.MAINTENANCE) and not r.plate:
-            raise _Rejected(
-                f"{self._header('visit_kind')}：{VISIT_KIND_LABELS[r.visit_kind]}须填写"
-                f"{self._header('plate')}。"
-            )
+            label = VISIT_KIND_LABELS[r.visit_kind]
+            dropped = self._drop_visit(r)
+            r.warnings.append(f"{self._header('visit_kind')}“{label}”须填写"
+                              f"{self._header('plate')}，本行的{dropped}未导入。")
 
     # -- writing
 
@@ -743,7 +850,8 @@ class _Importer:
                 except _Rejected as e:
                     error = str(e)
                 else:
-                    lines.append(RowOutcome(number, outcome, cust.archive_no, r.name, reason))
+                    lines.append(RowOutcome(number, outcome, cust.archive_no, r.name, reason,
+                                            tuple(r.warnings)))
                     continue
             name = fold(_text(self._cell(row, "name")))
             lines.append(RowOutcome(number, "rejected", None, name, error))
@@ -798,14 +906,17 @@ class _Importer:
             )
         if not r.phones and vehicle is None:
             why = "车号不在档案中，" if r.plate else ""
+            if r.phone_faults:
+                raise _Rejected("；".join(f.rstrip("。") for f in r.phone_faults)
+                                + f"；{why}新客户必须有可用的联系电话。")
             raise _Rejected(f"{self._header('phone')}：未填写（{why}新客户必须有联系电话）。")
 
-        done: list[str] = list(r.warnings)
+        done: list[str] = []
         if matches:
             cust, outcome = matches[0], "merged"
             self._merge_customer(cust, r, done)
         else:
-            cust, outcome = self._new_customer(r, done), "imported"
+            cust, outcome = self._new_customer(r), "imported"
         if r.plate:
             if vehicle is None:
                 vehicle = self._new_vehicle(cust, r)
@@ -860,7 +971,7 @@ class _Importer:
         self.counter.last_value += 1
         return self.counter.last_value
 
-    def _new_customer(self, r: _Row, done: list[str]) -> _Cust:
+    def _new_customer(self, r: _Row) -> _Cust:
         row = SimpleNamespace(
             archive_no=self._archive_no(), name=r.name,
             phone=r.phones[0], phone2=r.phones[1] if len(r.phones) > 1 else "",
@@ -869,7 +980,7 @@ class _Importer:
             clerk_id=r.clerk_id or self.default_clerk_id,
         )
         for extra in r.phones[2:]:
-            done.append(f"电话 {extra} 未记录（一位客户最多两个电话）")
+            r.warnings.append(f"电话 {extra} 未记录（一位客户最多两个电话）。")
         cust = _Cust(None, row.archive_no, r.name, row)
         self.new_customers.append(cust)
         for phone in r.phones[:2]:
@@ -902,7 +1013,7 @@ class _Importer:
         for phone in wanted:
             slot = "phone" if not c.phone else "phone2" if not c.phone2 else None
             if slot is None:
-                done.append(f"电话 {phone} 未记录（档案中已有两个电话）")
+                r.warnings.append(f"电话 {phone} 未记录（档案中已有两个电话）。")
                 continue
             setattr(c, slot, phone)
             self.phones[_digits(phone)] = cust

@@ -52,8 +52,12 @@ ROWS = {
     14: row("张伟", "13812345678", "粤A12345", "2026-04-01", items="更换刹车片"),
     15: row("郑爽", "13200002222", None, "2026-03-05", kind="来访"),
 }
-REJECTED = {8: ("手机", "1381234"), 9: ("车牌号", "粤A1234"), 10: ("进厂日期", "2026-02-30"),
-            11: ("出厂时间", "2026-03-01")}
+# A row is rejected only when it cannot say who the customer is: 刘洋's one phone is bad and
+# his plate is not in the archive. A field that cannot be read is left empty with a warning.
+REJECTED = {8: ("手机", "1381234")}
+WARNED = {9: ("车牌号", "粤A1234", "已留空，本行的来访记录未导入"),
+          10: ("进厂日期", "2026-02-30", "本行的来访记录未导入"),
+          11: ("出厂时间", "2026-03-01", "出厂时间已留空")}
 
 
 def messy_workbook(path: Path) -> Path:
@@ -108,19 +112,29 @@ def customer_by_name(store: Store, name: str) -> Customer:
 def test_messy_workbook_imports_merges_and_rejects(db, messy):
     report = import_file(db, messy)
 
-    assert report.as_json_dict() == {"rows": 11, "imported": 4, "merged": 3, "rejected": 4}
+    assert report.as_json_dict() == {"rows": 11, "imported": 7, "merged": 3, "rejected": 1}
     assert report.rows == report.imported + report.merged + report.rejected == len(report.lines)
     outcomes = {line.row_number: line.outcome for line in report.lines}
     assert outcomes == {
-        4: "imported", 5: "imported", 7: "imported", 8: "rejected", 9: "rejected",
-        10: "rejected", 11: "rejected", 12: "merged", 13: "merged", 14: "merged",
+        4: "imported", 5: "imported", 7: "imported", 8: "rejected", 9: "imported",
+        10: "imported", 11: "imported", 12: "merged", 13: "merged", 14: "merged",
         15: "imported",
     }
     for line in report.lines:
         if line.outcome == "rejected":
             column, value = REJECTED[line.row_number]
             assert line.reason.startswith(column) and value in line.reason, line.reason
-            assert line.archive_no is None
+            assert line.archive_no is None and line.warnings == ()
+        elif line.row_number in WARNED:
+            column, value, cost = WARNED[line.row_number]
+            (warning,) = line.warnings
+            assert warning.startswith(f"{column}“{value}”") and cost in warning, warning
+            assert line.archive_no is not None
+        else:
+            assert line.warnings == ()
+    assert report.warned == 3
+    assert report.warning_texts()[0].startswith("第 9 行 孙丽：车牌号“粤A1234”无法识别，已留空")
+    assert report.rejection_texts() == [f"第 8 行 刘洋：{report.lines[3].reason}"]
 
     labels = dict(report.mapped)
     assert labels["客户姓名"] == "客户名称"
@@ -131,8 +145,10 @@ def test_messy_workbook_imports_merges_and_rejects(db, messy):
     assert report.ignored == ["微信号"]
     assert "微信号" in report.summary_text()
 
-    # 2 customers were there; 4 new ones, merged rows add vehicles and visits only.
-    assert counts(db) == {"customers": 6, "vehicles": 6, "visits": 7, "counter": 6}
+    # 2 customers were there; 7 new ones, merged rows add vehicles and visits only. 孙丽 has
+    # no car (her plate is unreadable), and neither she nor 周杰 (a date that does not
+    # exist) has the visit; 吴敏's visit is there without its impossible pickup date.
+    assert counts(db) == {"customers": 9, "vehicles": 8, "visits": 8, "counter": 9}
 
 
 def test_cells_are_normalised(db, messy):
@@ -200,7 +216,7 @@ def test_importing_the_same_file_twice_adds_nothing(db, messy):
     after_first = counts(db)
     again = import_file(db, messy)
     assert counts(db) == after_first
-    assert again.as_json_dict() == {"rows": 11, "imported": 0, "merged": 7, "rejected": 4}
+    assert again.as_json_dict() == {"rows": 11, "imported": 0, "merged": 10, "rejected": 1}
     for line in again.lines:
         if line.outcome == "merged":
             assert "已存在，未重复导入" in line.reason
@@ -264,11 +280,14 @@ def test_report_workbook_has_one_line_per_row(db, messy, tmp_path):
     report.write_xlsx(out)
     wb = openpyxl.load_workbook(out)
     results = wb["导入结果"]
-    assert [c.value for c in results[1]] == ["行号", "结果", "档案编号", "客户名称", "原因"]
+    assert [c.value for c in results[1]] == ["行号", "结果", "档案编号", "客户名称", "原因",
+                                             "警告"]
     body = list(results.iter_rows(min_row=2, values_only=True))
     assert len(body) == report.rows
     assert [r[0] for r in body] == [line.row_number for line in report.lines]
     assert {r[1] for r in body} == {"新建", "合并", "拒绝"}
+    assert {r[0] for r in body if r[5]} == set(WARNED)  # 警告, apart from 原因
+    assert "粤A1234" in next(r[5] for r in body if r[0] == 9)
     mapping = {r[0]: r[1] for r in wb["列映射"].iter_rows(min_row=2, values_only=True)}
     assert mapping["客户姓名"] == "客户名称" and mapping["微信号"] == "（未使用）"
     wb.close()
@@ -348,5 +367,62 @@ def test_second_phone_conflicts_repeated_headers_and_unknown_clerk(db, tmp_path)
     conflict = report.lines[1]
     assert conflict.outcome == "rejected"
     assert "王芳" in conflict.reason and "赵强" in conflict.reason
-    assert "小王" in report.lines[2].reason  # kept, with the clerk left out and said so
+    assert "小王" in report.lines[2].warnings[0]  # kept, with the clerk left out and said so
     assert customer_by_name(db, "蒋欣").clerk_id is None
+
+
+def test_one_unreadable_field_is_a_warning_and_the_customer_is_imported(db, tmp_path, capsys):
+    from app.cli import main
+
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "客户名称,联系电话,备用电话,车牌,车型,送修日期,维修项目,里程,保险到期,类别\n"
+        "钱一,13011110001,,粤Z1,大众朗逸,2026-03-01,换机油,,,\n"      # bad plate
+        "钱二,13011110002,12345,粤A20002,,,,,,\n"                      # bad second phone
+        "钱三,13011110003,,粤A20003,,2026-03-02,补胎,三万,明年三月,\n"  # mileage, a date
+        "钱四,13011110004,,,,2026-03-03,换刹车片,,,维修\n"             # 维修 without a car
+        "赵先生,0755-8877,,粤B22222,,,,,,\n"                            # bad phone, known car
+        ",13011110006,,粤A20006,,,,,,\n"                                # no name
+        "钱七,,,,,,,,,\n"                                               # no phone
+        "钱八,1301111,,粤A20008,,,,,,\n",                               # bad phone, new car
+        encoding="utf-8",
+    )
+    before = counts(db)
+    assert main(["--db", str(db.url.removeprefix("sqlite:///")), "import", str(path),
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert counts(db) == before
+    # Warnings and rejections are listed apart, each under its own heading.
+    warned_at, rejected_at = out.index("警告 6 条（"), out.index("拒绝 3 行（没有导入）")
+    assert warned_at < out.index("第 2 行 钱一：车牌“粤Z1”无法识别，已留空") < rejected_at
+    assert warned_at < out.index("第 6 行 赵先生：联系电话“0755-8877”无法识别") < rejected_at
+    assert rejected_at < out.index("第 7 行 ：客户名称：未填写客户名称")
+
+    report = import_file(db, path)
+    assert report.as_json_dict() == {"rows": 8, "imported": 4, "merged": 1, "rejected": 3}
+    lines = {line.name: line for line in report.lines}
+    assert lines["钱一"].warnings == (
+        "车牌“粤Z1”无法识别，已留空，本行的车型、来访记录（含维修项目）未导入。"
+        "车号“粤Z1”格式不对：普通车牌 7 位（粤B12345），新能源车牌 8 位（粤BD12345）。",)
+    assert lines["钱二"].warnings[0].startswith("备用电话“12345”无法识别，已留空。")
+    assert [w.split("，")[0] for w in lines["钱三"].warnings] == [
+        "保险到期“明年三月”无法识别", "里程“三万”无法识别"]
+    assert lines["钱四"].warnings == ("类别“维修”须填写车牌，本行的来访记录（含维修项目）未导入。",)
+    assert lines["赵先生"].outcome == "merged"
+    assert lines["赵先生"].warnings[0].startswith("联系电话“0755-8877”无法识别，已留空。")
+    assert [line.row_number for line in report.rejected_lines] == [7, 8, 9]
+    assert lines["钱七"].reason == "联系电话：未填写（新客户必须有联系电话）。"
+    assert lines["钱八"].reason.startswith("联系电话：电话“1301111”不对")
+    assert "车号不在档案中，新客户必须有可用的联系电话" in lines["钱八"].reason
+
+    qian1, qian2, qian3 = (customer_by_name(db, n) for n in ("钱一", "钱二", "钱三"))
+    assert (qian2.phone, qian2.phone2) == ("13011110002", "")
+    with db.read() as s:
+        assert s.scalars(select(Vehicle).where(Vehicle.customer_id == qian1.id)).all() == []
+        assert s.scalars(select(Visit).where(Visit.customer_id == qian1.id)).all() == []
+        car = s.scalars(select(Vehicle).where(Vehicle.customer_id == qian3.id)).one()
+        visit = s.scalars(select(Visit).where(Visit.customer_id == qian3.id)).one()
+        assert (car.plate, car.insurance_expiry) == ("粤A20003", None)
+        assert (visit.service_items, visit.mileage_km) == ("补胎", None)
+        qian4 = customer_by_name(db, "钱四")
+        assert s.scalars(select(Visit).where(Visit.customer_id == qian4.id)).all() == []

@@ -79,6 +79,90 @@ def test_search_narrows_the_list_as_you_type(qtbot, window):
     assert shown_names(tab) == [] and tab.detail.toPlainText() == ""
 
 
+# Archive order is creation order: the best matches are deliberately created last.
+RANKED = [("蔡子文", "13907551234", "粤BD12345"),  # zw only inside czw; 0755 inside a mobile
+          ("周婉婉", "13811110002", ""),           # zww starts with zw
+          ("李张伟", "13811110003", ""),           # 张伟 inside the name, zw inside lzw
+          ("张伟", "13811110004", "粤A10004"),
+          ("张伟明", "13811110005", ""),
+          ("张伟", "0755-88776655", "粤BD1234"),
+          ("张伟", "13811110007", "")]
+
+
+@pytest.fixture
+def ranked_tab(qtbot, archive):
+    from ui.archive_tab import ArchiveTab
+
+    for name, phone, plate in RANKED:
+        archive.create_customer(CustomerInput(name=name, phone=phone),
+                                [VehicleInput(plate=plate)] if plate else [])
+    tab = ArchiveTab(archive)
+    qtbot.addWidget(tab)
+    return tab
+
+
+def shown(tab):
+    """(name, phone) of every listed customer, top to bottom."""
+    m = tab.model
+    return [(m.index(r, 1).data(), m.index(r, 2).data()) for r in range(m.rowCount())]
+
+
+def test_search_lists_the_best_matches_first(qtbot, ranked_tab):
+    tab = ranked_tab
+    qtbot.keyClicks(tab.search, "zw")
+    # Exact initials (the three 张伟, in archive order), then initials starting with zw, then
+    # zw anywhere; the first row is the one selected and shown.
+    assert [name for name, _ in shown(tab)] == [
+        "张伟", "张伟", "张伟", "周婉婉", "张伟明", "蔡子文", "李张伟"]
+    assert [phone for _, phone in shown(tab)[:3]] == [
+        "13811110004", "0755-88776655", "13811110007"]
+    assert "13811110004" in tab.detail.toPlainText()
+
+    tab.search.setText("张伟")  # a 2-character name: whole name, then start, then inside
+    assert [name for name, _ in shown(tab)] == ["张伟", "张伟", "张伟", "张伟明", "李张伟"]
+
+    tab.search.clear()
+    qtbot.keyClicks(tab.search, "0755")  # an area code starts the landline; inside a mobile
+    assert [phone for _, phone in shown(tab)] == ["0755-88776655", "13907551234"]
+    tab.search.clear()
+    qtbot.keyClicks(tab.search, "13811110007")  # a whole phone number before its neighbours
+    assert shown(tab) == [("张伟", "13811110007")]
+
+    tab.search.setText("粤BD1234")  # the whole plate, then the longer plate it begins
+    assert [name for name, _ in shown(tab)] == ["张伟", "蔡子文"]
+    assert tab.model.index(0, 3).data() == "粤BD1234"
+    tab.search.clear()
+    qtbot.keyClicks(tab.search, "d1234")  # inside both plates: archive order
+    assert [name for name, _ in shown(tab)] == ["蔡子文", "张伟"]
+
+
+def test_a_sorted_column_orders_the_customers_within_a_rank(qtbot, ranked_tab):
+    tab = ranked_tab
+    tab.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # phone, highest first
+    qtbot.keyClicks(tab.search, "zw")
+    assert shown(tab)[:3] == [("张伟", "13811110007"), ("张伟", "13811110004"),
+                              ("张伟", "0755-88776655")]
+    assert [name for name, _ in shown(tab)[3:]] == ["张伟明", "周婉婉", "蔡子文", "李张伟"]
+
+
+def test_a_very_wide_search_keeps_archive_order(qtbot, ranked_tab, monkeypatch):
+    """Past RANK_AT_MOST matches (the first digit of a phone on 50k customers) ranking costs
+    more than a keystroke may and says nothing: the list stays in archive order."""
+    from app import search_index
+
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 3)
+    qtbot.keyClicks(ranked_tab.search, "zw")
+    assert [name for name, _ in shown(ranked_tab)] == [name for name, _, _ in RANKED]
+    ranked_tab.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert [name for name, _ in shown(ranked_tab)] == [name for name, _, _ in RANKED][::-1]
+    ranked_tab.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # phone: that order alone
+    phones = [phone for _, phone in shown(ranked_tab)]
+    assert phones == sorted(phone for _, phone, _ in RANKED)
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 7)  # exactly at the limit: ranked
+    ranked_tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [name for name, _ in shown(ranked_tab)][:4] == ["张伟", "张伟", "张伟", "周婉婉"]
+
+
 def test_sorting_by_a_column(qtbot, window):
     tab = window.archive_tab
     tab.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # phone

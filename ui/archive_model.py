@@ -1,6 +1,7 @@
 """The archive list as a lazy Qt model: it holds customer ids and fetches rows a page at a time.
 
-Filtering and sorting happen in SQL (app.archive.ArchiveService.search_ids); the model never
+Filtering, ranking and sorting happen in SQL (app.search_index.matching_ids): with a query the
+best matches come first and the sorted column orders the rows within a rank. The model never
 loads the whole table (Anki's browser/table/model.py does the same).
 """
 

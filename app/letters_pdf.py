@@ -364,7 +364,8 @@ def layout_letter(letter: LetterLike, center: dict, day: dt.date, m: Measure,
     right = PAGE_W - MARGIN_X
     meta = []
     if number:
-        meta.append(f"编号：第 {number} 号")
+        # a register number (2026-0003) reads as it stands; a bare draft id as 第 N 号
+        meta.append(f"编号：{number}" if isinstance(number, str) else f"编号：第 {number} 号")
     meta.append(f"日期：{chinese_date(day)}")
     left = [f"收件人：{letter.recipient}"]
     if letter.address.strip():

@@ -983,6 +983,53 @@ def _demo_history(s: Session, rng: random.Random, today: dt.date) -> None:
     _insert(s, Call, calls)
     _insert(s, CustomerRequest, requests)
     task_rows.add_many(s, tasks, None)
+    _demo_letters(s, rng, since, before)
+
+
+def _demo_letters(s: Session, rng: random.Random, since: dt.date, before: dt.date) -> None:
+    """答复函 for some answered complaints and 保养通知 for some customers, numbered per year
+    as the register numbers them, so 信函记录 and the letter register have a history."""
+    from db.models import CustomerRequest, Letter
+
+    letters: list[dict] = []
+    for rid, cid, content, replied, clerk, name, address in s.execute(
+            select(CustomerRequest.id, CustomerRequest.customer_id, CustomerRequest.content,
+                   CustomerRequest.replied_on, CustomerRequest.solved_by_id, Customer.name,
+                   Customer.address)
+            .join(Customer, Customer.id == CustomerRequest.customer_id)
+            .where(CustomerRequest.is_complaint.is_(True),
+                   CustomerRequest.replied_on.is_not(None))):
+        if rng.random() < 0.4 and address:
+            letters.append(dict(
+                customer_id=cid, kind="reply", sent_on=replied, recipient=name, address=address,
+                subject=f"关于“{content}”的答复", request_id=rid, clerk_id=clerk,
+                body=f"尊敬的{name}：\n\n您反映的“{content}”，我中心已查明原因并处理完毕。"
+                     "感谢您的理解与支持，欢迎随时来电提出意见。\n",
+                way=rng.choice(("mail", "mail", "hand"))))
+    for cid, clerk, name, address in s.execute(
+            select(Customer.id, Customer.clerk_id, Customer.name, Customer.address)
+            .where(Customer.deleted_at.is_(None), Customer.address != "")
+            .order_by(Customer.id)):
+        if rng.random() < 0.04:
+            day = since + dt.timedelta(days=rng.randint(0, max(0, (before - since).days)))
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=1)
+            letters.append(dict(
+                customer_id=cid, kind="notice", sent_on=day, recipient=name, address=address,
+                subject="保养提醒", request_id=None, clerk_id=clerk, way="mail",
+                body=f"尊敬的{name}：\n\n您的爱车即将到保养期，请您按期来我中心保养。\n"))
+    letters.sort(key=lambda x: x["sent_on"])
+    last: dict[int, int] = {}
+    for x in letters:
+        year = x["sent_on"].year
+        last[year] = last.get(year, 0) + 1
+        at = dt.datetime.combine(x["sent_on"], dt.time(15, 0))
+        x.update(letter_no=f"{year}-{last[year]:04d}", campaign_id=None, task_id=None, note="",
+                 created_at=at, created_by_id=x["clerk_id"], updated_at=at,
+                 updated_by_id=x["clerk_id"], deleted_at=None, deleted_by_id=None)
+    _insert(s, Letter, letters)
+    for year, value in last.items():  # the register goes on from here
+        _insert(s, Counter, [dict(name=f"letter_no.{year}", last_value=value)])
 
 
 def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> None:

@@ -47,12 +47,14 @@ def test_first_start_of_the_day_and_every_exit(store, frozen_clock):
     assert backup.routine_backup(store) is not None
     assert backup.routine_backup(store) is None  # a second start the same day
     assert backup.routine_backup(store, on_exit=True) is not None
-    frozen_clock.freeze(dt.datetime(2026, 12, 16, 8, 0))
+    today = frozen_clock.today()
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(8, 0))
+    frozen_clock.freeze(tomorrow)
     assert backup.routine_backup(store) is not None  # a new day
     # the newest copy of each day is kept: the exit copy replaced the morning one
     taken = [b.taken_at for b in backup.list_backups(backup.backup_folder(store))]
-    assert len(taken) == 2 and taken[0] == dt.datetime(2026, 12, 16, 8, 0)
-    assert taken[1].date() == dt.date(2026, 12, 15) and taken[1].minute >= 30
+    assert len(taken) == 2 and taken[0] == tomorrow
+    assert taken[1].date() == today and taken[1].minute >= 30
 
 
 def test_rotation_keeps_7_days_4_weeks_12_months(tmp_path):

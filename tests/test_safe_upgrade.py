@@ -133,6 +133,8 @@ def test_stale_half_built_files_are_removed_and_an_empty_file_is_replaced(tmp_pa
     os.utime(stale, (old, old))
     young = tmp_path / "new.sqlite.456-ef01.creating"  # another desk creating it right now
     young.write_bytes(b"half")
+    now = time.time()  # the clock the program reads (faked in .ci/run), not the disk's own
+    os.utime(young, (now, now))
     path.touch()  # an empty file: nothing to lose
     store = Store(f"sqlite:///{path}")
     store.close()
@@ -205,13 +207,13 @@ def test_an_upgrade_while_another_desk_keeps_saving(tmp_path):
                 errors.append(e)
                 with contextlib.suppress(sqlite3.Error):
                     con.execute("ROLLBACK")
-            time.sleep(0.005)
+            stop.wait(0.005)  # not time.sleep: under faketime (.ci/run) it fails with EINVAL
         con.close()
 
     desk = threading.Thread(target=other_desk)
     desk.start()
     while not saves:
-        time.sleep(0.01)
+        stop.wait(0.01)
     try:
         store = Store(f"sqlite:///{path}")
     finally:

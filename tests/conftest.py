@@ -7,6 +7,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+if os.environ.get("FAKETIME"):
+    # Under libfaketime (.ci/run's dated passes) Python's time.sleep fails with EINVAL: its
+    # clock_nanosleep deadline is faked, the monotonic clock is not. subprocess.wait() and any
+    # test that pauses sleep through it; a timed wait on an Event uses the real clock.
+    import threading
+    import time
+
+    _pause = threading.Event()
+    time.sleep = lambda seconds: _pause.wait(seconds) if seconds > 0 else None
+
 from app.archive import ArchiveService  # noqa: E402
 from app.staff import StaffInfo, StaffService  # noqa: E402
 from app.store import Store  # noqa: E402

@@ -467,6 +467,8 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             _check_version(s, customer, version, "此客户")
             handed_over = customer.clerk_id != data.clerk_id
+            if handed_over:
+                refuse_clerk(acting(self.store), "把客户交给其他业务员须由业务主管安排。")
             for k, v in vars(data).items():
                 setattr(customer, k, v)
             if handed_over:

@@ -1032,6 +1032,13 @@ def _demo_letters(s: Session, rng: random.Random, since: dt.date, before: dt.dat
         _insert(s, Counter, [dict(name=f"letter_no.{year}", last_value=value)])
 
 
+def _demo_score(rng: random.Random, satisfaction: str) -> int | None:
+    """请您为本次服务打分: most satisfied customers give one, an unhappy one a low one."""
+    if satisfaction == "unsatisfied":
+        return rng.choice((3, 4, 5, None))
+    return rng.choice((8, 9, 9, 10, 10, 10)) if rng.random() < 0.6 else None
+
+
 def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> None:
     """The calls that did the demo's follow-up work (R7), so registers and figures have data."""
     from db.models import Call, TaskKind
@@ -1050,6 +1057,7 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
                 retry_at=None, customer_request="", caller_name="", called_at=at, reached=True,
                 no_answer_reason="", points_covered="1,2", satisfaction="",
                 key_points=DEMO_LOST_WORDS[reason], result="已问明流失原因", lost_reason=reason,
+                score=None,
                 created_at=at, created_by_id=d["owner"], updated_at=at,
                 updated_by_id=d["owner"], deleted_at=None, deleted_by_id=None))
             continue
@@ -1061,7 +1069,7 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
         base = dict(customer_id=customer_id, vehicle_id=None, task_id=d["tid"],
                     campaign_id=None, clerk_id=d["owner"], direction="out",
                     call_type="followup", phone="", retry_at=None, customer_request="",
-                    caller_name="", lost_reason="", **audit)
+                    caller_name="", lost_reason="", score=None, **audit)
         if rng.random() < 0.15:  # nobody answered the first time
             calls.append(dict(base, called_at=at - dt.timedelta(hours=2), reached=False,
                               no_answer_reason=rng.choice(["no_answer", "powered_off"]),
@@ -1073,6 +1081,7 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
         calls.append(dict(base, called_at=at, reached=True, no_answer_reason="",
                           points_covered=points, key_points=rng.choice(DEMO_KEY_POINTS[kind]),
                           satisfaction=satisfaction,
+                          score=_demo_score(rng, satisfaction),
                           result={"satisfied": "满意", "basic": "基本满意",
                                   "unsatisfied": "不满意"}[satisfaction]))
     if calls:

@@ -33,6 +33,34 @@ FIELD_LABELS = {
     "content": "内容", "solution": "解决办法", "department": "部门",
 }
 STAFF_FIELDS = {"clerk_id", "owner_id"}
+SETTING_LABELS = {
+    "center.name": "中心名称", "center.address": "中心地址", "center.phone": "中心电话",
+    "calls.unreachable_after": "未接通几次后改寄信函", "print.binding_mm": "装订边距（毫米）",
+    "visits.maintenance_words": "算作保养的项目关键词", "backup.folder": "备份文件夹",
+}
+
+
+def _setting_label(key: str) -> str:
+    from app.settings import RULE_LABELS, RULE_PREFIX
+
+    if key.startswith(RULE_PREFIX):
+        label = RULE_LABELS.get(key.removeprefix(RULE_PREFIX))
+        if label:
+            return "跟踪规则：" + label[0]
+    return SETTING_LABELS.get(key, key)
+
+
+def _setting_value(raw: str) -> str:
+    """Settings are stored as JSON: show "广州…", not "\\u5e7f…"."""
+    import json
+
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -74,6 +102,9 @@ class HistoryService:
         out = []
         for r in rows:
             old, new = r.old_value, r.new_value
+            field = FIELD_LABELS.get(r.field, r.field)
+            if r.table_name == "setting":
+                old, new, field = _setting_value(old), _setting_value(new), _setting_label(r.field)
             if r.field in STAFF_FIELDS:
                 old = names.get(int(old), old) if old.isdigit() else old
                 new = names.get(int(new), new) if new.isdigit() else new
@@ -85,6 +116,5 @@ class HistoryService:
             out.append(ChangeInfo(
                 r.id, r.at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None),
                 names.get(r.staff_id, "（程序）") if r.staff_id else "（程序）", what,
-                ACTION_LABELS.get(r.action, r.action), FIELD_LABELS.get(r.field, r.field),
-                old, new, r.customer_id))
+                ACTION_LABELS.get(r.action, r.action), field, old, new, r.customer_id))
         return out

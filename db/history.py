@@ -36,7 +36,7 @@ TASK_FIELDS = {"status", "owner_id", "closed_reason", "close_note"}
 TRACKED = (Customer, Vehicle, Visit, Call, CustomerRequest, Letter, Task, Staff, Setting)
 HIDDEN = "（已隐藏）"
 # settings that are bookkeeping, not a decision (login failure counters)
-UNLOGGED_SETTINGS = ("login.",)
+UNLOGGED_SETTINGS = ("login.", "letters.seeded")
 
 
 def _text(value) -> str:
@@ -70,6 +70,8 @@ def _rows_for(obj, action: str) -> list[dict]:
         if obj.key.startswith(UNLOGGED_SETTINGS):
             return []
         if action == "create":
+            if obj.value in ("", '""', "null", "[]"):  # set to nothing: nothing changed
+                return []
             return [dict(base, action="update", field=obj.key, old_value="",
                          new_value=obj.value)]
     if action == "create":

@@ -123,3 +123,14 @@ def test_the_history_dialog_lists_and_filters(qtbot, store, archive, clerks):
     dialog.filter.setText("13900001111")
     [row] = dialog.visible_rows()
     assert row[1:] == ["管理员", "客户 张伟", "修改", "联系电话", "13812345678", "13900001111"]
+
+
+def test_settings_read_in_plain_words_and_bookkeeping_is_not_logged(store):
+    from app.letters import LetterService
+
+    letters = LetterService(store)
+    letters.templates()  # seeds the default templates: not a change anybody made
+    letters.save_center(name="广州顺达汽车服务中心", address="", phone="")
+    changes = HistoryService(store).recent()
+    assert [(c.field, c.new) for c in changes if c.what == "设置"] == [
+        ("中心名称", "广州顺达汽车服务中心")]

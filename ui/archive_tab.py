@@ -280,9 +280,11 @@ class ArchiveTab(QWidget):
         self.show_customer(customer_id)
 
     def reload(self, keep: int | None = None) -> None:
+        """keep: a customer just saved, shown even when the search typed before hides it."""
+        asked = keep is not None
         keep = keep if keep is not None else self.current_customer_id()
         self.model.refresh()
-        if keep is not None and self.model.row_of(keep) >= 0:
+        if keep is not None and (asked or self.model.row_of(keep) >= 0):
             self.select_customer(keep)
 
     def show_customer(self, customer_id: int | None) -> None:

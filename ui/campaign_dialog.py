@@ -43,6 +43,7 @@ from app.campaigns import (
     NoticePlan,
 )
 from app.normalize import ValidationError
+from app.staff import acting
 from ui import common
 from ui.common import DateField, ErrorForm, tr
 from ui.letter_dialog import show_errors
@@ -190,6 +191,10 @@ class CampaignDialog(QDialog):
 
         self.create_button = QPushButton(tr("创建活动"))
         self.create_button.clicked.connect(self.create)
+        user = acting(campaigns.store)
+        if user is not None and not user.is_supervisor:
+            self.create_button.setEnabled(False)  # the supervisor's (the service refuses too)
+            self.create_button.setToolTip(tr("活动由业务主管安排"))
         self.create_status = QLabel()
         self.create_status.setObjectName("create_status")
         self.create_status.setWordWrap(True)

@@ -346,6 +346,11 @@ class ErrorForm(QWidget):
         window.resize(grown)  # a window's resize may land later: keep the size asked for
         if not chosen and isinstance(window.property("_opened_size"), QSize):
             window.setProperty("_opened_size", grown)
+        # A message for no field of this form (a refusal for the user's role, say) must not
+        # vanish: it gets a box of its own.
+        stray = [m for name, m in errors.items() if name not in self.errors and m]
+        if stray:
+            warning(window, tr("不能保存"), "\n".join(stray))
         return first is not None
 
     def error_text(self, name: str) -> str:

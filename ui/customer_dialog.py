@@ -27,7 +27,7 @@ from app.archive import (
     format_archive_no,
 )
 from app.normalize import ValidationError
-from app.staff import StaffInfo
+from app.staff import StaffInfo, acting
 from ui import common
 from ui.common import DateField, ErrorForm, tr
 
@@ -189,6 +189,11 @@ class CustomerDialog(QDialog):
 
         if customer is not None:
             self._load(customer)
+            user = acting(archive.store)
+            if user is not None and not user.is_supervisor:
+                # handing a customer over is the supervisor's (the service refuses too)
+                self.clerk.setEnabled(False)
+                self.clerk.setToolTip(tr("更换跟踪业务员须由业务主管安排"))
         elif default_clerk_id is not None:
             self.clerk.setCurrentIndex(max(0, self.clerk.findData(default_clerk_id)))
         self.name.setFocus()

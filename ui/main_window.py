@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
         self.task_label.setTextFormat(Qt.TextFormat.RichText)
         self.task_label.setToolTip(tr("今天到期或在跟踪期限内的待办任务，以及已过截止日的任务"))
         self.db_label = QLabel(self._db_text())
+        # the file's name only: at 1024 px the whole path pushed today's counts off the bar
+        self.db_label.setToolTip(self.store.url.removeprefix("sqlite:///"))
         sb = self.statusBar()
         sb.addWidget(self.user_label)
         sb.addWidget(self.count_label)
@@ -308,8 +310,12 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(30000, self.upgrade_label, self.upgrade_label.hide)
 
     def _db_text(self) -> str:
+        from pathlib import PurePath
+
         url = self.store.url
-        return tr("数据库：{p}").format(p=url.removeprefix("sqlite:///"))
+        shown = PurePath(url.removeprefix("sqlite:///")).name if url.startswith("sqlite") \
+            else url.rsplit("/", 1)[-1]
+        return tr("数据库：{p}").format(p=shown)
 
     # -- state
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.letters import LETTER_KINDS, PLACEHOLDERS, LetterService, TemplateInfo
 from app.normalize import ValidationError
 from app.settings import clean_center
+from app.staff import acting
 from ui import common
 from ui.common import ErrorForm, tr
 from ui.letter_dialog import show_errors
@@ -106,6 +107,12 @@ class TemplateDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        user = acting(letters.store)
+        if user is not None and not user.is_supervisor:
+            # templates and the letterhead are the supervisor's (the service refuses too)
+            save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+            save.setEnabled(False)
+            save.setToolTip(tr("信函模板与信头由业务主管或管理员修改"))
 
         columns = QHBoxLayout()
         columns.addLayout(left)

@@ -926,6 +926,10 @@ class SummaryTab(QWidget):
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([940, 440])
+        if not self.user.is_supervisor:
+            # a clerk neither writes nor files the summary: the figures get the whole width
+            # (at 1024 px the third column of figures was cut off beside an unusable editor)
+            right.hide()
         outer.addWidget(self.split, 1)
 
     # -------------------------------------------------------------- the period
@@ -1069,7 +1073,13 @@ class SummaryTab(QWidget):
             QTimer.singleShot(0, self._fit_figures)
 
     def _fit_figures(self) -> None:
-        """The figures as tall as they need (once laid out), the charts the rest."""
+        """The figures as tall as they need (once laid out), the charts the rest; on a narrow
+        screen the figures' three columns first, the summary's editor what is left."""
+        width = sum(self.split.sizes())
+        want = self.figures_panel.sizeHint().width() + 24
+        if self.split.count() > 1 and self.split.widget(1).isVisible():
+            editor = max(width - want, 190)  # drag the handle to write at length
+            self.split.setSizes([width - editor, editor])
         total = sum(self.left_split.sizes())
         need = self.figures_panel.sizeHint().height() + 4
         if total > need + 200:

@@ -467,8 +467,11 @@ class ArchiveService:
             customer = _get_customer(s, customer_id)
             _check_version(s, customer, version, "此客户")
             handed_over = customer.clerk_id != data.clerk_id
-            if handed_over:
-                refuse_clerk(acting(self.store), "把客户交给其他业务员须由业务主管安排。")
+            user = acting(self.store)
+            taking_unassigned = (customer.clerk_id is None and user is not None
+                                 and data.clerk_id == user.id)
+            if handed_over and not taking_unassigned:
+                refuse_clerk(user, "把客户交给其他业务员须由业务主管安排。")
             for k, v in vars(data).items():
                 setattr(customer, k, v)
             if handed_over:

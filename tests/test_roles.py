@@ -68,7 +68,7 @@ ACTIONS = {
                                       lambda st, w, p: LetterService(st).delete(w["letter"])),
     "hand a customer over": ({"admin", "supervisor"}, lambda st, w, p: w["archive"].update_customer(
         w["customer"], CustomerInput(name="张伟", phone="13812345678", address="广州市天河区",
-                                     clerk_id=p["clerk"].id))),
+                                     clerk_id=p["other"].id))),
     "set the letterhead": ({"admin", "supervisor"}, lambda st, w, p: LetterService(
         st).save_center(name="示范汽车服务中心", address="", phone="")),
     "plan a campaign": ({"admin", "supervisor"}, lambda st, w, p: CampaignService(st).create(

@@ -130,3 +130,12 @@ def test_qt_own_buttons_and_menus_speak_chinese(qtbot):
                                             QDialogButtonBox.StandardButton.No)}
     assert texts == {"是(&Y)", "否(&N)"}
     assert QCoreApplication.translate("QWidgetTextControl", "&Copy") != "&Copy"
+    # what qtbase_zh_CN leaves in English: Qt's own file dialog (no native one on the PC)
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    dialog = QFileDialog(None, "打开")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "查找范围(&L)：" in labels and "文件类型(&T)：" in labels
+    assert not any("Look" in t or "Files" in t for t in labels)

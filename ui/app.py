@@ -102,6 +102,28 @@ def enable_crash_trace(path) -> None:
 _translators: list = []  # kept alive as long as the application
 
 
+# Strings qtbase_zh_CN leaves in English (Qt's own file dialog, where the PC has no native one).
+QT_GAPS = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+    ("QFileDialog", "Look in:"): "查找范围：",
+    ("QFileDialog", "Files of type:"): "文件类型：",
+}
+
+
+def _gap_translator(parent):
+    from PySide6.QtCore import QTranslator
+
+    class GapTranslator(QTranslator):
+        def translate(self, context, source, disambiguation=None, n=-1):
+            return QT_GAPS.get((context, source))  # None: not ours, the next translator's
+
+        def isEmpty(self) -> bool:
+            return False
+
+    return GapTranslator(parent)
+
+
 def install_qt_chinese(app: QApplication) -> bool:
     """Qt's own buttons and menus (Yes/No, OK, the Cut/Copy/Paste menu) in Chinese, whatever
     the PC's locale: qtbase_zh_CN ships with PySide6."""
@@ -116,6 +138,9 @@ def install_qt_chinese(app: QApplication) -> bool:
         return False
     app.installTranslator(translator)
     _translators.append(translator)
+    gaps = _gap_translator(app)  # installed last: asked first
+    app.installTranslator(gaps)
+    _translators.append(gaps)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     return True
 

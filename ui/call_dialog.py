@@ -342,6 +342,7 @@ class CallDialog(QDialog):
             kind=task.kind_label, start=task.window_start, due=task.due,
             owner=tr("　（代理 {name}）").format(name=task.proxy_for) if task.proxy_for else ""))
         head.setStyleSheet("font-weight: bold;")
+        head.setWordWrap(True)  # a narrow column breaks the line instead of hiding the dates
         head_row = QHBoxLayout()
         head_row.addWidget(head, 1)
         today = self.now_fn().date()
@@ -451,8 +452,8 @@ class CallDialog(QDialog):
         # As wide as the row allows, not as its longest item: the row fits 1024 px.
         self.vehicle.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.vehicle.setMinimumContentsLength(12)
-        self.vehicle.setMinimumWidth(170)
+        self.vehicle.setMinimumContentsLength(8)
+        self.vehicle.setMinimumWidth(120)  # at 1024 px 来电/去电 beside it stays in view
         self.vehicle.addItem(tr("（不涉及车辆）"), None)
         self.direction_label = QLabel(tr("来电") if self.incoming else tr("去电"))
         bold = self.direction_label.font()

@@ -459,14 +459,15 @@ class CallDialog(QDialog):
         bold = self.direction_label.font()
         bold.setBold(True)  # a font, not a style sheet: the layout then gives it its width
         self.direction_label.setFont(bold)
-        grid.addWidget(QLabel(tr("通话类别")), 0, 0)
-        grid.addWidget(self.call_type, 0, 1)
-        grid.addWidget(QLabel(tr("通话时间")), 0, 2)
-        grid.addWidget(self.called_at, 0, 3)
-        grid.addWidget(QLabel(tr("车辆")), 0, 4)
-        grid.addWidget(self.vehicle, 0, 5)
-        grid.addWidget(self.direction_label, 0, 6)
-        grid.setColumnStretch(5, 1)
+        # 来电/去电 first: at the row's right end a narrow screen cut it off
+        grid.addWidget(self.direction_label, 0, 0)
+        grid.addWidget(QLabel(tr("通话类别")), 0, 1)
+        grid.addWidget(self.call_type, 0, 2)
+        grid.addWidget(QLabel(tr("通话时间")), 0, 3)
+        grid.addWidget(self.called_at, 0, 4)
+        grid.addWidget(QLabel(tr("车辆")), 0, 5)
+        grid.addWidget(self.vehicle, 0, 6)
+        grid.setColumnStretch(6, 1)
         grid.addWidget(self.errors.label("call_type", self.call_type), 1, 0, 1, 7)
         grid.addWidget(self.errors.label("called_at", self.called_at), 2, 0, 1, 7)
         return grid

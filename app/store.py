@@ -26,6 +26,19 @@ class DamagedDatabaseError(DatabaseError):
     """The database failed PRAGMA quick_check: nothing is written to it."""
 
 
+class StoreBusyError(DatabaseError):
+    """Another desk held the write lock for longer than a save waits (an import, a restore):
+    the save did not happen, and the form that asked for it keeps what was typed."""
+
+
+BUSY_MESSAGE = ("数据库正被另一台服务台占用（可能正在导入或恢复数据），已等候 {s} 秒仍未轮到。"
+                "这次没有保存，你填写的内容还在窗口里；请稍后再点保存。")
+# A save waits this long for another desk's long write before saying so; each try waits
+# ATTEMPT_MS inside SQLite, so a waiting desk notices a freed lock quickly.
+BUSY_WAIT_S = 30.0
+ATTEMPT_MS = 250
+
+
 class Store:
     def __init__(self, url: str, *, migrate: bool = True, check: bool = False):
         """check: PRAGMA quick_check first (the program and the command line do); a damaged
@@ -35,6 +48,7 @@ class Store:
         self.engine = make_engine(url)
         self._factory = make_session_factory(self.engine)
         self.actor_id: int | None = None
+        self.busy_wait_s = BUSY_WAIT_S
         self.damage: str | None = None
         self.migration: MigrationResult | None = None
         if check:
@@ -123,7 +137,7 @@ class Store:
                 # The write lock before the first read: two desks numbering new customers (or
                 # letters) wait for each other instead of both reading the same counter and
                 # one failing; a stale read can never be written back. Sessions are short.
-                s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                self._begin_immediate(s)
             try:
                 yield s
                 s.commit()
@@ -139,6 +153,30 @@ class Store:
             return None
         return (f"另一台服务台已用新版本的 FollowDesk 升级了数据库（数据库版本 {rev}，本程序只认识 "
                 f"{HEAD_REVISION}）。请关闭本程序并安装新版本后再继续工作，以免数据出错。")
+
+    def _begin_immediate(self, s: Session) -> None:
+        """BEGIN IMMEDIATE, waiting through another desk's long write (up to busy_wait_s)."""
+        import threading
+        import time
+
+        from sqlalchemy.exc import OperationalError
+
+        deadline = time.monotonic() + self.busy_wait_s
+        conn = s.connection()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={ATTEMPT_MS}")
+        pause = threading.Event()
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as e:
+                text = str(e.orig or e).lower()
+                if "locked" not in text and "busy" not in text:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(BUSY_MESSAGE.format(s=round(self.busy_wait_s))) \
+                        from None
+                pause.wait(0.05)
 
     def read(self) -> Session:
         return self._factory()

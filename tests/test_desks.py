@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from app.archive import ArchiveService, CustomerInput
 from app.store import Store
 
@@ -36,3 +38,44 @@ def test_two_desks_creating_customers_at_once_get_distinct_numbers(store, tmp_pa
     archive = ArchiveService(store)
     numbers = {archive.detail(cid).archive_no for cid in made}
     assert len(made) == 75 and len(numbers) == 75
+
+
+def _hold_write_lock(path, seconds: float, started: threading.Event) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")  # another desk importing
+    started.set()
+    threading.Event().wait(seconds)
+    con.execute("COMMIT")
+    con.close()
+
+
+def test_a_save_waits_for_another_desks_long_write(store):
+    path = store.url.removeprefix("sqlite:///")
+    started = threading.Event()
+    other = threading.Thread(target=_hold_write_lock, args=(path, 1.0, started))
+    other.start()
+    started.wait(5)
+    cid = ArchiveService(store).create_customer(CustomerInput(name="张伟", phone="13812345678"))
+    other.join()
+    assert ArchiveService(store).detail(cid).name == "张伟"
+
+
+def test_a_save_that_waits_too_long_says_so_and_writes_nothing(store):
+    from app.store import StoreBusyError
+
+    path = store.url.removeprefix("sqlite:///")
+    store.busy_wait_s = 0.5
+    started = threading.Event()
+    other = threading.Thread(target=_hold_write_lock, args=(path, 2.0, started))
+    other.start()
+    started.wait(5)
+    archive = ArchiveService(store)
+    try:
+        with pytest.raises(StoreBusyError) as busy:
+            archive.create_customer(CustomerInput(name="张伟", phone="13812345678"))
+    finally:
+        other.join()
+    assert "没有保存" in str(busy.value) and "还在窗口里" in str(busy.value)
+    assert archive.search_ids("张伟") == []

@@ -54,6 +54,13 @@ def _excepthook(exc_type, exc, tb) -> None:
         log.info("refused: %s", exc.message)
         common.warning(None, tr("没有权限"), exc.message)
         return
+    from app.store import StoreBusyError
+
+    if isinstance(exc, StoreBusyError):  # another desk's long write: nothing is lost
+        log.warning("busy: %s", exc)
+        if QApplication.instance() is not None:
+            common.warning(None, tr("数据库正忙"), str(exc))
+        return
     if isinstance(exc, DatabaseError):  # a damaged or upgraded database: its message says all
         log.error("refused: %s", exc)
         if QApplication.instance() is not None:

@@ -416,6 +416,13 @@ _YEARS = re.compile(r"(\d+|[一两二三])年|半年")
 _KM = re.compile(r"(\d+(?:\.\d+)?)(万|千)?(?:公里|km|千米)")
 
 
+# Beyond these a number in a sheet is a typing slip (or Excel's), never a car's.
+MAX_MILEAGE_KM = 3_000_000
+MAX_CELL_CHARS = 5000
+MAX_CYCLE_MONTHS = 120
+MAX_CYCLE_KM = 200_000
+
+
 def parse_cycle(value: object, label: str = "保养周期") -> tuple[int | None, int | None]:
     """'6个月', '5000公里', '6个月/5000公里', '半年或1万公里' → (months, km)."""
     text = fold(_text(value)).lower().replace(" ", "")
@@ -426,6 +433,8 @@ def parse_cycle(value: object, label: str = "保养周期") -> tuple[int | None,
         number = int(text)
         if number <= 0:
             raise ValidationError("cycle", f"{label}“{text}”应大于 0。")
+        if number > MAX_CYCLE_KM:
+            raise ValidationError("cycle", f"{label}“{text[:20]}”太大，不合常理。")
         return (number, None) if number <= 60 else (None, number)
     months = km = None
     if m := _MONTHS.search(text):
@@ -444,6 +453,9 @@ def parse_cycle(value: object, label: str = "保养周期") -> tuple[int | None,
         )
     if months == 0 or km == 0:
         raise ValidationError("cycle", f"{label}“{text}”应大于 0。")
+    if (months or 0) > MAX_CYCLE_MONTHS or (km or 0) > MAX_CYCLE_KM:
+        raise ValidationError("cycle", f"{label}“{text}”太长，不合常理"
+                                       f"（最多 {MAX_CYCLE_MONTHS} 个月或 {MAX_CYCLE_KM} 公里）。")
     return months, km
 
 
@@ -462,8 +474,11 @@ def _mileage(value: object, label: str) -> int | None:
     text = fold(_text(value)).replace(",", "").replace(" ", "")
     # Clerks often write 1.5万公里; parse_int only knows plain numbers.
     if m := re.fullmatch(r"(\d+(?:\.\d+)?)万(公里|km|千米)?", text, flags=re.IGNORECASE):
-        return round(float(m.group(1)) * 10000)
-    return parse_int(text, "mileage_km", label)
+        km = round(float(m.group(1)) * 10000)
+        if km > MAX_MILEAGE_KM:
+            raise ValidationError("mileage_km", f"{label}“{text}”太大，不合常理。")
+        return km
+    return parse_int(text, "mileage_km", label, maximum=MAX_MILEAGE_KM)
 
 
 def _amount(value: object, label: str) -> int | None:
@@ -664,6 +679,13 @@ class _Importer:
         for key, col in self.sheet.columns.items():
             if col < len(row) and not _is_blank(row[col]):
                 cells[key] = row[col]
+        for key, value in list(cells.items()):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                # a pasted document, not a field: the row is judged without it
+                faults.setdefault(key, []).append(
+                    (value[:12] + "…", f"{self._header(key)}有 {len(value)} 个字，太长（最多 "
+                                       f"{MAX_CELL_CHARS} 字），已留空。"))
+                del cells[key]
         cell = cells.get
 
         def run(key: str, fn: Callable[[], object], raw: object) -> object:

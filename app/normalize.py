@@ -104,7 +104,14 @@ def is_valid_phone(phone: str) -> bool:
     )
 
 
+# What Excel makes of a long number it was not told is text: 1.38123E+10 (the last digits gone).
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
+
+
 def validate_phone(text: str | None, field: str = "phone", required: bool = True) -> str:
+    if text is not None and _SCIENTIFIC.match(fold(str(text))):
+        raise ValidationError(field, f"电话“{fold(str(text))}”已被 Excel 改成科学计数法，后几位数字"
+                                     "已丢失：请把该列设为“文本”格式，重新填写号码。")
     phone = normalize_phone(text)
     if not phone and not fold(text):
         if required:
@@ -134,7 +141,7 @@ def parse_date(value: object, field: str = "date", label: str = "日期") -> dt.
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # Excel serial day numbers up to 9999-12-31
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return check_year(EXCEL_EPOCH + dt.timedelta(days=int(value)), field, label)
         raise ValidationError(field, f"{label}“{value}”不是有效的日期。")
     text = fold(str(value))
     if not text:
@@ -147,12 +154,29 @@ def parse_date(value: object, field: str = "date", label: str = "日期") -> dt.
         )
     y, mo, d = (int(g) for g in m.groups())
     try:
-        return dt.date(y, mo, d)
+        day = dt.date(y, mo, d)
     except ValueError:
         raise ValidationError(field, f"{label}“{text}”不存在（请检查月份和日期）。") from None
+    return check_year(day, field, label)
 
 
-def parse_int(value: object, field: str, label: str, minimum: int = 0) -> int | None:
+# A car service record lives in these years; 1899-12-31 is Excel's day zero, not a visit.
+EARLIEST_YEAR, LATEST_YEAR = 1950, 2100
+
+
+def check_year(day: dt.date, field: str, label: str) -> dt.date:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValidationError(field, f"{label}“{day.isoformat()}”不合常理（应在 {EARLIEST_YEAR} 年"
+                                     f"至 {LATEST_YEAR} 年之间）。")
+    return day
+
+
+# No count a clerk types comes near this; SQLite's integers end at 2**63.
+LARGEST_NUMBER = 10**9
+
+
+def parse_int(value: object, field: str, label: str, minimum: int = 0,
+              maximum: int = LARGEST_NUMBER) -> int | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -163,10 +187,12 @@ def parse_int(value: object, field: str, label: str, minimum: int = 0) -> int | 
         return None
     try:
         number = int(float(text))
-    except ValueError:
-        raise ValidationError(field, f"{label}“{text}”应为数字。") from None
+    except (ValueError, OverflowError):  # "abc", "inf", "1e999"
+        raise ValidationError(field, f"{label}“{text[:20]}”应为数字。") from None
     if number < minimum:
         raise ValidationError(field, f"{label}不能小于 {minimum}。")
+    if number > maximum:
+        raise ValidationError(field, f"{label}“{text[:20]}”太大，不合常理。")
     return number
 
 
@@ -178,7 +204,7 @@ def parse_amount_fen(value: object, field: str = "amount", label: str = "金额"
     text = re.sub(r"^[¥￥]|元$", "", text).strip()
     if not text:
         return None
-    m = re.match(r"^(\d+)(?:\.(\d{1,2}))?$", text)
+    m = re.match(r"^(\d{1,10})(?:\.(\d{1,2}))?$", text)  # up to 99 亿 yuan
     if not m:
         raise ValidationError(field, f"{label}“{text}”应为金额，例如 350 或 350.50。")
     return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))

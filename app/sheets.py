@@ -67,6 +67,9 @@ def read_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]]:
         )
     except csv.Error:
         dialect = csv.excel
+    # csv refuses a field over 128 KiB and would abort the whole file: read it, and let the
+    # importer reject that one row (MAX_CELL_CHARS)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     yield path.stem, ((reader.line_num, tuple(row)) for row in reader)
 

@@ -79,3 +79,18 @@ def test_a_save_that_waits_too_long_says_so_and_writes_nothing(store):
         other.join()
     assert "没有保存" in str(busy.value) and "还在窗口里" in str(busy.value)
     assert archive.search_ids("张伟") == []
+
+
+def test_a_database_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
+    from app import config
+    from app.config import DatabasePathError, to_url
+
+    share = tmp_path / "share"
+    share.mkdir()
+    monkeypatch.setattr(config, "_mounts", lambda: [("/", "ext4"), (str(share), "cifs")])
+    with pytest.raises(DatabasePathError) as refused:
+        to_url(str(share / "center.sqlite"))
+    assert "网络盘" in str(refused.value) and "PostgreSQL" in str(refused.value)
+    assert to_url(str(tmp_path / "local.sqlite")).endswith("local.sqlite")  # a local disk
+    with pytest.raises(DatabasePathError):
+        to_url("//server/share/center.sqlite")

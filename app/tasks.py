@@ -113,9 +113,13 @@ class AgendaPlan:
 TEAM_OVERDUE, TEAM_MUST, TEAM_DONE, TEAM_ON_TIME = "overdue", "must", "done", "on_time"
 
 
+TEAM_DAYS = 30  # the team view's 及时率 looks back this many days
+
+
 @dataclass(frozen=True)
 class TeamRow:
-    """One clerk's day and month: 逾期 / 今日必做 now, 本月完成 and 及时率 this month."""
+    """One clerk's day and month: 逾期 / 今日必做 now, 本月完成 this month, 及时率 over the
+    last TEAM_DAYS days."""
 
     clerk_id: int  # UNASSIGNED for tasks of customers with no clerk
     name: str
@@ -530,13 +534,18 @@ class TaskService:
 
     @staticmethod
     def _on_time(s: Session, clerk_id: int, today: dt.date) -> tuple[list[Task], list[Task]]:
-        """(on time, counted) first follow-ups of this month: 统计's 第一次跟踪及时率."""
+        """(on time, counted) first follow-ups due in the last 30 days (or done ahead of a due
+        day in the coming 30), counted as 统计 counts
+        its 第一次跟踪及时率. A rolling month: on the 2nd of a month "this month" had almost
+        nothing due, and read 100% beside a list of overdue calls."""
         from app import summary
 
         cal = load_calendar(s)
         counted = summary._tasks(s, TaskKind.FIRST_FOLLOWUP,
-                                 summary.Period.month(today.year, today.month), clerk_id,
-                                 as_of=today)
+                                 # a call done ahead of its due day counts too
+                                 summary.Period(today - dt.timedelta(days=TEAM_DAYS - 1),
+                                                today + dt.timedelta(days=TEAM_DAYS)),
+                                 clerk_id, as_of=today)
         return [t for t in counted if summary._on_time(cal, t)], list(counted)
 
     def chores(self, viewer: StaffInfo | None, today: dt.date) -> list:

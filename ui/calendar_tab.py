@@ -98,6 +98,7 @@ SHORT_KIND = {
     TaskKind.EVENT_NOTICE: "通知",
     TaskKind.EVENT_LETTER: "信函",
     TaskKind.RETRY: "重拨",
+    TaskKind.LOST_CUSTOMER: "流失",
 }
 KIND_ORDER = {str(k): n for n, k in enumerate(TaskKind)}
 
@@ -938,6 +939,10 @@ class CalendarTab(QWidget):
                            "跟踪1/跟踪2 = 第一次/第二次跟踪"))
         legend.setStyleSheet("color:#555")
         legend.setMinimumWidth(1)  # a narrow window clips the legend, not the grid
+        # every short name the grid uses, spelt out where the legend has no room
+        legend.setToolTip(tr("格子里的简称：") + "；".join(
+            f"{tr(short)} = {tr(TASK_KIND_LABELS.get(kind, short))}"
+            for kind, short in SHORT_KIND.items()))
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.month_label)

@@ -45,7 +45,12 @@ class HistoryDialog(QDialog):
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fm = self.table.fontMetrics()
+        # sized for what the columns hold, not for the header alone (an empty log squeezed them)
+        for col, sample in enumerate(("2026-12-02 10:30", "王芳芳", "车辆 #12345", "修改",
+                                      "下次保养期为手填")):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.count = QLabel()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -582,9 +582,13 @@ class _DryRun(Exception):
 
 
 class _Importer:
-    def __init__(self, s: Session, sheet: _Sheet):
+    def __init__(self, s: Session, sheet: _Sheet, dry_run: bool = False):
         self.s = s
         self.sheet = sheet
+        # A check (dry run) writes nothing, not even to learn ids: it holds no write lock, so
+        # the other desks save as usual while a big file is checked.
+        self.dry_run = dry_run
+        self.next_fake_id = -1
         self.phones: dict[str, _Cust] = {}
         self.plates: dict[str, _Veh] = {}
         self.visits: set[tuple] = set()
@@ -603,7 +607,8 @@ class _Importer:
         self.newest_maintenance: dict[int, dt.date] = {}
         self.typed_next: dict[int, tuple[dt.date, dt.date | None]] = {}
         self.maintenance_words = load_maintenance_words(s)
-        self._lock()
+        if not dry_run:
+            self._lock()
         self._load()
 
     def _lock(self) -> None:
@@ -878,6 +883,8 @@ class _Importer:
             name = fold(_text(self._cell(row, "name")))
             lines.append(RowOutcome(number, "rejected", None, name, error))
         self.write()
+        if self.dry_run:
+            return lines  # merged changes stay unflushed, and are thrown away at the end
         self.s.flush()
         # Unchanged objects may now be garbage-collected: a big archive need not fit in memory.
         for w in self.loaded:
@@ -986,6 +993,15 @@ class _Importer:
     def _archive_no(self) -> int:
         # next_archive_no flushes; only the first number goes through it, the rest
         # advance the same counter row in memory.
+        if self.dry_run:  # the numbers the import would give, counted without writing
+            if self.counter is None:
+                last = self.s.scalar(select(Counter.last_value).where(
+                    Counter.name == ARCHIVE_COUNTER))
+                if last is None:
+                    last = self.s.scalar(select(func.max(Customer.archive_no))) or 0
+                self.counter = SimpleNamespace(last_value=last)
+            self.counter.last_value += 1
+            return self.counter.last_value
         if self.counter is None:
             number = next_archive_no(self.s)
             self.counter = self.s.get(Counter, ARCHIVE_COUNTER)
@@ -1122,6 +1138,12 @@ class _Importer:
         are read back by archive number and by plate.
         """
         s = self.s
+        if self.dry_run:
+            # ids of its own (negative: never a real row's) so later rows find these
+            for x in (*self.new_customers, *self.new_vehicles):
+                x.id, self.next_fake_id = self.next_fake_id, self.next_fake_id - 1
+            self.new_customers, self.new_vehicles, self.new_visits = [], [], []
+            return
         now, actor = utcnow(), s.info.get("actor_id")
         # These inserts bypass the ORM flush, so db.engine's audit stamping: stamp here.
         stamp = dict(created_at=now, created_by_id=actor, updated_at=now, updated_by_id=actor,
@@ -1204,8 +1226,9 @@ def import_file(
     if progress:
         progress(0, total)
     try:
-        with store.session() as s:
-            importer = _Importer(s, sheet)
+        # a check reads only (no write lock); an import is one write transaction
+        with (store.read() if dry_run else store.session()) as s:
+            importer = _Importer(s, sheet, dry_run=dry_run)
             importer.default_clerk_id = default_clerk_id
             with s.no_autoflush:
                 for start in range(0, total, BATCH):
@@ -1217,10 +1240,11 @@ def import_file(
                         progress(start + BATCH, total)
             if cancelled and cancelled():
                 raise ImportCancelled()
+            if dry_run:
+                s.rollback()  # nothing was written; drop the merges held in memory
+                raise _DryRun()
             importer.refresh_next_maintenance_dates()
             refresh_derived(s, importer.touched_ids(), store.actor_id)
-            if dry_run:
-                raise _DryRun()
     except _DryRun:
         pass
     if progress:

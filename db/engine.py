@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +28,22 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    # WAL is persistent but cannot be set on an in-memory database; it is harmless to ask.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
+    # The wait first: asking for WAL needs a lock too, and a desk in the middle of a save
+    # would otherwise fail this connection at once ("database is locked").
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # WAL is persistent but cannot be set on an in-memory database; it is harmless to ask.
+    # Switching an old (rollback-journal) file needs it to itself, and SQLite does not wait
+    # for that: while another desk writes, try again briefly, then leave it to the next
+    # connection rather than fail this one.
+    for _attempt in range(40):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            threading.Event().wait(0.05)
+    cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     cur.close()
 

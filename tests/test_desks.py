@@ -94,3 +94,35 @@ def test_a_database_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
     assert to_url(str(tmp_path / "local.sqlite")).endswith("local.sqlite")  # a local disk
     with pytest.raises(DatabasePathError):
         to_url("//server/share/center.sqlite")
+
+
+def test_checking_a_big_file_leaves_the_other_desks_free_to_save(store, tmp_path):
+    import csv as csv_module
+
+    from app.importer import BATCH, import_file
+    from app.store import StoreBusyError
+
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv_module.writer(f)
+        writer.writerow(["客户名称", "联系电话"])
+        for i in range(BATCH * 2 + 5):
+            writer.writerow([f"导入{i}", f"15{i:09d}"])
+    other = Store(store.url)
+    other.actor_id = store.actor_id
+    other.busy_wait_s = 0.5
+    saved: list[object] = []
+
+    def another_desk_saves(done: int, total: int) -> None:
+        if 0 < done < total and not saved:  # half-way through the check
+            try:
+                saved.append(ArchiveService(other).create_customer(
+                    CustomerInput(name="别的服务台", phone="13900001111")))
+            except StoreBusyError as e:
+                saved.append(e)
+
+    report = import_file(store, path, dry_run=True, progress=another_desk_saves)
+    other.close()
+    assert saved and isinstance(saved[0], int)  # not kept waiting by the check
+    assert report.imported == BATCH * 2 + 5
+    assert ArchiveService(store).search_ids("导入1") == []  # the check wrote nothing

@@ -877,6 +877,12 @@ class FormsTab(QWidget):
     def stop(self) -> None:
         self.preview.stop()
 
+    def closeEvent(self, event) -> None:
+        # A QThread destroyed while it runs aborts the whole program (qFatal): a tab closed
+        # with its own window (or a test's) waits for the preview's worker first.
+        self.preview.stop()
+        super().closeEvent(event)
+
 
 # ---------------------------------------------------------------- one customer, one call
 

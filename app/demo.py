@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.archive import ARCHIVE_COUNTER
+from app.contacts import SATISFACTION
 from app.dates import add_months
 from app.derived import refresh_derived
 from app.staff import ROLE_LABELS, hash_password, verify_password
@@ -776,14 +777,11 @@ def _demo_renewals(s: Session, rng: random.Random, today: dt.date) -> None:
         audit = dict(created_at=at, created_by_id=owner, updated_at=at, updated_by_id=owner)
         renewed = rng.random() < 0.8
         here = renewed and rng.random() < 0.65
-        calls.append(dict(
-            customer_id=cid, vehicle_id=vid, task_id=tid, campaign_id=None, clerk_id=owner,
-            direction="out", call_type="followup", phone="", retry_at=None,
-            customer_request="", caller_name="", called_at=at, reached=True,
-            no_answer_reason="", points_covered="4", satisfaction="", lost_reason="",
+        calls.append(_call_row(
+            cid, owner, at, vehicle_id=vid, task_id=tid, points_covered="4",
             key_points="提醒续保，" + ("已在本店续保" if here else "已续保" if renewed
                                      else "客户说再考虑"),
-            result="已联系", deleted_at=None, deleted_by_id=None, **audit))
+            result="已联系"))
         if renewed:
             new = add_months(due, 12)
             renewals.append(dict(vehicle_id=vid, customer_id=cid, old_expiry=due,
@@ -860,7 +858,6 @@ DEMO_LOST_WORDS = {"price": "客户认为保养价格偏高，在路边店做了
                    "other": "客户长期出差，车很少开"}
 
 
-SATISFACTION_WORDS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 DEMO_COMPLAINTS = (
     ("车间", "保养后发动机仍有异响，希望再检查"), ("车间", "返修后仍漏油"),
     ("前台", "接车等待时间太长"), ("配件", "更换的刹车片半年就磨损"),
@@ -908,16 +905,8 @@ def _demo_history(s: Session, rng: random.Random, today: dt.date) -> None:
             day += dt.timedelta(days=1)
         return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59)))
 
-    def call(**values) -> int:
-        at = values["called_at"]
-        clerk = values["clerk_id"]
-        row = dict(id=first_id + len(calls), vehicle_id=None, task_id=None, campaign_id=None,
-                   direction="out", call_type="followup", retry_at=None, customer_request="",
-                   caller_name="", no_answer_reason="", points_covered="", key_points="",
-                   satisfaction="", result="", score=None, lost_reason="", created_at=at,
-                   created_by_id=clerk, updated_at=at, updated_by_id=clerk, deleted_at=None,
-                   deleted_by_id=None)
-        row.update(values)
+    def call(customer_id: int, clerk_id: int | None, called_at: dt.datetime, **values) -> int:
+        row = _call_row(customer_id, clerk_id, called_at, id=first_id + len(calls), **values)
         calls.append(row)
         return row["id"]
 
@@ -949,7 +938,7 @@ def _demo_history(s: Session, rng: random.Random, today: dt.date) -> None:
             satisfaction=satisfaction, score=rng.choice((8, 9, 9, 10, 10, 10)) if
             satisfaction != "unsatisfied" and rng.random() < 0.6 else None,
             customer_request=topic[1] if complaint or request else "",
-            result=SATISFACTION_WORDS[satisfaction])
+            result=SATISFACTION[satisfaction])
         if not (complaint or request):
             continue
         raised = at.date()
@@ -1051,41 +1040,43 @@ def _log_demo_calls(s: Session, rng: random.Random, rows, done: list[dict]) -> N
             at = dt.datetime.combine(d["done_on"], dt.time(rng.randint(9, 17),
                                                            rng.randint(0, 59)))
             reason = rng.choices(list(DEMO_LOST_REASONS), weights=DEMO_LOST_REASONS.values())[0]
-            calls.append(dict(
-                customer_id=customer_id, vehicle_id=None, task_id=d["tid"], campaign_id=None,
-                clerk_id=d["owner"], direction="out", call_type="followup", phone="",
-                retry_at=None, customer_request="", caller_name="", called_at=at, reached=True,
-                no_answer_reason="", points_covered="1,2", satisfaction="",
-                key_points=DEMO_LOST_WORDS[reason], result="已问明流失原因", lost_reason=reason,
-                score=None,
-                created_at=at, created_by_id=d["owner"], updated_at=at,
-                updated_by_id=d["owner"], deleted_at=None, deleted_by_id=None))
+            calls.append(_call_row(
+                customer_id, d["owner"], at, task_id=d["tid"], points_covered="1,2",
+                key_points=DEMO_LOST_WORDS[reason], result="已问明流失原因", lost_reason=reason))
             continue
         if kind not in (TaskKind.FIRST_FOLLOWUP, TaskKind.SECOND_FOLLOWUP):
             continue
         at = dt.datetime.combine(d["done_on"], dt.time(rng.randint(9, 17), rng.randint(0, 59)))
-        audit = dict(created_at=at, created_by_id=d["owner"], updated_at=at,
-                     updated_by_id=d["owner"], deleted_at=None, deleted_by_id=None)
-        base = dict(customer_id=customer_id, vehicle_id=None, task_id=d["tid"],
-                    campaign_id=None, clerk_id=d["owner"], direction="out",
-                    call_type="followup", phone="", retry_at=None, customer_request="",
-                    caller_name="", lost_reason="", score=None, **audit)
         if rng.random() < 0.15:  # nobody answered the first time
-            calls.append(dict(base, called_at=at - dt.timedelta(hours=2), reached=False,
-                              no_answer_reason=rng.choice(["no_answer", "powered_off"]),
-                              points_covered="", key_points="", satisfaction="",
-                              result="未接通"))
+            # stamped at the answered call's time, as the demo always did
+            calls.append(_call_row(
+                customer_id, d["owner"], at - dt.timedelta(hours=2), task_id=d["tid"],
+                created_at=at, updated_at=at, reached=False,
+                no_answer_reason=rng.choice(["no_answer", "powered_off"]), result="未接通"))
         roll = rng.random()
         satisfaction = "satisfied" if roll < 0.93 else "basic" if roll < 0.985 else "unsatisfied"
         points = "1,2" if kind == TaskKind.FIRST_FOLLOWUP else "3,4,5"
-        calls.append(dict(base, called_at=at, reached=True, no_answer_reason="",
-                          points_covered=points, key_points=rng.choice(DEMO_KEY_POINTS[kind]),
-                          satisfaction=satisfaction,
-                          score=_demo_score(rng, satisfaction),
-                          result={"satisfied": "满意", "basic": "基本满意",
-                                  "unsatisfied": "不满意"}[satisfaction]))
+        calls.append(_call_row(
+            customer_id, d["owner"], at, task_id=d["tid"], points_covered=points,
+            key_points=rng.choice(DEMO_KEY_POINTS[kind]), satisfaction=satisfaction,
+            score=_demo_score(rng, satisfaction), result=SATISFACTION[satisfaction]))
     if calls:
         _insert(s, Call, calls)
+
+
+def _call_row(customer_id: int, clerk_id: int | None, called_at: dt.datetime,
+              **values) -> dict:
+    """A call row with every column (one executemany needs the same keys in each row),
+    stamped as made by the clerk at its time; values override the defaults."""
+    row = dict(
+        customer_id=customer_id, vehicle_id=None, task_id=None, campaign_id=None,
+        clerk_id=clerk_id, direction="out", call_type="followup", phone="", retry_at=None,
+        customer_request="", caller_name="", called_at=called_at, reached=True,
+        no_answer_reason="", points_covered="", key_points="", satisfaction="", result="",
+        score=None, lost_reason="", created_at=called_at, created_by_id=clerk_id,
+        updated_at=called_at, updated_by_id=clerk_id, deleted_at=None, deleted_by_id=None)
+    row.update(values)
+    return row
 
 
 def _insert(s: Session, model: type, rows: list[dict]) -> None:

@@ -7,13 +7,13 @@ collector free a CallDialog under Qt: the process died at the next gc after F4.
 import gc
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.archive import CustomerInput, VehicleInput, VisitInput
 from db.models import VisitKind
-from tests.worlds import TODAY
+from tests.worlds import TODAY, when_open
 
 
 @pytest.fixture
@@ -32,22 +32,6 @@ def window(qtbot, store, admin, archive, ui_settings, msgbox):
     qtbot.waitExposed(w)
     w.customer_id = cid
     return w
-
-
-def when_open(steps):
-    """Run steps(dialog) as soon as the modal dialog is up."""
-    seen = {}
-
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(10, act)
-            return
-        seen["class"] = type(dialog).__name__
-        steps(dialog)
-
-    QTimer.singleShot(0, act)
-    return seen
 
 
 def collect(qtbot):

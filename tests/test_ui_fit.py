@@ -4,12 +4,11 @@ gave it (ui.common.fit_dialog / remember_size, called by common.run and common.p
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSize, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRect, QSize
 
 from app.archive import CustomerInput, VehicleInput, VisitInput
 from db.models import VisitKind
-from tests.worlds import TODAY
+from tests.worlds import TODAY, when_open
 
 SMALL = QRect(0, 0, 1024, 768)
 
@@ -153,23 +152,6 @@ def test_every_dialog_fits_1024x768(qtbot, window, small_screen, name, make):
     # Qt appends the application's name to every title: a title does not say it again.
     assert "售后跟踪服务台" not in dialog.windowTitle()
     dialog.close()
-
-
-def when_open(steps):
-    """Run steps(dialog) as soon as the modal dialog is up."""
-    seen = {}
-
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(10, act)
-            return
-        seen["class"] = type(dialog).__name__
-        seen["size"] = dialog.size()
-        steps(dialog)
-
-    QTimer.singleShot(0, act)
-    return seen
 
 
 def test_a_resized_dialog_reopens_at_its_saved_size(qtbot, window, ui_settings):

@@ -47,3 +47,24 @@ def november_2026(store, archive: ArchiveService, clerk_id: int, today: dt.date)
         task_id=firsts[ids[1]].task_id, points_covered=[1], satisfaction="unsatisfied",
         request=RequestInput("返修后仍漏油", "escalated", True, "车间")), today=D(2026, 11, 19))
     return ids
+
+
+def when_open(steps):
+    """Run steps(dialog) as soon as a modal dialog is up (the UI tests' way into exec());
+    returns what it saw: the dialog's class and the size it opened at."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen = {}
+
+    def act():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, act)
+            return
+        seen["class"] = type(dialog).__name__
+        seen["size"] = dialog.size()
+        steps(dialog)
+
+    QTimer.singleShot(0, act)
+    return seen

@@ -18,7 +18,7 @@ from app.dates import add_months
 from app.rules import LOST_REASONS, RuleSettings, Window
 from app.settings import load_rules
 from app.store import Store
-from app.task_rows import NO_CALL, closed_without_call, no_call_reason
+from app.task_rows import NO_CALL, closed_without_call, done_by_call, no_call_reason
 from app.workdays import WorkCalendar, load_calendar
 from db.models import (
     Call,
@@ -291,11 +291,7 @@ def _customer_filter(clerk_id: int | None):
     return Customer.clerk_id == clerk_id if clerk_id is not None else True
 
 
-def _by_call(t: Task) -> bool:
-    """Done by the call it asked for: not closed by 标记完成 without one (R7), nor closed by
-    the program because its aim was met (首保 came, the policy renewed, the customer back)."""
-    return (t.status == TaskStatus.DONE and t.done_on is not None
-            and not closed_without_call(t) and not (t.closed_reason or "").startswith("auto:"))
+_by_call = done_by_call
 
 
 def _on_time(cal: WorkCalendar, t: Task) -> bool:

@@ -47,6 +47,15 @@ def closed_without_call(task: Task) -> bool:
     return task.status == TaskStatus.DONE and (task.closed_reason or "").startswith(NO_CALL)
 
 
+def done_by_call(task: Task) -> bool:
+    """Done by the call it asked for: not closed by 标记完成 without one (R7), nor closed by
+    the program because its aim was met (首保 came, the policy renewed, the customer back).
+    The one rule the figures and the team view count as 完成."""
+    return (task.status == TaskStatus.DONE and task.done_on is not None
+            and not closed_without_call(task)
+            and not (task.closed_reason or "").startswith("auto:"))
+
+
 def no_call_reason(closed_reason: str) -> str:
     """The clerk's reason from a stored closed_reason ("" when the task was done by a call)."""
     if not closed_reason.startswith(NO_CALL):

@@ -525,12 +525,13 @@ class TaskService:
 
     @staticmethod
     def _done_this_month(s: Session, today: dt.date) -> list[Task]:
-        """Call tasks done this month by the call they asked for (R7: not 标记完成)."""
+        """Call tasks done this month by the call they asked for (R7: not 标记完成, nor closed
+        by the program because their aim was met)."""
         first = today.replace(day=1)
         rows = s.scalars(select(Task).where(
             Task.status == TaskStatus.DONE, Task.done_on >= first, Task.done_on <= today,
             Task.kind.in_([str(k) for k in task_rows.CALL_KINDS]))).all()
-        return [t for t in rows if not task_rows.closed_without_call(t)]
+        return [t for t in rows if task_rows.done_by_call(t)]
 
     @staticmethod
     def _on_time(s: Session, clerk_id: int, today: dt.date) -> tuple[list[Task], list[Task]]:
